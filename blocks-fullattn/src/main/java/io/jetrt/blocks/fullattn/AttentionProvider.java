@@ -1,0 +1,80 @@
+package io.jetrt.blocks.fullattn;
+
+import io.jetrt.blocks.common.Init;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockProvider;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.WeightDecl;
+import io.jetrt.spi.Weights;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Qwen2-style GQA attention with RoPE: type {@code attn} (full causal) or {@code swa} (sliding window,
+ * config {@code sliding_window}). State: {@code key_cache, value_cache [Hkv, L, Dh]}, L the capacity or window.
+ */
+public final class AttentionProvider implements BlockProvider {
+    private final boolean sliding;
+
+    public AttentionProvider(boolean sliding) { this.sliding = sliding; }
+
+    @Override public String type() { return sliding ? "swa" : "attn"; }
+
+    @Override public Set<String> aliases() { return Set.of(sliding ? "swa_attention" : "attention"); }
+
+    @Override public String version() { return "1.0.0"; }
+
+    @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public List<WeightDecl> weights(BlockConfig config) {
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        List<WeightDecl> w = new ArrayList<>();
+        w.add(WeightDecl.of("q_proj.weight", c.qDim(), c.hidden()));
+        if (c.qkvBias()) w.add(WeightDecl.of("q_proj.bias", c.qDim()));
+        w.add(WeightDecl.of("k_proj.weight", c.kvDim(), c.hidden()));
+        if (c.qkvBias()) w.add(WeightDecl.of("k_proj.bias", c.kvDim()));
+        w.add(WeightDecl.of("v_proj.weight", c.kvDim(), c.hidden()));
+        if (c.qkvBias()) w.add(WeightDecl.of("v_proj.bias", c.kvDim()));
+        w.add(WeightDecl.of("o_proj.weight", c.hidden(), c.qDim()));
+        return w;
+    }
+
+    @Override
+    public List<StateSlot> stateLayout(BlockConfig config, int capacity) {
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        int len = c.cacheLength(capacity);
+        return List.of(StateSlot.f32(KvCache.KEYS, c.kvHeads(), len, c.headDim()),
+                       StateSlot.f32(KvCache.VALUES, c.kvHeads(), len, c.headDim()));
+    }
+
+    /** As HF {@code _init_weights}: every Linear N(0, initializer_range), biases zero. */
+    @Override
+    public Map<String, FloatTensor> initWeights(BlockConfig config, long seed) {
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        Init init = new Init(seed);
+        Map<String, FloatTensor> w = new LinkedHashMap<>();
+        for (WeightDecl d : weights(config)) {
+            w.put(d.name(), d.name().endsWith(".bias") ? FloatTensor.zeros(d.shape()) : init.normal(c.initRange(), d.shape()));
+        }
+        return w;
+    }
+
+    @Override
+    public Block create(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        return switch (backend) {
+            case REFERENCE -> new AttentionReference(c, weights);
+            case CPU -> new AttentionCpu(c, weights, services.cpu());
+            default -> throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered");
+        };
+    }
+}

@@ -1,0 +1,31 @@
+package io.jetrt.blocks.gdn;
+
+import io.jetrt.spi.BlockProvider;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+
+/** Registers the {@link GatedDeltaNetProvider} as a {@link BlockProvider} service while the bundle is active. */
+public final class GatedDeltaNetActivator implements BundleActivator {
+    private ServiceRegistration<BlockProvider> registration;
+
+    @Override
+    public void start(BundleContext context) {
+        BlockProvider provider = new GatedDeltaNetProvider();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(BlockProvider.PROP_TYPE, provider.type());
+        props.put(BlockProvider.PROP_VERSION, provider.version());
+        registration = context.registerService(BlockProvider.class, provider, props);
+    }
+
+    @Override
+    public void stop(BundleContext context) {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.jetrt.blocks.jetblock;
+
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.WeightDecl;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Weight declarations, state layout and initialisation against the fixture file and the 2B checkpoint shapes. */
+class JetBlockWeightsTest {
+    private final JetBlockProvider provider = new JetBlockProvider();
+
+    private static Map<String, List<Integer>> shapes(List<WeightDecl> decls) {
+        Map<String, List<Integer>> m = new TreeMap<>();
+        for (WeightDecl d : decls) m.put(d.name(), Arrays.stream(d.shape()).boxed().toList());
+        return m;
+    }
+
+    private static Map<String, List<Integer>> shapesOf(Map<String, FloatTensor> tensors) {
+        Map<String, List<Integer>> m = new TreeMap<>();
+        tensors.forEach((n, t) -> m.put(n, Arrays.stream(t.shape()).boxed().toList()));
+        return m;
+    }
+
+    @Test
+    void declarationsEqualFixtureWeights() {
+        Fixture fx = Fixture.load("jetblock.safetensors");
+        assertEquals(shapesOf(fx.weights()), shapes(provider.weights(fx.config())), "jet weights(config) vs fixture tensors");
+    }
+
+    @Test
+    void stateLayoutMatchesFixtureStates() {
+        Fixture fx = Fixture.load("jetblock.safetensors");
+        for (StateSlot s : provider.stateLayout(fx.config(), 42)) {
+            int[] per = fx.io("io.final." + s.name()).shape();
+            assertEquals(Arrays.toString(Arrays.copyOfRange(per, 1, per.length)), Arrays.toString(s.shape()), "jet state slot " + s.name());
+        }
+        assertEquals(2, provider.stateLayout(fx.config(), 42).size(), "jet state slots");
+    }
+
+    @Test
+    void initWeightsHaveDeclaredNamesAndShapes() {
+        Fixture fx = Fixture.load("jetblock.safetensors");
+        Map<String, FloatTensor> init = provider.initWeights(fx.config(), 5);
+        assertEquals(shapes(provider.weights(fx.config())), shapesOf(init), "jet initWeights names and shapes");
+        for (float a : init.get("A_log").data()) assertTrue(a < Math.log(16), "A_log = log U(0, 16); got " + a);
+        for (float dt : init.get("dt_bias").data()) {
+            double softplus = Math.log1p(Math.exp(dt));
+            assertTrue(softplus >= 1e-4 * 0.999 && softplus <= 0.1 * 1.001, "softplus(dt_bias) in [1e-4, 0.1]; got " + softplus);
+        }
+        for (float v : init.get("o_norm.weight").data()) assertEquals(1f, v, "o_norm ones");
+        for (float v : init.get("dynamic_conv1d.kernel_generator.w2.bias").data()) assertEquals(0f, v, "Linear bias zero");
+        assertEquals(0.02, std(init.get("dynamic_conv1d.kernel_generator.w2.weight")), 0.002, "w2 ~ N(0, 0.02)");
+        assertEquals(0.02, std(init.get("v_proj.weight")), 0.002, "v_proj ~ N(0, 0.02)");
+        assertEquals(init.get("q_proj.weight"), provider.initWeights(fx.config(), 5).get("q_proj.weight"), "same seed, same draw");
+    }
+
+    private static double std(FloatTensor t) {
+        double s = 0;
+        for (float v : t.data()) s += (double) v * v;
+        return Math.sqrt(s / t.size());
+    }
+
+    /** BLOCKS.md §1.2, Jet-Nemotron-2B: expand_v 2.6666666667 truncates to Dv 256 and value_dim 3072. */
+    @Test
+    void declarationsMatch2BCheckpointShapes() {
+        BlockConfig c = new BlockConfig("2B layer", Map.of("hidden_size", 1536, "num_heads", 12, "head_dim", 96,
+                "expand_v", 2.6666666667, "conv_size", 4, "dconv_generator_reduction", 8, "norm_eps", "1e-5"));
+        Map<String, List<Integer>> m = shapes(provider.weights(c));
+        assertEquals(List.of(1152, 1536), m.get("q_proj.weight"));
+        assertEquals(List.of(3072, 1536), m.get("v_proj.weight"));
+        assertEquals(List.of(12, 1536), m.get("a_proj.weight"));
+        assertEquals(List.of(384, 1536), m.get("dynamic_conv1d.kernel_generator.w1.weight"));
+        assertEquals(List.of(12288, 384), m.get("dynamic_conv1d.kernel_generator.w2.weight"));
+        assertEquals(List.of(12288), m.get("dynamic_conv1d.kernel_generator.w2.bias"));
+        assertEquals(List.of(256), m.get("o_norm.weight"));
+        assertEquals(List.of(1536, 3072), m.get("o_proj.weight"));
+        assertEquals(List.of(StateSlot.f32("conv_state", 3072, 4), StateSlot.f32("recurrent_state", 12, 96, 256)),
+                provider.stateLayout(c, 100));
+    }
+}

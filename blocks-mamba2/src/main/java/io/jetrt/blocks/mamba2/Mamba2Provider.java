@@ -1,0 +1,97 @@
+package io.jetrt.blocks.mamba2;
+
+import io.jetrt.blocks.common.Init;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockProvider;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.WeightDecl;
+import io.jetrt.spi.Weights;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Mamba2 mixer (mamba_ssm / fla {@code Mamba2}), type {@code mamba2}, on the reference and CPU backends.
+ * Weight names are those of the upstream module's {@code state_dict()}.
+ */
+public final class Mamba2Provider implements BlockProvider {
+    public static final String TYPE = "mamba2";
+    public static final String VERSION = "1.0.0";
+    /** {@code [conv_dim, W]}: the last W raw xBC inputs, oldest first. */
+    public static final String CONV_STATE = "conv_state";
+    /** {@code [H, P, N]}. */
+    public static final String SSM_STATE = "ssm_state";
+
+    @Override public String type() { return TYPE; }
+
+    @Override public String version() { return VERSION; }
+
+    @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public List<WeightDecl> weights(BlockConfig config) {
+        Mamba2Config c = Mamba2Config.from(config);
+        List<WeightDecl> out = new ArrayList<>();
+        out.add(WeightDecl.of("in_proj.weight", c.inProjRows(), c.hidden()));
+        if (c.bias()) out.add(WeightDecl.of("in_proj.bias", c.inProjRows()));
+        out.add(WeightDecl.of("conv1d.weight", c.convDim(), 1, c.convKernel()));
+        if (c.convBias()) out.add(WeightDecl.of("conv1d.bias", c.convDim()));
+        out.add(WeightDecl.of("dt_bias", c.heads()));
+        out.add(WeightDecl.of("A_log", c.heads()));
+        out.add(WeightDecl.of("D", c.dHasHdim() ? c.dInner() : c.heads()));
+        if (c.rmsnorm()) out.add(WeightDecl.of("norm.weight", c.dInner()));
+        out.add(WeightDecl.of("out_proj.weight", c.hidden(), c.dInner()));
+        if (c.bias()) out.add(WeightDecl.of("out_proj.bias", c.hidden()));
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<StateSlot> stateLayout(BlockConfig config, int capacity) {
+        Mamba2Config c = Mamba2Config.from(config);
+        return List.of(StateSlot.f32(CONV_STATE, c.convDim(), c.convKernel()),
+                StateSlot.f32(SSM_STATE, c.heads(), c.headDim(), c.stateSize()));
+    }
+
+    /**
+     * BLOCKS.md §6 Init: Linear and conv weights N(0, initializer_range) with zero biases (fla
+     * {@code _init_weights}), {@code A_log = log U(1, 16)}, dt_bias the inverse softplus of
+     * {@code dt = exp(U(log 1e-3, log 0.1))} clamped to ≥ 1e-4, {@code D = 1}, norm weight 1.
+     */
+    @Override
+    public Map<String, FloatTensor> initWeights(BlockConfig config, long seed) {
+        Mamba2Config c = Mamba2Config.from(config);
+        Init init = new Init(seed);
+        double std = c.initRange();
+        Map<String, FloatTensor> m = new LinkedHashMap<>();
+        for (WeightDecl d : weights(config)) {
+            int[] s = d.shape();
+            m.put(d.name(), switch (d.name()) {
+                case "in_proj.weight", "conv1d.weight", "out_proj.weight" -> init.normal(std, s);
+                case "A_log" -> init.aLog(c.heads(), 1, 16);
+                case "dt_bias" -> init.dtBias(c.heads());
+                case "D", "norm.weight" -> Init.ones(s);
+                default -> FloatTensor.zeros(s);   // the biases
+            });
+        }
+        return m;
+    }
+
+    @Override
+    public Block create(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
+        Mamba2Config c = Mamba2Config.from(config);
+        Mamba2Params p = Mamba2Params.from(c, weights);
+        return switch (backend) {
+            case REFERENCE -> new Mamba2Reference(c, p);
+            case CPU -> new Mamba2Cpu(c, p, services.cpu());
+            default -> throw new IllegalArgumentException(config.where() + ": backend must be one of "
+                    + backends() + " for block " + TYPE + "; got " + backend);
+        };
+    }
+}

@@ -1,0 +1,49 @@
+package io.jetrt.runtime;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.loader.safetensors.Checkpoint;
+import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.FelixHost;
+import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.model.Composer;
+import io.jetrt.runtime.model.Model;
+import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.runtime.verify.ModelVerifier;
+import io.jetrt.spi.CpuOps;
+
+import java.nio.file.Path;
+
+/**
+ * One running jetrt: the embedded framework with its bundles installed, the CPU ops and the composer.
+ * The entry point for the CLI and for embedding jetrt in another program.
+ */
+public final class JetRuntime implements AutoCloseable {
+    private final Injector injector;
+
+    private JetRuntime(RuntimeSettings settings) { this.injector = Guice.createInjector(new RuntimeModule(settings)); }
+
+    public static JetRuntime start(RuntimeSettings settings) { return new JetRuntime(settings); }
+
+    public FelixHost host() { return injector.getInstance(FelixHost.class); }
+
+    public BlockRegistry registry() { return injector.getInstance(BlockRegistry.class); }
+
+    public CpuOps cpu() { return injector.getInstance(CpuOps.class); }
+
+    public Composer composer() { return injector.getInstance(Composer.class); }
+
+    public BlockVerifier blockVerifier() { return new BlockVerifier(registry(), cpu()); }
+
+    public ModelVerifier modelVerifier() { return new ModelVerifier(composer()); }
+
+    /** Composes the model in a Hugging Face directory; the checkpoint stays open as long as the model is used. */
+    public Model load(Path dir, ComposeOptions options) {
+        ModelConfig cfg = ModelConfig.load(dir.resolve("config.json"));
+        return composer().compose(cfg, Checkpoint.open(dir), options);
+    }
+
+    @Override
+    public void close() { host().close(); }
+}

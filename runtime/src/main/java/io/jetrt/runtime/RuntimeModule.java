@@ -1,0 +1,29 @@
+package io.jetrt.runtime;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.jetrt.runtime.cpu.CpuOpsFactory;
+import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.FelixHost;
+import io.jetrt.spi.CpuOps;
+
+/** Guice wiring of the runtime's own services; bundles are reached through the OSGi registry, not Guice. */
+final class RuntimeModule extends AbstractModule {
+    private final RuntimeSettings settings;
+
+    RuntimeModule(RuntimeSettings settings) { this.settings = settings; }
+
+    @Provides @Singleton
+    FelixHost host() {
+        FelixHost host = new FelixHost();
+        host.installAll(settings.bundles());
+        return host;
+    }
+
+    @Provides @Singleton
+    BlockRegistry registry(FelixHost host) { return new BlockRegistry(host.context()); }
+
+    @Provides @Singleton
+    CpuOps cpuOps() { return CpuOpsFactory.create(settings.blas()); }
+}

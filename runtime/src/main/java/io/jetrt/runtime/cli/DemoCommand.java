@@ -1,0 +1,29 @@
+package io.jetrt.runtime.cli;
+
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.demo.DemoModel;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** {@code jetrt demo --out DIR}: writes the embedded demo model as a Hugging Face directory. */
+final class DemoCommand {
+    private final JetRuntime rt;
+    private final Args args;
+    private final PrintStream out;
+
+    DemoCommand(JetRuntime rt, Args args, PrintStream out) {
+        this.rt = rt;
+        this.args = args;
+        this.out = out;
+    }
+
+    int run() {
+        args.rejectUnknown(Set.of("out", "seed", "bundles"));
+        if (!args.has("out")) throw new IllegalArgumentException("demo needs --out DIR");
+        Path dir = DemoModel.write(Path.of(args.get("out", null)), rt.registry(), args.integer("seed", 20251126));
+        out.println("wrote the demo model to " + dir);
+        return 0;
+    }
+}

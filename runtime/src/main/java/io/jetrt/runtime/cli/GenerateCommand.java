@@ -1,0 +1,111 @@
+package io.jetrt.runtime.cli;
+
+import io.jetrt.loader.tokenizer.ChatTemplate;
+import io.jetrt.loader.tokenizer.Qwen2Tokenizer;
+import io.jetrt.loader.tokenizer.StreamingDecoder;
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.demo.DemoModel;
+import io.jetrt.runtime.engine.Generator;
+import io.jetrt.runtime.engine.SamplingParams;
+import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.model.LayerOverrides;
+import io.jetrt.runtime.model.Model;
+import io.jetrt.spi.Backend;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** {@code jetrt generate}: prompt → tokens streamed to stdout, throughput to stderr. */
+final class GenerateCommand {
+    static final Set<String> FLAGS = Set.of("chat");
+    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "chat", "system", "max-tokens", "temperature",
+            "top-k", "top-p", "seed", "backend", "override", "init-seed", "tokenizer", "bundles");
+
+    private final JetRuntime rt;
+    private final Args args;
+    private final PrintStream out, err;
+
+    GenerateCommand(JetRuntime rt, Args args, PrintStream out, PrintStream err) {
+        this.rt = rt;
+        this.args = args;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run() {
+        args.rejectUnknown(OPTIONS);
+        Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir();
+        ComposeOptions options = new ComposeOptions(LayerOverrides.parse(args.get("override", null)),
+                args.has("backend") ? Backend.parse(args.get("backend", null)) : null, args.integer("init-seed", 0));
+        Model model = rt.load(dir, options);
+        Path tokDir = args.has("tokenizer") ? Path.of(args.get("tokenizer", null)) : dir;
+        Qwen2Tokenizer tok = Files.exists(tokDir.resolve("vocab.json")) ? loadTokenizer(tokDir) : null;
+        int[] prompt = prompt(tok, tokDir);
+        SamplingParams sampling = new SamplingParams(args.number("temperature", 0), args.integer("top-k", 0),
+                args.number("top-p", 1.0), args.integer("seed", 0));
+        Set<Integer> stops = tok != null ? tok.stopIds() : eosOf(model);
+        StreamingDecoder stream = tok == null ? null : tok.streamingDecoder(true);
+        Generator.Result r = Generator.generate(model, new int[][] {prompt}, args.integer("max-tokens", 32), sampling, stops, (row, id) -> {
+            out.print(stream == null ? id + " " : stream.feed(id));
+            out.flush();
+        });
+        if (stream != null) out.print(stream.finish());
+        out.println();
+        err.printf("prompt %d tokens, prefill %.1f tok/s; generated %d tokens, decode %.1f tok/s (%s)%n", prompt.length,
+                r.prefillTokensPerSecond(), r.tokens().getFirst().length, r.decodeTokensPerSecond(), model.layers().getFirst().backend().id());
+        return 0;
+    }
+
+    private int[] prompt(Qwen2Tokenizer tok, Path tokDir) {
+        if (args.has("prompt-ids")) {
+            return Arrays.stream(args.get("prompt-ids", "").split("[,\\s]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        }
+        String text = args.get("prompt", "jetrt runs hybrid language models");
+        if (tok == null) throw new IllegalArgumentException(tokDir + " has no tokenizer (vocab.json); pass --tokenizer DIR or --prompt-ids");
+        if (args.has("chat")) {
+            ChatTemplate template = loadTemplate(tokDir);
+            List<ChatTemplate.Message> msgs = args.has("system")
+                    ? List.of(new ChatTemplate.Message("system", args.get("system", "")), new ChatTemplate.Message("user", text))
+                    : List.of(new ChatTemplate.Message("user", text));
+            text = template.render(msgs, true);
+        }
+        return tok.encode(text);
+    }
+
+    private static Set<Integer> eosOf(Model model) {
+        int eos = model.config().eosTokenId();
+        return eos >= 0 ? Set.of(eos) : Set.of();
+    }
+
+    private Path demoDir() {
+        try {
+            Path d = Files.createTempDirectory("jetrt-demo-model");
+            err.println("no --model given: writing the embedded demo model (random weights) to " + d);
+            return DemoModel.write(d, rt.registry(), 20251126L);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Qwen2Tokenizer loadTokenizer(Path dir) {
+        try {
+            return Qwen2Tokenizer.load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the tokenizer in " + dir, e);
+        }
+    }
+
+    private static ChatTemplate loadTemplate(Path dir) {
+        try {
+            return ChatTemplate.load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the chat template in " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.jetrt.runtime.cli;
+
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.spi.Backend;
+import org.osgi.framework.Bundle;
+
+import java.io.PrintStream;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** {@code jetrt info}: the framework, its bundles and the block types they offer. */
+final class InfoCommand {
+    private final JetRuntime rt;
+    private final PrintStream out;
+
+    InfoCommand(JetRuntime rt, PrintStream out) {
+        this.rt = rt;
+        this.out = out;
+    }
+
+    int run(Args args) {
+        args.rejectUnknown(Set.of("bundles"));
+        out.printf("framework: Apache Felix %s (%s)%n", rt.host().framework().getVersion(), state(rt.host().framework().getState()));
+        out.printf("cpu ops:   %s, %d threads%n", rt.cpu().getClass().getSimpleName(), rt.cpu().threads());
+        out.println("bundles:");
+        for (Bundle b : rt.host().bundles()) {
+            if (b.getBundleId() == 0) continue;
+            out.printf("  %-3d %-32s %-24s %s%n", b.getBundleId(), b.getSymbolicName(), b.getVersion(), state(b.getState()));
+        }
+        out.println("block types:");
+        for (ProviderBinding p : rt.registry().all().stream().sorted(Comparator.comparing(p -> p.provider().type())).toList()) {
+            String backends = p.provider().backends().stream().sorted().map(Backend::id).collect(Collectors.joining(","));
+            String aliases = p.provider().aliases().isEmpty() ? "" : " aliases " + String.join(",", p.provider().aliases());
+            out.printf("  %-8s %-7s backends %-18s from %s%s%n", p.provider().type(), p.provider().version(), backends, p.bundleName(), aliases);
+        }
+        return 0;
+    }
+
+    private static String state(int s) {
+        return switch (s) {
+            case Bundle.ACTIVE -> "active";
+            case Bundle.RESOLVED -> "resolved";
+            case Bundle.INSTALLED -> "installed (unresolved)";
+            case Bundle.STARTING -> "starting";
+            case Bundle.STOPPING -> "stopping";
+            default -> "uninstalled";
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package io.jetrt.runtime.cpu;
+
+import io.jetrt.spi.CpuOps;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * {@link CpuOps} on ND4J (OpenBLAS sgemm). Weights the runtime owns are registered once with
+ * {@link #registerWeight} and kept as off-heap matrices, so a linear layer copies only its activations;
+ * any other right-hand side is copied per call. Registered arrays must not change afterwards, which holds
+ * for checkpoint weights (the runtime never writes them).
+ */
+public final class Nd4jCpuOps implements CpuOps {
+    private final Map<float[], INDArray> weights = Collections.synchronizedMap(new WeakHashMap<>());
+    private final ForkJoinPool pool;
+
+    public Nd4jCpuOps(int threads) {
+        this.pool = new ForkJoinPool(threads);
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
+
+    /** Keeps an off-heap copy of weight {@code w [n, k]} for later {@link #linear} calls. */
+    public void registerWeight(float[] w, int n, int k) {
+        weights.computeIfAbsent(w, a -> Nd4j.create(a, new long[] {n, k}, 'c'));
+    }
+
+    @Override
+    public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
+        INDArray xm = Nd4j.create(Arrays.copyOfRange(x, xOff, xOff + m * k), new long[] {m, k}, 'c');
+        INDArray wm = wOff == 0 && w.length == n * k ? weights.get(w) : null;
+        if (wm == null) wm = Nd4j.create(Arrays.copyOfRange(w, wOff, wOff + n * k), new long[] {n, k}, 'c');
+        INDArray ym = Nd4j.createUninitialized(DataType.FLOAT, new long[] {m, n}, 'c');
+        Nd4j.gemm(xm, wm, ym, false, true, 1.0, 0.0);
+        System.arraycopy(ym.data().asFloat(), 0, y, yOff, m * n);
+    }
+
+    @Override
+    public void parallelFor(int n, IntConsumer body) {
+        pool.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+    }
+
+    @Override
+    public int threads() { return pool.getParallelism(); }
+}

@@ -1,0 +1,105 @@
+package io.jetrt.runtime.demo;
+
+import io.jetrt.blocks.common.Init;
+import io.jetrt.loader.config.HfNames;
+import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.loader.json.Json;
+import io.jetrt.loader.safetensors.SafeTensorsWriter;
+import io.jetrt.loader.tokenizer.BpeTrainer;
+import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.runtime.model.BlockConfigs;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.FloatTensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The embedded default model: a small Jet-Nemotron-shaped decoder (layers jet, swa, jet, attn, jet, swa)
+ * with random weights, written on the fly as a Hugging Face directory — config.json, a BF16
+ * model.safetensors and a byte-level BPE tokenizer trained on a paragraph shipped with the runtime — so that
+ * the whole path runs without any download. Block weights come from each provider's upstream init.
+ */
+public final class DemoModel {
+    private static final int MERGES = 253; // 256 bytes + 253 merges + 3 special tokens = 512 ids
+
+    private DemoModel() {}
+
+    public static Path write(Path dir, BlockRegistry registry, long seed) {
+        try {
+            Files.createDirectories(dir);
+            BpeTrainer.train(corpus(), MERGES, dir);
+            int vocab = 256 + MERGES + BpeTrainer.SPECIAL_TOKENS.size();
+            String configJson = configJson(vocab);
+            Files.writeString(dir.resolve("config.json"), configJson);
+            ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json").toString(), Json.parseObject(configJson));
+            writeWeights(dir.resolve("model.safetensors"), cfg, registry, seed);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo model to " + dir, e);
+        }
+    }
+
+    private static void writeWeights(Path file, ModelConfig cfg, BlockRegistry registry, long seed) {
+        Init init = new Init(seed);
+        int d = cfg.hiddenSize(), inter = cfg.intermediateSize();
+        double std = cfg.initializerRange();
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt").metadata("jetrt", "demo model, random weights, seed " + seed);
+        w.add(HfNames.EMBED, init.normal(std, cfg.vocabSize(), d), DType.BF16);
+        w.add(HfNames.FINAL_NORM, Init.ones(d), DType.BF16);
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            w.add(HfNames.inputNorm(i), Init.ones(d), DType.BF16);
+            w.add(HfNames.postNorm(i), Init.ones(d), DType.BF16);
+            w.add(HfNames.gateProj(i), init.normal(std, inter, d), DType.BF16);
+            w.add(HfNames.upProj(i), init.normal(std, inter, d), DType.BF16);
+            w.add(HfNames.downProj(i), init.normal(std, d, inter), DType.BF16);
+            String type = cfg.layerTypes().get(i);
+            int layer = i;
+            ProviderBinding b = registry.find(type).orElseThrow(() -> new IllegalStateException(
+                    "demo model: no installed bundle offers block type '" + type + "' for layer " + layer));
+            Map<String, FloatTensor> block = b.provider().initWeights(BlockConfigs.forLayer(cfg, i, type), seed * 31 + i);
+            for (Map.Entry<String, FloatTensor> e : block.entrySet()) w.add(HfNames.blockPrefix(i) + e.getKey(), e.getValue(), DType.BF16);
+        }
+        w.write(file);
+    }
+
+    private static String configJson(int vocab) {
+        return """
+            {
+              "architectures": ["JetNemotronForCausalLM"],
+              "model_type": "jet_nemotron",
+              "hidden_size": 128,
+              "intermediate_size": 256,
+              "num_hidden_layers": 6,
+              "num_attention_heads": 4,
+              "num_key_value_heads": 2,
+              "layer_types": ["jet", "swa", "jet", "attn", "jet", "swa"],
+              "efficient_attention_config": {
+                "jet": {"num_heads": 4, "head_dim": 32, "expand_v": 2.0, "conv_size": 4, "dconv_generator_reduction": 8, "norm_eps": "1e-5"},
+                "swa": {"window_size": 64}
+              },
+              "vocab_size": %d,
+              "rope_theta": 1000000.0,
+              "rms_norm_eps": 1e-06,
+              "tie_word_embeddings": true,
+              "initializer_range": 0.02,
+              "max_position_embeddings": 4096,
+              "eos_token_id": %d,
+              "torch_dtype": "bfloat16"
+            }
+            """.formatted(vocab, 256 + MERGES);
+    }
+
+    private static String corpus() throws IOException {
+        try (InputStream in = DemoModel.class.getResourceAsStream("corpus.txt")) {
+            if (in == null) throw new IOException("resource corpus.txt is missing from the runtime jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.jetrt.runtime.host;
+
+import io.jetrt.spi.BlockProvider;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Block providers in the OSGi service registry, looked up by type id or alias. Among several providers
+ * of one type the highest implementation version wins, then the higher service ranking, then the
+ * older service.
+ */
+public final class BlockRegistry {
+    private static final Comparator<ProviderBinding> PREFERENCE =
+            Comparator.comparing((ProviderBinding b) -> SemVer.parse(b.provider().version()))
+                    .thenComparingInt(ProviderBinding::ranking)
+                    .thenComparing(Comparator.comparingLong(ProviderBinding::serviceId).reversed());
+
+    private final BundleContext context;
+
+    public BlockRegistry(BundleContext context) { this.context = context; }
+
+    /** All providers now registered. */
+    public List<ProviderBinding> all() {
+        List<ProviderBinding> out = new ArrayList<>();
+        try {
+            for (ServiceReference<BlockProvider> ref : context.getServiceReferences(BlockProvider.class, null)) {
+                BlockProvider p = context.getService(ref);
+                if (p == null) continue;
+                Object rank = ref.getProperty(Constants.SERVICE_RANKING);
+                out.add(new ProviderBinding(p, ref.getBundle(), rank instanceof Integer r ? r : 0,
+                        (Long) ref.getProperty(Constants.SERVICE_ID)));
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** The preferred provider of {@code type} (a type id or an alias). */
+    public Optional<ProviderBinding> find(String type) {
+        return all().stream().filter(b -> b.provider().type().equals(type) || b.provider().aliases().contains(type))
+                .max(PREFERENCE);
+    }
+
+    /** Type ids now offered, sorted. */
+    public TreeSet<String> types() {
+        TreeSet<String> t = new TreeSet<>();
+        for (ProviderBinding b : all()) t.add(b.provider().type());
+        return t;
+    }
+}

@@ -1,0 +1,38 @@
+package io.jetrt.runtime.model;
+
+import io.jetrt.loader.safetensors.Checkpoint;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Weights;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * One block's weights read from the checkpoint under a prefix (e.g. {@code model.layers.3.self_attn.}),
+ * converted to float32 once and kept: weights belong to the runtime, so a re-bound block finds them loaded.
+ */
+final class CheckpointWeights implements Weights {
+    private final Checkpoint checkpoint;
+    private final String prefix;
+    private final Consumer<FloatTensor> onLoad;
+    private final Map<String, FloatTensor> loaded = new ConcurrentHashMap<>();
+
+    CheckpointWeights(Checkpoint checkpoint, String prefix, Consumer<FloatTensor> onLoad) {
+        this.checkpoint = checkpoint;
+        this.prefix = prefix;
+        this.onLoad = onLoad;
+    }
+
+    @Override
+    public FloatTensor get(String name) {
+        return loaded.computeIfAbsent(name, n -> {
+            FloatTensor t = checkpoint.readFloats(prefix + n);
+            onLoad.accept(t);
+            return t;
+        });
+    }
+
+    @Override
+    public boolean has(String name) { return checkpoint.has(prefix + name); }
+}

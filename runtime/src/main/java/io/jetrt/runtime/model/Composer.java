@@ -1,0 +1,190 @@
+package io.jetrt.runtime.model;
+
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.loader.config.HfNames;
+import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.loader.safetensors.Checkpoint;
+import io.jetrt.loader.safetensors.TensorInfo;
+import io.jetrt.runtime.cpu.Nd4jCpuOps;
+import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.WeightDecl;
+import io.jetrt.spi.Weights;
+import jakarta.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds a {@link Model} from a config and a checkpoint: each layer's block type (config
+ * {@code layer_types} after overrides) is looked up in the service registry, its weights are checked
+ * against what the provider declares — all layers before any compute — and one log line per layer says
+ * which bundle and backend were bound and why.
+ */
+public final class Composer {
+    private static final Logger log = LoggerFactory.getLogger(Composer.class);
+
+    private final BlockRegistry registry;
+    private final CpuOps ops;
+
+    @Inject
+    public Composer(BlockRegistry registry, CpuOps ops) {
+        this.registry = registry;
+        this.ops = ops;
+    }
+
+    public Model compose(ModelConfig cfg, Checkpoint ckpt, ComposeOptions options) {
+        List<String> types = options.overrides().apply(cfg.layerTypes());
+        List<ProviderBinding> bindings = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+            String type = types.get(i);
+            int layer = i;
+            bindings.add(registry.find(type).orElseThrow(() -> new ComposeException("layer " + layer + ": block type '" + type
+                    + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types()))));
+        }
+        List<String> problems = new ArrayList<>();
+        checkDense(cfg, ckpt, problems);
+        List<BlockConfig> configs = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+            BlockConfig bc = BlockConfigs.forLayer(cfg, i, types.get(i));
+            configs.add(bc);
+            if (swapped(cfg, types, i)) continue;
+            checkBlockWeights(ckpt, i, bindings.get(i), bc, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new ComposeException("checkpoint " + cfg.source() + " does not fit the model (" + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + "):\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size())))
+                    + (problems.size() > 20 ? "\n  ..." : ""));
+        }
+        DenseModel dense = loadDense(cfg, ckpt);
+        BlockServices services = () -> ops;
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+            ProviderBinding b = bindings.get(i);
+            Weights w;
+            String source;
+            if (swapped(cfg, types, i)) {
+                long seed = options.initSeed() * 1_000_003L + i;
+                w = new MapWeights("layer " + i + " (" + types.get(i) + ", seeded init)", b.provider().initWeights(configs.get(i), seed));
+                source = "seeded upstream init (seed " + seed + "): the checkpoint's layer " + i + " is " + cfg.layerTypes().get(i);
+                for (WeightDecl d : b.provider().weights(configs.get(i))) register(w.get(d.name()));
+            } else {
+                w = new CheckpointWeights(ckpt, HfNames.blockPrefix(i), this::register);
+                source = "checkpoint " + HfNames.blockPrefix(i) + "*";
+            }
+            Backend backend = chooseBackend(i, b, options.backend());
+            Block block;
+            try {
+                block = b.provider().create(configs.get(i), w, backend, services);
+            } catch (RuntimeException e) {
+                throw new ComposeException("layer " + i + ": provider " + b + " failed to create a block: " + e);
+            }
+            log.info("layer {} {} <- bundle {} (provider {} {}), backend {}: {}; weights from {}", i, types.get(i), b.bundleName(),
+                    b.provider().type(), b.provider().version(), backend.id(), reason(b, options.backend(), backend), source);
+            layers.add(new Layer(i, types.get(i), b, backend, configs.get(i), w, source, block));
+        }
+        return new Model(cfg, dense, layers);
+    }
+
+    /** A layer whose block type differs from the checkpoint's gets seeded weights instead of the checkpoint's. */
+    private static boolean swapped(ModelConfig cfg, List<String> types, int i) {
+        return !types.get(i).equals(cfg.layerTypes().get(i));
+    }
+
+    private static Backend chooseBackend(int layer, ProviderBinding b, Backend forced) {
+        if (forced != null) {
+            if (!b.provider().backends().contains(forced)) {
+                throw new ComposeException("layer " + layer + ": backend " + forced.id() + " was asked for, but provider " + b
+                        + " offers only " + b.provider().backends());
+            }
+            return forced;
+        }
+        for (Backend pref : new Backend[] {Backend.CPU, Backend.REFERENCE}) if (b.provider().backends().contains(pref)) return pref;
+        throw new ComposeException("layer " + layer + ": provider " + b + " offers no CPU backend (" + b.provider().backends() + ")");
+    }
+
+    private static String reason(ProviderBinding b, Backend forced, Backend chosen) {
+        if (forced != null) return "forced by --backend";
+        String why = "cuda not built into this runtime";
+        if (chosen == Backend.REFERENCE) why += ", cpu not offered by the provider";
+        return "preferred order cuda > cpu > reference (" + why + ")";
+    }
+
+    private void checkBlockWeights(Checkpoint ckpt, int layer, ProviderBinding b, BlockConfig bc, List<String> problems) {
+        List<WeightDecl> decls;
+        try {
+            decls = b.provider().weights(bc);
+        } catch (RuntimeException e) {
+            problems.add("layer " + layer + " (" + b + "): " + e.getMessage());
+            return;
+        }
+        for (WeightDecl d : decls) {
+            String name = HfNames.blockPrefix(layer) + d.name();
+            check(ckpt, name, d.shape(), "layer " + layer + " (" + b.provider().type() + " from " + b.bundleName() + ")", problems);
+        }
+    }
+
+    private static void check(Checkpoint ckpt, String name, int[] shape, String who, List<String> problems) {
+        if (!ckpt.has(name)) {
+            problems.add(who + ": tensor " + name + " " + Arrays.toString(shape) + " is missing from the checkpoint");
+            return;
+        }
+        TensorInfo t = ckpt.info(name);
+        long[] want = Arrays.stream(shape).asLongStream().toArray();
+        if (!Arrays.equals(want, t.shape())) {
+            problems.add(who + ": tensor " + name + " expected shape " + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape())
+                    + " in " + ckpt.fileOf(name).getFileName());
+        }
+    }
+
+    private static void checkDense(ModelConfig c, Checkpoint ckpt, List<String> problems) {
+        int d = c.hiddenSize(), v = c.vocabSize(), inter = c.intermediateSize(), n = c.numLayers();
+        check(ckpt, HfNames.EMBED, new int[] {v, d}, "embedding", problems);
+        check(ckpt, HfNames.FINAL_NORM, new int[] {d}, "final norm", problems);
+        if (!c.tieWordEmbeddings()) check(ckpt, HfNames.LM_HEAD, new int[] {v, d}, "lm_head (tie_word_embeddings is false)", problems);
+        for (int i = 0; i < n; i++) {
+            String who = "layer " + i + " dense";
+            check(ckpt, HfNames.inputNorm(i), new int[] {d}, who, problems);
+            check(ckpt, HfNames.postNorm(i), new int[] {d}, who, problems);
+            check(ckpt, HfNames.gateProj(i), new int[] {inter, d}, who, problems);
+            check(ckpt, HfNames.upProj(i), new int[] {inter, d}, who, problems);
+            check(ckpt, HfNames.downProj(i), new int[] {d, inter}, who, problems);
+        }
+    }
+
+    /** Reads the dense weights (already checked); a tied head shares the embedding, as HF ties it. */
+    private DenseModel loadDense(ModelConfig c, Checkpoint ckpt) {
+        int n = c.numLayers();
+        float[][] in = new float[n][], post = new float[n][], gate = new float[n][], up = new float[n][], down = new float[n][];
+        for (int i = 0; i < n; i++) {
+            in[i] = read(ckpt, HfNames.inputNorm(i));
+            post[i] = read(ckpt, HfNames.postNorm(i));
+            gate[i] = read(ckpt, HfNames.gateProj(i));
+            up[i] = read(ckpt, HfNames.upProj(i));
+            down[i] = read(ckpt, HfNames.downProj(i));
+        }
+        float[] embed = read(ckpt, HfNames.EMBED);
+        float[] head = c.tieWordEmbeddings() ? embed : read(ckpt, HfNames.LM_HEAD);
+        return new DenseModel(c, embed, read(ckpt, HfNames.FINAL_NORM), head, in, post, gate, up, down, ops);
+    }
+
+    private float[] read(Checkpoint ckpt, String name) {
+        FloatTensor t = ckpt.readFloats(name);
+        register(t);
+        return t.data();
+    }
+
+    /** Lets a BLAS backend keep matrices in its own layout: weights never change after loading. */
+    private void register(FloatTensor t) {
+        if (ops instanceof Nd4jCpuOps nd && t.rank() == 2) nd.registerWeight(t.data(), t.dim(0), t.dim(1));
+    }
+}
