@@ -59,7 +59,7 @@ public final class GatedDeltaScan {
                 float[] swap = qn; qn = nq; nq = swap;
                 swap = kn; kn = nk; nk = swap;
             } else {
-                update(s, sOff, dk, dv, alpha, kn, u);
+                if (tokens > 1) update(s, sOff, dk, dv, alpha, kn, u);
             }
         }
     }

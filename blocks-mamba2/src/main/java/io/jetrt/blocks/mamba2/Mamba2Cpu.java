@@ -55,7 +55,7 @@ final class Mamba2Cpu implements Block {
     public void prefill(FloatTensor x, int[] positions, BlockState state, FloatTensor y) {
         int batch = x.dim(0), t = x.dim(1), m = batch * t;
         float[] zx = Linear.apply(ops, x.data(), m, c.hidden(), w.inW(), w.inB(), c.inProjRows());
-        float[] xbc = conv(zx, batch, t, state.get(Mamba2Provider.CONV_STATE).data());
+        long T0=System.nanoTime(); float[] xbc = conv(zx, batch, t, state.get(Mamba2Provider.CONV_STATE).data()); long T1=System.nanoTime();
         float[] ys = new float[m * c.dInner()];
         float[] ssm = state.get(Mamba2Provider.SSM_STATE).data();
         boolean direct = kernel == 1 || (kernel == 0 && t == 1);
@@ -63,12 +63,13 @@ final class Mamba2Cpu implements Block {
             if (direct) scanHeadDirect(bh / c.heads(), bh % c.heads(), t, zx, xbc, ssm, ys);
             else scanHead(bh / c.heads(), bh % c.heads(), t, zx, xbc, ssm, ys);
         });
-        int rows = c.inProjRows(), di = c.dInner();
+        long T2=System.nanoTime(); int rows = c.inProjRows(), di = c.dInner();
         ops.parallelFor((m + NORM_TILE - 1) / NORM_TILE, tile -> {
             for (int r = tile * NORM_TILE; r < Math.min(m, (tile + 1) * NORM_TILE); r++) {
                 GatedRmsNorm.apply(ys, r * di, zx, r * rows, w.normW(), di, c.normGroupSize(), (float) c.normEps());
             }
         });
+        long T3=System.nanoTime(); if (t>1) System.err.printf("conv %.1f scan %.1f norm %.1f%n", (T1-T0)/1e6,(T2-T1)/1e6,(T3-T2)/1e6);
         ops.linear(ys, 0, w.outW(), 0, y.data(), 0, m, c.hidden(), di);
         if (w.outB() != null) {
             for (int r = 0; r < m; r++) {

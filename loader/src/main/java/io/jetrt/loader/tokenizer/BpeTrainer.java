@@ -1,9 +1,11 @@
 package io.jetrt.loader.tokenizer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -76,7 +78,7 @@ public final class BpeTrainer {
                 pieces.merge(p, 1, Integer::sum);
         }, special -> { });
         for (Map.Entry<String, Integer> e : pieces.entrySet()) {
-            byte[] bytes = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] bytes = e.getKey().getBytes(StandardCharsets.UTF_8);
             int[] word = new int[bytes.length];
             for (int i = 0; i < bytes.length; i++) word[i] = idOfByte[bytes[i] & 0xFF];
             words.add(word);
@@ -110,7 +112,8 @@ public final class BpeTrainer {
         int id = tokens.size();
         mergeLines.add(tokens.get(left) + " " + tokens.get(right));
         addToken(concat(pair));
-        Set<Integer> candidates = pairWords.remove(pair);
+        Set<Integer> candidates = pairWords.getOrDefault(pair, Set.of());
+        pairWords.remove(pair);
         for (int w : candidates) {
             int[] word = words.get(w);
             if (!contains(word, left, right)) continue; // stale entry
@@ -125,7 +128,7 @@ public final class BpeTrainer {
                     out[n++] = word[i];
                 }
             }
-            words.set(w, java.util.Arrays.copyOf(out, n));
+            words.set(w, Arrays.copyOf(out, n));
             addPairs(w, +1);
         }
     }

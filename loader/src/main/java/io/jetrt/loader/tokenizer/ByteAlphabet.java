@@ -1,5 +1,7 @@
 package io.jetrt.loader.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * The GPT-2 byte-to-unicode alphabet used by byte-level BPE. Every byte gets one printable character,
  * so that token strings in vocab.json and merges.txt never hold spaces or control characters: the
@@ -19,7 +21,7 @@ final class ByteAlphabet {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
             CHAR_OF_BYTE[b] = (char) (printable ? b : 256 + extra++);
         }
-        java.util.Arrays.fill(BYTE_OF_CHAR, -1);
+        Arrays.fill(BYTE_OF_CHAR, -1);
         for (int b = 0; b < 256; b++) BYTE_OF_CHAR[CHAR_OF_BYTE[b]] = b;
         int k = 0;
         for (int c = 0; c < BYTE_OF_CHAR.length; c++) if (BYTE_OF_CHAR[c] >= 0) BYTES_IN_ORDER[k++] = BYTE_OF_CHAR[c];

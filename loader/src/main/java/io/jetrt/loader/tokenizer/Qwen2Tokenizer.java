@@ -82,10 +82,10 @@ public final class Qwen2Tokenizer {
 
         String eos = TokenizerFiles.namedToken(configFile, config, "eos_token");
         if (eos == null) throw new TokenizerFileException(configFile, "eos_token is missing");
-        Qwen2Tokenizer t = new Qwen2Tokenizer(vocab, tokens, added, new BpeModel(byteIds, merges), -1, -1);
-        OptionalInt eosId = t.id(eos);
+        OptionalInt eosId = lookup(vocab, added, eos);
         if (eosId.isEmpty()) throw new TokenizerFileException(configFile, "eos_token \"" + eos + "\" is not a known token");
-        return new Qwen2Tokenizer(vocab, tokens, added, t.bpe, eosId.getAsInt(), t.id(IM_END).orElse(-1));
+        return new Qwen2Tokenizer(vocab, tokens, added, new BpeModel(byteIds, merges), eosId.getAsInt(),
+                lookup(vocab, added, IM_END).orElse(-1));
     }
 
     /** The token ids of {@code text}; added tokens written in the text become their single ids. */
@@ -143,7 +143,9 @@ public final class Qwen2Tokenizer {
     }
 
     /** The id of a token given in the form {@link #token} returns; added tokens first. */
-    public OptionalInt id(String token) {
+    public OptionalInt id(String token) { return lookup(vocab, added, token); }
+
+    private static OptionalInt lookup(Map<String, Integer> vocab, AddedTokens added, String token) {
         OptionalInt a = added.id(token);
         if (a.isPresent()) return a;
         Integer v = vocab.get(token);

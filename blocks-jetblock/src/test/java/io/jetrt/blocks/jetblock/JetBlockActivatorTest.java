@@ -1,0 +1,43 @@
+package io.jetrt.blocks.jetblock;
+
+import io.jetrt.spi.BlockProvider;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/** The activator registers the provider under BlockProvider with type and version properties, and unregisters it. */
+class JetBlockActivatorTest {
+
+    @Test
+    void registersAndUnregistersProvider() {
+        List<String> calls = new ArrayList<>();
+        ServiceRegistration<?> registration = (ServiceRegistration<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{ServiceRegistration.class}, (proxy, m, args) -> {
+                    calls.add(m.getName());
+                    return null;
+                });
+        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{BundleContext.class}, (proxy, m, args) -> {
+                    if (!m.getName().equals("registerService")) throw new UnsupportedOperationException(m.getName());
+                    assertEquals(BlockProvider.class, args[0]);
+                    assertInstanceOf(JetBlockProvider.class, args[1]);
+                    Dictionary<?, ?> props = (Dictionary<?, ?>) args[2];
+                    assertEquals("jet", props.get(BlockProvider.PROP_TYPE));
+                    assertEquals("1.0.0", props.get(BlockProvider.PROP_VERSION));
+                    calls.add("registerService");
+                    return registration;
+                });
+        JetBlockActivator activator = new JetBlockActivator();
+        activator.start(context);
+        activator.stop(context);
+        assertEquals(List.of("registerService", "unregister"), calls);
+    }
+}
