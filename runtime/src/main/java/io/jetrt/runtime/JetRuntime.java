@@ -8,6 +8,7 @@ import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.FelixHost;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Composer;
+import io.jetrt.runtime.model.LiveModels;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.runtime.verify.BlockVerifier;
 import io.jetrt.runtime.verify.ModelVerifier;
@@ -45,5 +46,8 @@ public final class JetRuntime implements AutoCloseable {
     }
 
     @Override
-    public void close() { host().close(); }
+    public void close() {
+        injector.getInstance(LiveModels.class).close();
+        host().close();
+    }
 }

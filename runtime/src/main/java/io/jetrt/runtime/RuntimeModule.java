@@ -6,6 +6,8 @@ import com.google.inject.Singleton;
 import io.jetrt.runtime.cpu.CpuOpsFactory;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.FelixHost;
+import io.jetrt.runtime.model.LiveModels;
+import io.jetrt.runtime.model.StepGate;
 import io.jetrt.spi.CpuOps;
 
 /** Guice wiring of the runtime's own services; bundles are reached through the OSGi registry, not Guice. */
@@ -26,4 +28,10 @@ final class RuntimeModule extends AbstractModule {
 
     @Provides @Singleton
     CpuOps cpuOps() { return CpuOpsFactory.create(settings.blas()); }
+
+    @Provides @Singleton
+    StepGate gate() { return new StepGate(); }
+
+    @Provides @Singleton
+    LiveModels liveModels(FelixHost host) { return new LiveModels(host.context()); }
 }

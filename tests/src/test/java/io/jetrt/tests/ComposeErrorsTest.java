@@ -6,7 +6,7 @@ import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.model.ComposeException;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Layer;
-import io.jetrt.runtime.model.LayerOverrides;
+import io.jetrt.runtime.model.LayerRules;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
@@ -47,7 +47,7 @@ class ComposeErrorsTest {
     @Test
     void missingBlockTypeInOverride() {
         ComposeException e = assertThrows(ComposeException.class,
-                () -> rt.load(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withOverrides(LayerOverrides.parse("2:retnet"))));
+                () -> rt.load(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withOverrides(LayerRules.parse("2:retnet"))));
         assertTrue(e.getMessage().startsWith("layer 2: block type 'retnet'"), e.getMessage());
     }
 
@@ -73,7 +73,7 @@ class ComposeErrorsTest {
 
     @Test
     void swappedInBlocksGetSeededInitAndSharedWeightsStayTheCheckpoints() {
-        ComposeOptions opts = new ComposeOptions(LayerOverrides.parse("jet:gdn,1:mamba2"), null, 7);
+        ComposeOptions opts = ComposeOptions.DEFAULT.withOverrides(LayerRules.parse("jet:gdn,1:mamba2")).withInitSeed(7);
         Model a = rt.load(Fixtures.tinyJet(), opts), b = rt.load(Fixtures.tinyJet(), opts);
         assertEquals(List.of("gdn", "mamba2", "gdn", "attn", "gdn", "swa"), a.layers().stream().map(Layer::type).toList());
         for (int i : new int[] {0, 1, 2, 4}) {
@@ -91,7 +91,7 @@ class ComposeErrorsTest {
         for (float v : logits) assertTrue(Float.isFinite(v));
         float[] again = b.forward(ids, 1, b.newState(1, 24), true, null).data();
         assertArrayEquals(logits, again, 0f);
-        Model other = rt.load(Fixtures.tinyJet(), new ComposeOptions(LayerOverrides.parse("jet:gdn,1:mamba2"), null, 8));
+        Model other = rt.load(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withOverrides(LayerRules.parse("jet:gdn,1:mamba2")).withInitSeed(8));
         assertFalse(Arrays.equals(a.layers().get(0).weights().get("o_proj.weight").data(), other.layers().get(0).weights().get("o_proj.weight").data()),
                 "another init seed must give other weights");
     }

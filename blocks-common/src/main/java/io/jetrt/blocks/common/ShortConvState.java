@@ -42,7 +42,8 @@ public final class ShortConvState {
                                      float[] x, int xOff, int xStride, int tokens,
                                      float[] kernel, int kOff, int kStride, float[] bias,
                                      float[] out, int outOff, int outStride) {
-        for (int t = 0; t < tokens; t++) {
+        int head = Math.min(tokens, width - 1); // the first W−1 tokens reach back into the cache
+        for (int t = 0; t < head; t++) {
             int kt = kOff + t * kStride, ot = outOff + t * outStride;
             for (int c = 0; c < channels; c++) {
                 float acc = 0f;
@@ -51,6 +52,14 @@ public final class ShortConvState {
                     float in = tau >= 0 ? x[xOff + tau * xStride + c] : state[off + c * width + width + tau];
                     acc += in * kernel[kt + c * width + w];
                 }
+                out[ot + c] = bias == null ? acc : acc + bias[c];
+            }
+        }
+        for (int t = head; t < tokens; t++) {
+            int kt = kOff + t * kStride, ot = outOff + t * outStride, x0 = xOff + (t - (width - 1)) * xStride;
+            for (int c = 0; c < channels; c++) {
+                float acc = 0f;
+                for (int w = 0; w < width; w++) acc += x[x0 + w * xStride + c] * kernel[kt + c * width + w];
                 out[ot + c] = bias == null ? acc : acc + bias[c];
             }
         }

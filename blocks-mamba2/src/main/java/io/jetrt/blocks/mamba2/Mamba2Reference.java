@@ -32,7 +32,9 @@ final class Mamba2Reference implements Block {
 
     @Override
     public void prefill(FloatTensor x, int[] positions, BlockState state, FloatTensor y) {
+        c.checkCall(x, state, y);
         int batch = x.dim(0), t = x.dim(1), dm = c.hidden();
+        float[] convState = state.get(Mamba2Provider.CONV_STATE).data(), ssm = state.get(Mamba2Provider.SSM_STATE).data();
         float[] zxbcdt = new float[c.inProjRows()];   // [z | xBC_raw | dt_raw]
         float[] xbc = new float[c.convDim()];         // after conv and silu: [x | B | C]
         float[] out = new float[c.dInner()];          // y before out_proj
@@ -40,8 +42,8 @@ final class Mamba2Reference implements Block {
             for (int i = 0; i < t; i++) {
                 int row = (b * t + i) * dm;
                 NaiveLinear.apply(w.inW(), w.inB(), x.data(), row, zxbcdt, 0, c.inProjRows(), dm);
-                conv(state.get(Mamba2Provider.CONV_STATE).data(), b, zxbcdt, xbc);
-                scan(state.get(Mamba2Provider.SSM_STATE).data(), b, zxbcdt, xbc, out);
+                conv(convState, b, zxbcdt, xbc);
+                scan(ssm, b, zxbcdt, xbc, out);
                 GatedRmsNorm.apply(out, 0, zxbcdt, 0, w.normW(), c.dInner(), c.normGroupSize(), (float) c.normEps());
                 NaiveLinear.apply(w.outW(), w.outB(), out, 0, y.data(), row, dm, c.dInner());
             }

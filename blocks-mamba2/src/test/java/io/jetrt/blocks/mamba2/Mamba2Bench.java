@@ -36,7 +36,7 @@ public final class Mamba2Bench {
 
         double gemmFlop = 2.0 * t * c.hidden() * (c.inProjRows() + c.dInner());
         double scanFlop = 5.0 * t * c.heads() * c.headDim() * c.stateSize();   // update 3, S·C 2 per element
-        for (int k : new int[] {1, 2}) {
+        for (int k : new int[] {1, 3}) {
             double s = time(new Mamba2Cpu(c, p, noGemm, k), cfg, x, 5);
             System.out.printf("prefill without GEMM, scan kernel %d: %.1f ms (scan alone would be %.1f GFLOP/s if all of it)%n",
                     k, s * 1e3, scanFlop / s / 1e9);
@@ -45,11 +45,14 @@ public final class Mamba2Bench {
         System.out.printf("prefill, PlainCpuOps GEMM: %.1f ms = %.0f tok/s (GEMM part %.1f GFLOP)%n", full * 1e3, t / full,
                 gemmFlop / 1e9);
 
-        FloatTensor x1 = Mamba2Testing.slice(x, 0, 1);
-        for (int k : new int[] {1, 2}) {
-            double s = time(new Mamba2Cpu(c, p, noGemm, k), cfg, x1, 200);
-            System.out.printf("decode step without GEMM, scan kernel %d: %.3f ms%n", k, s * 1e3);
+        for (int tt : new int[] {1, 2, 4}) {
+            FloatTensor xs = Mamba2Testing.slice(x, 0, tt);
+            for (int k : new int[] {1, 3}) {
+                double s = time(new Mamba2Cpu(c, p, noGemm, k), cfg, xs, 200);
+                System.out.printf("chunk of T=%d without GEMM, scan kernel %d: %.3f ms%n", tt, k, s * 1e3);
+            }
         }
+        FloatTensor x1 = Mamba2Testing.slice(x, 0, 1);
         double dec = time(new Mamba2Cpu(c, p, plain), cfg, x1, 50);
         System.out.printf("decode step, PlainCpuOps GEMM: %.3f ms%n", dec * 1e3);
 

@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static io.jetrt.blocks.mamba2.Mamba2Testing.*;
+import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Fixed-seed property tests on awkward shapes: the CPU path (both scan kernels) equals the reference on
@@ -62,7 +63,8 @@ class Mamba2PropertyTest {
                 randomCase(20, 3, 65, 2, "use_bias", true, "D_has_hdim", true),
                 randomCase(21, 1, 63, 1, "rmsnorm", false, "use_conv_bias", false, "conv_kernel", 2),
                 randomCase(22, 3, 5, 1, "conv_kernel", 1),
-                new Case(23, 1, 65, config(32, 16, 16, 2)));
+                new Case(23, 1, 65, config(32, 16, 16, 2)),
+                new Case(24, 1, 65, config(600, 200, 3, 2)));   // P=200: kernel 3 tiles of 2 heads, the last one short
     }
 
     @ParameterizedTest(name = "{0}")
@@ -74,11 +76,11 @@ class Mamba2PropertyTest {
         for (long stateSeed : new long[] {0, k.seed + 2}) {
             BlockState refState = state(k.cfg, k.batch, stateSeed);
             FloatTensor ref = prefill(create(k.cfg, w, Backend.REFERENCE), x, stateSeed == 0 ? 0 : 100, refState);
-            List<Block> fast = List.of(create(k.cfg, w, Backend.CPU), cpu(k.cfg, w, 1), cpu(k.cfg, w, 2));
+            List<Block> fast = List.of(create(k.cfg, w, Backend.CPU), cpu(k.cfg, w, 1), cpu(k.cfg, w, 3));
             for (int i = 0; i < fast.size(); i++) {
                 BlockState s = state(k.cfg, k.batch, stateSeed);
                 FloatTensor y = prefill(fast.get(i), x, stateSeed == 0 ? 0 : 100, s);
-                String what = "mamba2 cpu" + (i == 0 ? "" : " kernel " + i) + " vs reference, f32, " + k
+                String what = "mamba2 cpu" + (i == 0 ? "" : " kernel " + (i == 1 ? 1 : 3)) + " vs reference, f32, " + k
                         + (stateSeed == 0 ? ", fresh state" : ", random state");
                 assertClose(y, ref, TOL, what + ", y");
                 for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
@@ -156,6 +158,25 @@ class Mamba2PropertyTest {
                 }
             }
         }
+    }
+
+    /** T = 0 leaves the state alone; a chunk of the wrong width is refused, naming the layer. */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"REFERENCE", "CPU"})
+    void emptyAndMisshapenChunks(Backend backend) {
+        Case k = randomCase(51, 3, 0, 2);
+        Block block = create(k.cfg, weights(k.cfg, k.seed), backend);
+        int d = Mamba2Config.from(k.cfg).hidden();
+        BlockState s = state(k.cfg, k.batch, 52);
+        BlockState before = copy(s);
+        prefill(block, FloatTensor.zeros(k.batch, 0, d), 7, s);
+        for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
+            assertEquals(before.get(slot), s.get(slot), "mamba2 " + backend.id() + " T=0 " + slot);
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> prefill(block, FloatTensor.zeros(k.batch, 2, d + 1), 7, s));
+        assertTrue(e.getMessage().startsWith(k.cfg.where() + ": input x must be [B, T, " + d + "]"),
+                e.getMessage());
     }
 
     private static Block cpu(BlockConfig cfg, Map<String, FloatTensor> w, int kernel) {

@@ -20,9 +20,14 @@ final class DemoCommand {
     }
 
     int run() {
-        args.rejectUnknown(Set.of("out", "seed", "bundles"));
+        args.rejectUnknown(Set.of("out", "seed", "shape", "bundles"));
         if (!args.has("out")) throw new IllegalArgumentException("demo needs --out DIR");
-        Path dir = DemoModel.write(Path.of(args.get("out", null)), rt.registry(), args.integer("seed", 20251126));
+        DemoModel.Shape shape = switch (args.get("shape", "tiny")) {
+            case "tiny" -> DemoModel.Shape.TINY;
+            case "2b" -> DemoModel.Shape.JET_2B;
+            default -> throw new IllegalArgumentException("--shape must be tiny or 2b; got '" + args.get("shape", "") + "'");
+        };
+        Path dir = DemoModel.write(Path.of(args.get("out", null)), rt.registry(), args.integer("seed", 20251126), shape);
         out.println("wrote the demo model to " + dir);
         return 0;
     }

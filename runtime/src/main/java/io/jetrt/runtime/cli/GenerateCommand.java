@@ -8,7 +8,7 @@ import io.jetrt.runtime.demo.DemoModel;
 import io.jetrt.runtime.engine.Generator;
 import io.jetrt.runtime.engine.SamplingParams;
 import io.jetrt.runtime.model.ComposeOptions;
-import io.jetrt.runtime.model.LayerOverrides;
+import io.jetrt.runtime.model.LayerRules;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.spi.Backend;
 
@@ -25,7 +25,7 @@ import java.util.Set;
 final class GenerateCommand {
     static final Set<String> FLAGS = Set.of("chat");
     private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "chat", "system", "max-tokens", "temperature",
-            "top-k", "top-p", "seed", "backend", "override", "init-seed", "tokenizer", "bundles");
+            "top-k", "top-p", "seed", "tokenizer", "bundles");
 
     private final JetRuntime rt;
     private final Args args;
@@ -38,11 +38,16 @@ final class GenerateCommand {
         this.err = err;
     }
 
+    private static Set<String> known() {
+        Set<String> all = new java.util.HashSet<>(OPTIONS);
+        all.addAll(ComposeArgs.NAMES);
+        return all;
+    }
+
     int run() {
-        args.rejectUnknown(OPTIONS);
+        args.rejectUnknown(known());
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir();
-        ComposeOptions options = new ComposeOptions(LayerOverrides.parse(args.get("override", null)),
-                args.has("backend") ? Backend.parse(args.get("backend", null)) : null, args.integer("init-seed", 0));
+        ComposeOptions options = ComposeArgs.from(args);
         Model model = rt.load(dir, options);
         Path tokDir = args.has("tokenizer") ? Path.of(args.get("tokenizer", null)) : dir;
         Qwen2Tokenizer tok = Files.exists(tokDir.resolve("vocab.json")) ? loadTokenizer(tokDir) : null;

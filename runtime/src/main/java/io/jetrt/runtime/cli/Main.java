@@ -17,7 +17,8 @@ public final class Main {
                        without --model: runs the embedded demo model (random weights, written on the fly)
               info     framework, bundles, block types and backends
               verify   FILE.safetensors | MODEL_DIR  [--backend reference|cpu]   exit 0 only when every check passes
-              demo     --out DIR   write the embedded demo model as a Hugging Face directory
+              demo     --out DIR [--shape tiny|2b]   write the demo model (random weights) as a Hugging Face directory
+              bench    [--model DIR] [--prompt-len N] [--gen N] [--batch B] [--backend cpu]   tokens/s next to the GEMM floor
             common: --bundles DIR (default build/bundles or -Djetrt.bundles)
             """;
 
@@ -35,7 +36,7 @@ public final class Main {
         }
         String command = argv[0];
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
-        if (!java.util.Set.of("generate", "info", "verify", "demo").contains(command)) {
+        if (!java.util.Set.of("generate", "info", "verify", "demo", "bench").contains(command)) {
             err.println("jetrt: unknown command '" + command + "'");
             err.print(USAGE);
             return 2;
@@ -49,6 +50,7 @@ public final class Main {
                     case "generate" -> new GenerateCommand(rt, args, out, err).run();
                     case "info" -> new InfoCommand(rt, out).run(args);
                     case "verify" -> new VerifyCommand(rt, args, out).run();
+                    case "bench" -> new BenchCommand(rt, args, out).run();
                     default -> new DemoCommand(rt, args, out).run();
                 };
             }

@@ -31,12 +31,21 @@ public final class DemoModel {
 
     private DemoModel() {}
 
-    public static Path write(Path dir, BlockRegistry registry, long seed) {
+    /** The shapes the demo writer knows: the small default, and Jet-Nemotron-2B's (BLOCKS.md §1) for benchmarks. */
+    public enum Shape { TINY, JET_2B }
+
+    public static Path write(Path dir, BlockRegistry registry, long seed) { return write(dir, registry, seed, Shape.TINY); }
+
+    /**
+     * Writes the model; for {@link Shape#JET_2B} the same small tokenizer is written (its ids are valid in the
+     * 2B vocabulary), so prompts still tokenize, and the weights take about 4 GB as BF16.
+     */
+    public static Path write(Path dir, BlockRegistry registry, long seed, Shape shape) {
         try {
             Files.createDirectories(dir);
             BpeTrainer.train(corpus(), MERGES, dir);
             int vocab = 256 + MERGES + BpeTrainer.SPECIAL_TOKENS.size();
-            String configJson = configJson(vocab);
+            String configJson = shape == Shape.TINY ? configJson(vocab) : JET_2B_CONFIG;
             Files.writeString(dir.resolve("config.json"), configJson);
             ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json").toString(), Json.parseObject(configJson));
             writeWeights(dir.resolve("model.safetensors"), cfg, registry, seed);
@@ -95,6 +104,33 @@ public final class DemoModel {
             }
             """.formatted(vocab, 256 + MERGES);
     }
+
+    /** Jet-Nemotron-2B's config.json fields (BLOCKS.md §1), eos set to the demo tokenizer's. */
+    private static final String JET_2B_CONFIG = """
+            {
+              "architectures": ["JetNemotronForCausalLM"],
+              "model_type": "jet_nemotron",
+              "hidden_size": 1536,
+              "intermediate_size": 8960,
+              "num_hidden_layers": 28,
+              "num_attention_heads": 12,
+              "num_key_value_heads": 2,
+              "layer_types": ["jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet", "jet",
+                              "attn", "jet", "jet", "jet", "jet", "attn", "swa", "swa", "jet", "jet", "jet", "jet", "jet", "jet"],
+              "efficient_attention_config": {
+                "jet": {"num_heads": 12, "head_dim": 96, "expand_v": 2.6666666667, "conv_size": 4, "dconv_generator_reduction": 8, "norm_eps": "1e-5"},
+                "swa": {"window_size": 1152}
+              },
+              "vocab_size": 151936,
+              "rope_theta": 1000000.0,
+              "rms_norm_eps": 1e-06,
+              "tie_word_embeddings": true,
+              "initializer_range": 0.02,
+              "max_position_embeddings": 131072,
+              "eos_token_id": 151643,
+              "torch_dtype": "bfloat16"
+            }
+            """;
 
     private static String corpus() throws IOException {
         try (InputStream in = DemoModel.class.getResourceAsStream("corpus.txt")) {

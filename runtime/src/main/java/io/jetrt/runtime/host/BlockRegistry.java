@@ -45,8 +45,17 @@ public final class BlockRegistry {
     }
 
     /** The preferred provider of {@code type} (a type id or an alias). */
-    public Optional<ProviderBinding> find(String type) {
-        return all().stream().filter(b -> b.provider().type().equals(type) || b.provider().aliases().contains(type))
+    public Optional<ProviderBinding> find(String type) { return find(type, null, -1); }
+
+    /**
+     * The preferred provider of {@code type} whose version matches {@code pin} (equal, or a prefix ending
+     * before a dot; null = any), leaving out the service {@code excludedServiceId} (one being unregistered).
+     */
+    public Optional<ProviderBinding> find(String type, String pin, long excludedServiceId) {
+        return all().stream()
+                .filter(b -> b.serviceId() != excludedServiceId)
+                .filter(b -> b.provider().type().equals(type) || b.provider().aliases().contains(type))
+                .filter(b -> pin == null || b.provider().version().equals(pin) || b.provider().version().startsWith(pin + "."))
                 .max(PREFERENCE);
     }
 

@@ -8,17 +8,12 @@ import io.jetrt.loader.safetensors.TensorInfo;
 import io.jetrt.runtime.cpu.Nd4jCpuOps;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.ProviderBinding;
-import io.jetrt.spi.Backend;
-import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
-import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 import jakarta.inject.Inject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,28 +23,30 @@ import java.util.List;
  * Builds a {@link Model} from a config and a checkpoint: each layer's block type (config
  * {@code layer_types} after overrides) is looked up in the service registry, its weights are checked
  * against what the provider declares — all layers before any compute — and one log line per layer says
- * which bundle and backend were bound and why.
+ * which bundle and backend were bound and why. The model stays live: it re-binds when providers change.
  */
 public final class Composer {
-    private static final Logger log = LoggerFactory.getLogger(Composer.class);
 
     private final BlockRegistry registry;
     private final CpuOps ops;
+    private final StepGate gate;
+    private final LiveModels live;
 
     @Inject
-    public Composer(BlockRegistry registry, CpuOps ops) {
+    public Composer(BlockRegistry registry, CpuOps ops, StepGate gate, LiveModels live) {
         this.registry = registry;
         this.ops = ops;
+        this.gate = gate;
+        this.live = live;
     }
 
     public Model compose(ModelConfig cfg, Checkpoint ckpt, ComposeOptions options) {
         List<String> types = options.overrides().apply(cfg.layerTypes());
+        LayerBinder binder = new LayerBinder(registry, ops, options);
         List<ProviderBinding> bindings = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
-            String type = types.get(i);
             int layer = i;
-            bindings.add(registry.find(type).orElseThrow(() -> new ComposeException("layer " + layer + ": block type '" + type
-                    + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types()))));
+            bindings.add(binder.preferred(i, types.get(i), -1).orElseThrow(() -> new ComposeException(binder.missing(layer, types.get(layer)))));
         }
         List<String> problems = new ArrayList<>();
         checkDense(cfg, ckpt, problems);
@@ -66,7 +63,6 @@ public final class Composer {
                     + (problems.size() > 20 ? "\n  ..." : ""));
         }
         DenseModel dense = loadDense(cfg, ckpt);
-        BlockServices services = () -> ops;
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
             ProviderBinding b = bindings.get(i);
@@ -81,42 +77,16 @@ public final class Composer {
                 w = new CheckpointWeights(ckpt, HfNames.blockPrefix(i), this::register);
                 source = "checkpoint " + HfNames.blockPrefix(i) + "*";
             }
-            Backend backend = chooseBackend(i, b, options.backend());
-            Block block;
-            try {
-                block = b.provider().create(configs.get(i), w, backend, services);
-            } catch (RuntimeException e) {
-                throw new ComposeException("layer " + i + ": provider " + b + " failed to create a block: " + e);
-            }
-            log.info("layer {} {} <- bundle {} (provider {} {}), backend {}: {}; weights from {}", i, types.get(i), b.bundleName(),
-                    b.provider().type(), b.provider().version(), backend.id(), reason(b, options.backend(), backend), source);
-            layers.add(new Layer(i, types.get(i), b, backend, configs.get(i), w, source, block));
+            layers.add(binder.bind(new Layer(i, types.get(i), null, null, configs.get(i), w, source, null), b));
         }
-        return new Model(cfg, dense, layers);
+        Model model = new Model(cfg, dense, layers, binder, gate);
+        live.add(model);
+        return model;
     }
 
     /** A layer whose block type differs from the checkpoint's gets seeded weights instead of the checkpoint's. */
     private static boolean swapped(ModelConfig cfg, List<String> types, int i) {
         return !types.get(i).equals(cfg.layerTypes().get(i));
-    }
-
-    private static Backend chooseBackend(int layer, ProviderBinding b, Backend forced) {
-        if (forced != null) {
-            if (!b.provider().backends().contains(forced)) {
-                throw new ComposeException("layer " + layer + ": backend " + forced.id() + " was asked for, but provider " + b
-                        + " offers only " + b.provider().backends());
-            }
-            return forced;
-        }
-        for (Backend pref : new Backend[] {Backend.CPU, Backend.REFERENCE}) if (b.provider().backends().contains(pref)) return pref;
-        throw new ComposeException("layer " + layer + ": provider " + b + " offers no CPU backend (" + b.provider().backends() + ")");
-    }
-
-    private static String reason(ProviderBinding b, Backend forced, Backend chosen) {
-        if (forced != null) return "forced by --backend";
-        String why = "cuda not built into this runtime";
-        if (chosen == Backend.REFERENCE) why += ", cpu not offered by the provider";
-        return "preferred order cuda > cpu > reference (" + why + ")";
     }
 
     private void checkBlockWeights(Checkpoint ckpt, int layer, ProviderBinding b, BlockConfig bc, List<String> problems) {

@@ -1,34 +1,92 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.WeightDecl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A composed decoder: {@code h = embed(ids)}; per layer {@code h += block(RMSNorm(h))},
  * {@code h += MLP(RMSNorm(h))}; {@code logits = head(RMSNorm(h))} (BLOCKS.md §2).
+ *
+ * <p>The model is live: when block providers come and go, {@link #rebind} moves layers to the preferred
+ * provider of their type, keeping their weights. A step runs on one consistent set of bindings (it holds
+ * the {@link StepGate}); a sequence's state follows a new binding at its next step when the state layout
+ * is the same, and is rebuilt from the sequence's tokens when it is not (see {@link ModelState}). While a
+ * layer has no provider, steps wait for one up to {@link #UNAVAILABLE_WAIT_MS}.
  */
 public final class Model {
+    private static final Logger log = LoggerFactory.getLogger(Model.class);
+    /** How long a step waits for a missing block type to be installed again before failing. */
+    public static final long UNAVAILABLE_WAIT_MS = Long.getLong("jetrt.unavailableWaitMs", 30_000);
+
     private final ModelConfig config;
     private final DenseModel dense;
-    private final List<Layer> layers;
+    private final AtomicReferenceArray<Layer> layers;
+    private final LayerBinder binder;
+    private final StepGate gate;
+    private final Object availability = new Object();
 
-    Model(ModelConfig config, DenseModel dense, List<Layer> layers) {
+    Model(ModelConfig config, DenseModel dense, List<Layer> layers, LayerBinder binder, StepGate gate) {
         this.config = config;
         this.dense = dense;
-        this.layers = List.copyOf(layers);
+        this.layers = new AtomicReferenceArray<>(layers.toArray(new Layer[0]));
+        this.binder = binder;
+        this.gate = gate;
     }
 
     public ModelConfig config() { return config; }
 
-    public List<Layer> layers() { return layers; }
+    /** The layers as bound now. */
+    public List<Layer> layers() {
+        List<Layer> out = new ArrayList<>(layers.length());
+        for (int i = 0; i < layers.length(); i++) out.add(layers.get(i));
+        return out;
+    }
 
     public ModelState newState(int batch, int capacity) { return new ModelState(this, batch, capacity); }
 
     /** Receives the residual stream {@code [B, T, D]} after each layer, for debugging and checks. */
     public interface LayerObserver {
         void after(int layer, FloatTensor hidden);
+    }
+
+    /**
+     * Moves every layer to the preferred provider of its type now registered, leaving out the service
+     * {@code goneServiceId} (being unregistered, or -1). A provider that cannot take a layer is logged with
+     * its bundle and the layer keeps its binding — or becomes unavailable if its own provider is going away.
+     */
+    public synchronized void rebind(long goneServiceId) {
+        for (int i = 0; i < layers.length(); i++) {
+            Layer cur = layers.get(i);
+            boolean losing = cur.available() && cur.binding().serviceId() == goneServiceId;
+            Optional<ProviderBinding> best = binder.preferred(i, cur.type(), goneServiceId);
+            if (best.isPresent() && cur.available() && best.get().serviceId() == cur.binding().serviceId()) continue;
+            if (best.isPresent()) {
+                try {
+                    Layer next = binder.bind(cur.unbound(), best.get());
+                    layers.set(i, next);
+                    log.info("layer {} re-bound: {} -> {}", i, cur.available() ? cur.binding() : "unavailable", best.get());
+                    continue;
+                } catch (ComposeException e) {
+                    log.error("layer {}: cannot move to {}: {}", i, best.get(), e.getMessage());
+                }
+            }
+            if (losing || (best.isEmpty() && cur.available() && goneServiceId < 0)) {
+                layers.set(i, cur.unbound());
+                log.warn("{} is unavailable: {}", cur.describe(), binder.missing(i, cur.type()));
+            }
+        }
+        synchronized (availability) {
+            availability.notifyAll();
+        }
     }
 
     /**
@@ -39,7 +97,7 @@ public final class Model {
     public FloatTensor forward(int[] tokens, int batch, ModelState state, boolean allLogits, LayerObserver observer) {
         if (tokens.length % batch != 0) throw new IllegalArgumentException("forward: " + tokens.length + " tokens do not split into " + batch + " rows");
         if (state.batch() != batch) throw new IllegalArgumentException("forward: state holds " + state.batch() + " sequences; got " + batch);
-        int steps = tokens.length / batch, rows = tokens.length, d = config.hiddenSize();
+        int steps = tokens.length / batch;
         int[] positions = state.positions();
         for (int b = 0; b < batch; b++) {
             if (positions[b] + steps > state.capacity()) {
@@ -47,15 +105,54 @@ public final class Model {
                         + " tokens; the state was sized for " + state.capacity());
             }
         }
+        List<Layer> snapshot = enterStepWhenAvailable();
+        try {
+            state.follow(snapshot, this);
+            FloatTensor logits = run(snapshot, tokens, batch, state, allLogits, observer);
+            state.record(tokens);
+            return logits;
+        } finally {
+            gate.exitStep();
+        }
+    }
+
+    /** Enters the step gate with every layer bound, waiting for missing providers; returns the bindings. */
+    private List<Layer> enterStepWhenAvailable() {
+        long deadline = System.currentTimeMillis() + UNAVAILABLE_WAIT_MS;
+        while (true) {
+            gate.enterStep();
+            List<Layer> snapshot = layers();
+            List<Layer> missing = snapshot.stream().filter(l -> !l.available()).toList();
+            if (missing.isEmpty()) return snapshot;
+            gate.exitStep();
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                throw new LayerUnavailableException("model " + config.source() + ": " + missing.size() + " layer(s) unavailable: "
+                        + String.join("; ", missing.stream().map(l -> binder.missing(l.index(), l.type())).distinct().toList()));
+            }
+            synchronized (availability) {
+                try {
+                    availability.wait(Math.min(left, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new LayerUnavailableException("interrupted while waiting for layers " + missing.stream().map(Layer::index).toList());
+                }
+            }
+        }
+    }
+
+    /** One pass over {@code layers} without touching the step gate; used by {@link ModelState} to rebuild too. */
+    FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, ModelState state, boolean allLogits, LayerObserver observer) {
+        int steps = tokens.length / batch, rows = tokens.length, d = config.hiddenSize();
+        int[] positions = state.positions();
         float[] h = new float[rows * d], u = new float[rows * d];
         dense.embed(tokens, h);
         FloatTensor uT = new FloatTensor(u, new int[] {batch, steps, d});
-        for (Layer layer : layers) {
+        for (Layer layer : snapshot) {
             int i = layer.index();
             dense.rmsNorm(h, dense.inNorm[i], u, rows);
-            FloatTensor y = FloatTensor.zeros(batch, steps, d);
-            if (steps == 1) layer.block().decode(uT, positions, state.layer(i), y);
-            else layer.block().prefill(uT, positions, state.layer(i), y);
+            FloatTensor y = FloatTensor.filled(Float.NaN, batch, steps, d); // a skipped write shows up as NaN
+            computeBlock(layer, uT, positions, state, y);
             float[] yd = y.data();
             for (int k = 0; k < h.length; k++) h[k] += yd[k];
             dense.rmsNorm(h, dense.postNorm[i], u, rows);
@@ -73,4 +170,43 @@ public final class Model {
         dense.rmsNorm(last, dense.finalNorm, normed, outRows);
         return new FloatTensor(dense.logits(normed, outRows), new int[] {batch, allLogits ? steps : 1, config.vocabSize()});
     }
+
+    /** Calls the block; a throw or a non-finite output becomes a {@link BlockFaultException} naming layer and bundle. */
+    private static void computeBlock(Layer layer, FloatTensor x, int[] positions, ModelState state, FloatTensor y) {
+        boolean decode = x.dim(1) == 1;
+        try {
+            if (decode) layer.block().decode(x, positions, state.layer(layer.index()), y);
+            else layer.block().prefill(x, positions, state.layer(layer.index()), y);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            throw new BlockFaultException(layer.describe() + " threw during " + (decode ? "decode" : "prefill") + ": " + e, e);
+        }
+        float[] yd = y.data();
+        for (int k = 0; k < yd.length; k++) {
+            if (!Float.isFinite(yd[k])) {
+                int d = y.dim(2), t = y.dim(1);
+                throw new BlockFaultException(layer.describe() + " returned " + yd[k] + " at [b, t, d] = [" + k / (t * d) + ", "
+                        + (k / d) % t + ", " + k % d + "] during " + (decode ? "decode" : "prefill"), null);
+            }
+        }
+    }
+
+    /** Weights counted once (a tied head is the embedding), dense parts and every block's declared weights. */
+    public long parameterCount() {
+        long n = dense.embed.length + dense.finalNorm.length + (dense.head == dense.embed ? 0 : dense.head.length);
+        for (int i = 0; i < layers.length(); i++) {
+            n += dense.inNorm[i].length + dense.postNorm[i].length + dense.gate[i].length + dense.up[i].length + dense.down[i].length;
+        }
+        for (Layer l : layers()) {
+            if (!l.available()) continue;
+            for (WeightDecl d : l.binding().provider().weights(l.config())) {
+                long s = 1;
+                for (int x : d.shape()) s *= x;
+                n += s;
+            }
+        }
+        return n;
+    }
+
+    /** Parameters of the embedding table (read one row per token, unless tied to the head). */
+    public long embeddingParameters() { return dense.embed.length; }
 }

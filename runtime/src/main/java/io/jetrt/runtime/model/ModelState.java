@@ -1,30 +1,40 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.spi.BlockState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The decode state of a batch of sequences through the whole model: one {@link BlockState} per layer and
- * the number of tokens each sequence has seen. Sized for {@code capacity} tokens per sequence.
+ * The decode state of a batch of sequences through the whole model: per layer the binding it was built
+ * for and its {@link BlockState}, the tokens each sequence has seen, and those tokens themselves. When a
+ * layer is re-bound, the state follows the new provider if the state layout is the same; otherwise it is
+ * rebuilt by running the tokens seen so far through the new bindings, so a generation never loses a
+ * token and no old implementation runs after its bundle is gone.
  */
 public final class ModelState {
-    private final List<BlockState> layers;
-    private final int[] positions;
+    private static final Logger log = LoggerFactory.getLogger(ModelState.class);
+
     private final int capacity;
+    private final int batch;
+    private Layer[] bound;
+    private BlockState[] states;
+    private int[] positions;
+    /** Every chunk fed so far, each {@code [B, T_chunk]} row-major, in order: replaying them rebuilds the state. */
+    private final List<int[]> fed = new ArrayList<>();
 
     ModelState(Model model, int batch, int capacity) {
         this.capacity = capacity;
-        this.positions = new int[batch];
-        this.layers = new ArrayList<>();
-        for (Layer l : model.layers()) layers.add(new BlockState(batch, l.binding().provider().stateLayout(l.config(), capacity)));
+        this.batch = batch;
+        reset(model.layers());
     }
 
-    public BlockState layer(int i) { return layers.get(i); }
+    public BlockState layer(int i) { return states[i]; }
 
-    public int batch() { return positions.length; }
+    public int batch() { return batch; }
 
     public int capacity() { return capacity; }
 
@@ -35,10 +45,42 @@ public final class ModelState {
         for (int b = 0; b < positions.length; b++) positions[b] += steps;
     }
 
+    void record(int[] tokens) { fed.add(tokens.clone()); }
+
+    /** Moves to {@code snapshot}'s bindings before a step (caller holds the step gate). */
+    void follow(List<Layer> snapshot, Model model) {
+        boolean rebuild = false;
+        for (Layer cur : snapshot) {
+            int i = cur.index();
+            if (bound[i] == cur) continue;
+            if (bound[i] != null && states[i] != null && states[i].layout().equals(cur.stateLayout(capacity))) {
+                log.info("layer {}: sequences continue on {} (same state layout)", i, cur.binding());
+                bound[i] = cur;
+            } else {
+                rebuild = true;
+            }
+        }
+        if (!rebuild) return;
+        int seen = positions[0];
+        reset(snapshot);
+        if (seen == 0) return;
+        log.info("state layout changed under a re-bound layer: rebuilding the state of {} sequence(s) from their {} tokens", batch, seen);
+        for (int[] chunk : fed) model.run(snapshot, chunk, batch, this, false, null);
+    }
+
+    private void reset(List<Layer> layers) {
+        bound = layers.toArray(new Layer[0]);
+        states = new BlockState[bound.length];
+        for (int i = 0; i < bound.length; i++) {
+            states[i] = bound[i].available() ? new BlockState(batch, bound[i].stateLayout(capacity)) : null;
+        }
+        positions = new int[batch];
+    }
+
     /** Bytes of state per sequence over all layers (float32), e.g. for reports. */
     public long bytesPerSequence() {
         long n = 0;
-        for (BlockState s : layers) n += s.elements() / s.batch() * 4L;
+        for (BlockState s : states) if (s != null) n += s.elements() / s.batch() * 4L;
         return n;
     }
 

@@ -1,0 +1,65 @@
+package io.jetrt.blocks.gdn;
+
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.BlockState;
+import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.FloatTensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * One CPU prefill of a Gated DeltaNet layer with Jet-Nemotron-2B JetBlock sizes (D 1536, H 12, Dk 96, Dv 256, T 2048, B 1), split into
+ * the time spent in {@link CpuOps#linear} (BLAS in the runtime; the plain-Java GEMM here) and the rest (short
+ * convs, activations, gated delta rule, output norm). Runs only with {@code -Dtest=GatedDeltaNetBench -Djetrt.bench=true}.
+ */
+class GatedDeltaNetBench {
+
+    /** Plain ops that add up the time spent in linear. */
+    static final class TimedOps implements CpuOps {
+        final PlainCpuOps plain = new PlainCpuOps();
+        final AtomicLong linearNanos = new AtomicLong();
+
+        @Override
+        public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
+            long t0 = System.nanoTime();
+            plain.linear(x, xOff, w, wOff, y, yOff, m, n, k);
+            linearNanos.addAndGet(System.nanoTime() - t0);
+        }
+
+        @Override public void parallelFor(int n, IntConsumer body) { plain.parallelFor(n, body); }
+
+        @Override public int threads() { return plain.threads(); }
+    }
+
+    @Test
+    void prefill2BLayer() {
+        assumeTrue(Boolean.getBoolean("jetrt.bench"), "set -Djetrt.bench=true to run");
+        BlockConfig config = new BlockConfig("2B-sized gdn layer", Map.of("hidden_size", 1536, "num_heads", 12, "head_dim", 96,
+                "expand_v", 2.6666666667, "conv_size", 4, "norm_eps", "1e-5"));
+        GatedDeltaNetProvider p = new GatedDeltaNetProvider();
+        TimedOps ops = new TimedOps();
+        BlockServices services = () -> ops;
+        Block block = p.create(config, new MapWeights("init", p.initWeights(config, 1)), Backend.CPU, services);
+        for (int tokens : new int[]{256, 2048}) { // the short run warms up the JIT
+            FloatTensor x = Harness.normal(new SplittableRandom(tokens), 1, 1, tokens, 1536);
+            BlockState state = new BlockState(1, p.stateLayout(config, tokens));
+            ops.linearNanos.set(0);
+            long t0 = System.nanoTime();
+            Harness.prefill(block, x, 0, state);
+            double total = (System.nanoTime() - t0) / 1e6, gemm = ops.linearNanos.get() / 1e6;
+            System.out.printf("gdn cpu prefill B 1 T %d D 1536: %.0f ms total, %.0f ms in linear (plain-Java GEMM), %.0f ms the rest%n",
+                    tokens, total, gemm, total - gemm);
+        }
+    }
+}

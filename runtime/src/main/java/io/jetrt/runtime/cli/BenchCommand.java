@@ -1,0 +1,134 @@
+package io.jetrt.runtime.cli;
+
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.cpu.Nd4jCpuOps;
+import io.jetrt.runtime.demo.DemoModel;
+import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.model.LayerRules;
+import io.jetrt.runtime.model.Model;
+import io.jetrt.runtime.model.ModelState;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.CpuOps;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code jetrt bench}: prefill and decode tokens/s of a model at a batch size and context length, each next
+ * to its floor on this machine — FLOPs / measured GEMM rate for prefill, weight bytes / measured copy
+ * bandwidth for decode — and a JSON line to keep. Warm-up runs precede the timed ones.
+ */
+final class BenchCommand {
+    private static final Set<String> OPTIONS = Set.of("model", "prompt-len", "gen", "batch", "bundles");
+
+    private final JetRuntime rt;
+    private final Args args;
+    private final PrintStream out;
+
+    BenchCommand(JetRuntime rt, Args args, PrintStream out) {
+        this.rt = rt;
+        this.args = args;
+        this.out = out;
+    }
+
+    private static Set<String> known() {
+        Set<String> all = new java.util.HashSet<>(OPTIONS);
+        all.addAll(ComposeArgs.NAMES);
+        return all;
+    }
+
+    int run() {
+        args.rejectUnknown(known());
+        int promptLen = args.integer("prompt-len", 256), gen = args.integer("gen", 16), batch = args.integer("batch", 1);
+        Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
+        ComposeOptions options = ComposeArgs.from(args);
+        Model model = rt.load(dir, options);
+        int d = model.config().hiddenSize(), vocab = model.config().vocabSize();
+        double gemmFlops = gemmRate(rt.cpu());
+        double bandwidth = copyBandwidth();
+        long params = model.parameterCount();
+
+        SplittableRandom rng = new SplittableRandom(1);
+        int[] prompt = new int[batch * promptLen];
+        Arrays.setAll(prompt, i -> rng.nextInt(Math.min(vocab, 500)));
+        run(model, Arrays.copyOf(prompt, batch * Math.min(16, promptLen)), batch, 3); // warm-up: JIT, BLAS threads
+        ModelState state = model.newState(batch, promptLen + gen);
+        long t0 = System.nanoTime();
+        model.forward(prompt, batch, state, false, null);
+        double prefillSec = (System.nanoTime() - t0) / 1e9;
+        int[] next = new int[batch];
+        long t1 = System.nanoTime();
+        for (int s = 0; s < gen; s++) model.forward(next, batch, state, false, null);
+        double decodeSec = (System.nanoTime() - t1) / 1e9;
+
+        // prefill does ~2 FLOPs per weight per token (head only for the last position; attention scores ignored)
+        double prefillFlops = 2.0 * (params - model.embeddingParameters()) * batch * promptLen + 2.0 * model.embeddingParameters() * batch;
+        double prefillTps = batch * promptLen / prefillSec, prefillFloorTps = batch * promptLen / (prefillFlops / gemmFlops);
+        // each decode step reads every weight once (float32) plus the recurrent state, whatever the batch
+        double stepBytes = 4.0 * params + (double) state.bytesPerSequence() * batch;
+        double decodeTps = batch * gen / decodeSec, decodeFloorTps = batch / (stepBytes / bandwidth);
+        out.printf(Locale.ROOT, "model %s: %,d parameters, %d layers, backend %s, batch %d, prompt %d, generated %d%n", dir,
+                params, model.layers().size(), model.layers().getFirst().backend().id(), batch, promptLen, gen);
+        out.printf(Locale.ROOT, "machine: GEMM %.1f GFLOP/s (%s, %d threads), copy bandwidth %.1f GB/s%n", gemmFlops / 1e9,
+                rt.cpu().getClass().getSimpleName(), rt.cpu().threads(), bandwidth / 1e9);
+        out.printf(Locale.ROOT, "prefill %10.1f tok/s   floor (FLOPs / GEMM rate) %10.1f tok/s   %5.1f%% of floor%n", prefillTps, prefillFloorTps, 100 * prefillTps / prefillFloorTps);
+        out.printf(Locale.ROOT, "decode  %10.2f tok/s   floor (bytes / bandwidth) %10.2f tok/s   %5.1f%% of floor%n", decodeTps, decodeFloorTps, 100 * decodeTps / decodeFloorTps);
+        out.printf(Locale.ROOT, "state per sequence at %d tokens: %,d bytes%n", promptLen + gen, state.bytesPerSequence());
+        out.printf(Locale.ROOT, "{\"model\":\"%s\",\"params\":%d,\"batch\":%d,\"prompt_len\":%d,\"gen\":%d,\"backend\":\"%s\",\"gemm_gflops\":%.2f,"
+                        + "\"bandwidth_gbs\":%.2f,\"prefill_tps\":%.2f,\"prefill_floor_tps\":%.2f,\"decode_tps\":%.3f,\"decode_floor_tps\":%.3f,"
+                        + "\"state_bytes_per_seq\":%d}%n", dir.toString().replace("\\", "/"), params, batch, promptLen, gen,
+                model.layers().getFirst().backend().id(), gemmFlops / 1e9, bandwidth / 1e9, prefillTps, prefillFloorTps, decodeTps,
+                decodeFloorTps, state.bytesPerSequence());
+        return 0;
+    }
+
+    private static void run(Model model, int[] tokens, int batch, int gen) {
+        ModelState s = model.newState(batch, tokens.length / batch + gen);
+        model.forward(tokens, batch, s, false, null);
+        for (int i = 0; i < gen; i++) model.forward(new int[batch], batch, s, false, null);
+    }
+
+    /** The machine's rate through the runtime's own GEMM path: best of eight [512, 1536] × [4096, 1536]ᵀ, in FLOP/s. */
+    static double gemmRate(CpuOps ops) {
+        int m = 512, d = 1536, inter = 4096;
+        float[] x = new float[m * d], w = new float[inter * d], y = new float[m * inter];
+        Arrays.fill(x, 0.5f);
+        Arrays.fill(w, 0.25f);
+        if (ops instanceof Nd4jCpuOps nd) nd.registerWeight(w, inter, d); // as model weights are
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < 8; r++) {
+            long t = System.nanoTime();
+            ops.linear(x, 0, w, 0, y, 0, m, inter, d);
+            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        return 2.0 * m * inter * d / best;
+    }
+
+    /** Best of five copies of a 256 MiB array, counting bytes read plus written, in B/s. */
+    static double copyBandwidth() {
+        float[] a = new float[64 << 20], b = new float[64 << 20];
+        Arrays.fill(a, 1f);
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < 5; r++) {
+            long t = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, a.length);
+            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        return 2.0 * 4 * a.length / best;
+    }
+
+    private Path demo() {
+        try {
+            return DemoModel.write(Files.createTempDirectory("jetrt-bench-model"), rt.registry(), 20251126L, DemoModel.Shape.TINY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
