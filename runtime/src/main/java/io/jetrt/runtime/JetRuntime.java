@@ -5,7 +5,9 @@ import com.google.inject.Injector;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.BundleManager;
 import io.jetrt.runtime.host.FelixHost;
+import io.jetrt.runtime.host.PluginDirectory;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Composer;
 import io.jetrt.runtime.model.LiveModels;
@@ -22,12 +24,25 @@ import java.nio.file.Path;
  */
 public final class JetRuntime implements AutoCloseable {
     private final Injector injector;
+    private final PluginDirectory plugins;
 
-    private JetRuntime(RuntimeSettings settings) { this.injector = Guice.createInjector(new RuntimeModule(settings)); }
+    private JetRuntime(RuntimeSettings settings) {
+        this.injector = Guice.createInjector(new RuntimeModule(settings));
+        injector.getInstance(LiveModels.class); // listens before any bundle registers a provider
+        bundles().installAll(settings.bundles());
+        this.plugins = new PluginDirectory(settings.bundles(), bundles(), true);
+        if (settings.watchMillis() > 0) plugins.start(settings.watchMillis());
+    }
 
     public static JetRuntime start(RuntimeSettings settings) { return new JetRuntime(settings); }
 
     public FelixHost host() { return injector.getInstance(FelixHost.class); }
+
+    /** Install, update and uninstall bundles explicitly (batched, with a wiring refresh). */
+    public BundleManager bundles() { return injector.getInstance(BundleManager.class); }
+
+    /** The watched bundles directory; {@link PluginDirectory#scan()} applies its changes now. */
+    public PluginDirectory plugins() { return plugins; }
 
     public BlockRegistry registry() { return injector.getInstance(BlockRegistry.class); }
 
@@ -47,6 +62,7 @@ public final class JetRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        plugins.close();
         injector.getInstance(LiveModels.class).close();
         host().close();
     }

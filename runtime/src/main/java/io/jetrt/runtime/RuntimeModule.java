@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.jetrt.runtime.cpu.CpuOpsFactory;
 import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.host.BundleManager;
 import io.jetrt.runtime.host.FelixHost;
 import io.jetrt.runtime.model.LiveModels;
 import io.jetrt.runtime.model.StepGate;
@@ -16,12 +17,14 @@ final class RuntimeModule extends AbstractModule {
 
     RuntimeModule(RuntimeSettings settings) { this.settings = settings; }
 
+    @Provides
+    RuntimeSettings settings() { return settings; }
+
     @Provides @Singleton
-    FelixHost host() {
-        FelixHost host = new FelixHost();
-        host.installAll(settings.bundles());
-        return host;
-    }
+    FelixHost host() { return new FelixHost(); }
+
+    @Provides @Singleton
+    BundleManager bundles(FelixHost host, StepGate gate) { return new BundleManager(host, gate); }
 
     @Provides @Singleton
     BlockRegistry registry(FelixHost host) { return new BlockRegistry(host.context()); }

@@ -21,9 +21,17 @@ final class Fixtures {
 
     static Path tinyJet() { return dir().resolve("model/tiny-jet"); }
 
+    /** The built bundles copied into {@code dir}, for tests that change what is installed. */
+    static RuntimeSettings copyOfBundles(Path dir) throws java.io.IOException {
+        try (var s = Files.newDirectoryStream(settings().bundles(), "*.jar")) {
+            for (Path jar : s) Files.copy(jar, dir.resolve(jar.getFileName()));
+        }
+        return new RuntimeSettings(dir, true, 0);
+    }
+
     static RuntimeSettings settings() {
         String b = System.getProperty("jetrt.bundles");
         if (b == null || !Files.isDirectory(Path.of(b))) throw new IllegalStateException("bundles not found: -Djetrt.bundles=" + b);
-        return new RuntimeSettings(Path.of(b), true);
+        return new RuntimeSettings(Path.of(b), true, 0);
     }
 }

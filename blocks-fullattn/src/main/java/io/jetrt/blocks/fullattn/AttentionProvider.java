@@ -23,14 +23,19 @@ import java.util.Set;
  */
 public final class AttentionProvider implements BlockProvider {
     private final boolean sliding;
+    private final String version;
 
-    public AttentionProvider(boolean sliding) { this.sliding = sliding; }
+    /** @param version implementation version, the bundle's ({@code major.minor.micro}) */
+    public AttentionProvider(boolean sliding, String version) {
+        this.sliding = sliding;
+        this.version = version;
+    }
 
     @Override public String type() { return sliding ? "swa" : "attn"; }
 
     @Override public Set<String> aliases() { return Set.of(sliding ? "swa_attention" : "attention"); }
 
-    @Override public String version() { return "1.0.0"; }
+    @Override public String version() { return version; }
 
     @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
 

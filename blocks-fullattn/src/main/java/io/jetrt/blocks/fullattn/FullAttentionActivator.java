@@ -3,15 +3,21 @@ package io.jetrt.blocks.fullattn;
 import io.jetrt.spi.BlockProvider;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Version;
 
 import java.util.Hashtable;
 
-/** Registers the full-attention and sliding-window providers; the framework unregisters them on stop. */
+/**
+ * Registers the full-attention and sliding-window providers, versioned as the bundle is; the framework
+ * unregisters them on stop.
+ */
 public final class FullAttentionActivator implements BundleActivator {
 
     @Override
     public void start(BundleContext context) {
-        for (BlockProvider p : new BlockProvider[] {new AttentionProvider(false), new AttentionProvider(true)}) {
+        Version v = context.getBundle().getVersion();
+        String version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
+        for (BlockProvider p : new BlockProvider[] {new AttentionProvider(false, version), new AttentionProvider(true, version)}) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(BlockProvider.PROP_TYPE, p.type());
             props.put(BlockProvider.PROP_VERSION, p.version());

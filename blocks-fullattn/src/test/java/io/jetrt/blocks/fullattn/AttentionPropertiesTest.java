@@ -38,7 +38,7 @@ class AttentionPropertiesTest {
     }
 
     private static Block block(int window, Backend backend, long seed) {
-        AttentionProvider provider = new AttentionProvider(window > 0);
+        AttentionProvider provider = new AttentionProvider(window > 0, "1.0.0");
         BlockConfig c = config(window);
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, FloatTensor> w = new LinkedHashMap<>();
@@ -47,7 +47,7 @@ class AttentionPropertiesTest {
     }
 
     private static BlockState state(int window, int batch, int capacity) {
-        return new BlockState(batch, new AttentionProvider(window > 0).stateLayout(config(window), capacity));
+        return new BlockState(batch, new AttentionProvider(window > 0, "1.0.0").stateLayout(config(window), capacity));
     }
 
     @ParameterizedTest(name = "window {0}, B={1}, T={2}")

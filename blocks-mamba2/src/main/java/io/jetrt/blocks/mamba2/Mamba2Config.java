@@ -1,10 +1,6 @@
 package io.jetrt.blocks.mamba2;
 
 import io.jetrt.spi.BlockConfig;
-import io.jetrt.spi.BlockState;
-import io.jetrt.spi.FloatTensor;
-
-import java.util.Arrays;
 
 /**
  * Hyper-parameters of a Mamba2 mixer (BLOCKS.md §6), read from the upstream constructor names of the
@@ -63,14 +59,6 @@ public record Mamba2Config(String where, int hidden, int expand, int headDim, in
 
     private static void require(String where, boolean ok, String field, String expectation, Object got) {
         if (!ok) throw new IllegalArgumentException(where + ": " + field + " must be " + expectation + "; got " + got);
-    }
-
-    /** Checks one call's tensors against this config: {@code x, y [B, T, D]} and a state of batch B. */
-    void checkCall(FloatTensor x, BlockState state, FloatTensor y) {
-        require(where, x.rank() == 3 && x.dim(2) == hidden, "input x", "[B, T, " + hidden + "]", Arrays.toString(x.shape()));
-        require(where, Arrays.equals(y.shape(), x.shape()), "output y", "shaped like x " + Arrays.toString(x.shape()),
-                Arrays.toString(y.shape()));
-        require(where, state.batch() == x.dim(0), "state batch", "x's batch " + x.dim(0), state.batch());
     }
 
     public int dInner() { return expand * hidden; }

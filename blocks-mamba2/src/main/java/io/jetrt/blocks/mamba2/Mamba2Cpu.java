@@ -1,6 +1,7 @@
 package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.Activations;
+import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.Linear;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockState;
@@ -63,7 +64,7 @@ final class Mamba2Cpu implements Block {
 
     @Override
     public void prefill(FloatTensor x, int[] positions, BlockState state, FloatTensor y) {
-        c.checkCall(x, state, y);
+        BlockChecks.chunk(c.where(), x, y, state, c.hidden());
         int batch = x.dim(0), t = x.dim(1), m = batch * t;
         if (m == 0) return;   // nothing seen, nothing changes (the conv state update below assumes T ≥ 1)
         float[] zx = Linear.apply(ops, x.data(), m, c.hidden(), w.inW(), w.inB(), c.inProjRows());

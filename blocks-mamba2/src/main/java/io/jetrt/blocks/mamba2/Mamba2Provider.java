@@ -1,5 +1,6 @@
 package io.jetrt.blocks.mamba2;
 
+import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
@@ -86,6 +87,7 @@ public final class Mamba2Provider implements BlockProvider {
     @Override
     public Block create(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
         Mamba2Config c = Mamba2Config.from(config);
+        BlockChecks.weights(config.where(), weights(config), weights);
         Mamba2Params p = Mamba2Params.from(c, weights);
         return switch (backend) {
             case REFERENCE -> new Mamba2Reference(c, p);

@@ -1,6 +1,7 @@
 package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.Activations;
+import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.NaiveLinear;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockState;
@@ -32,7 +33,7 @@ final class Mamba2Reference implements Block {
 
     @Override
     public void prefill(FloatTensor x, int[] positions, BlockState state, FloatTensor y) {
-        c.checkCall(x, state, y);
+        BlockChecks.chunk(c.where(), x, y, state, c.hidden());
         int batch = x.dim(0), t = x.dim(1), dm = c.hidden();
         float[] convState = state.get(Mamba2Provider.CONV_STATE).data(), ssm = state.get(Mamba2Provider.SSM_STATE).data();
         float[] zxbcdt = new float[c.inProjRows()];   // [z | xBC_raw | dt_raw]

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.mamba2;
 
+import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.spi.Backend;
@@ -8,75 +9,91 @@ import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
+import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /**
- * Mamba2 timings on a 2B-like shape (D=1536, d_inner 3072, H=48, P=64, N=128, G=1), not a unit test.
- * Run after {@code mvn install} with the test classpath, e.g.
- * {@code java -cp target/classes:target/test-classes:<spi jar>:<blocks-common jar> io.jetrt.blocks.mamba2.Mamba2Bench [T]}.
- * It prints the whole prefill with PlainCpuOps' GEMM, the non-GEMM part alone (GEMM replaced by a copy
- * of random numbers) per scan kernel, decode steps, and the reference on a shorter chunk.
+ * Mamba2 CPU timings on a 2B-like shape (D 1536, d_inner 3072, H 48, P 64, N 128, G 1, B 1): the prefill of
+ * T = 2048 split into GEMM time (plain-Java GEMM here, BLAS in the runtime) and the rest; the rest alone per
+ * scan kernel, with the GEMM replaced by a copy of random numbers; short chunks per kernel; the reference.
+ * Best of several runs after warm-up. Runs only with {@code -Dtest=Mamba2Bench -Djetrt.bench=true}.
  */
-public final class Mamba2Bench {
+class Mamba2Bench {
+    private static final BlockConfig CFG = new BlockConfig("2B-like mamba2", Map.of("hidden_size", 1536));
 
-    public static void main(String[] args) {
-        int t = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
-        BlockConfig cfg = new BlockConfig("bench 2B-like", Map.of("hidden_size", 1536));
-        Mamba2Config c = Mamba2Config.from(cfg);
-        Map<String, io.jetrt.spi.FloatTensor> w = Mamba2Testing.PROVIDER.initWeights(cfg, 1);
+    @Test
+    void twoBShape() {
+        assumeTrue(Boolean.getBoolean("jetrt.bench"), "set -Djetrt.bench=true to run");
+        int t = Integer.getInteger("jetrt.bench.tokens", 2048);
+        Mamba2Config c = Mamba2Config.from(CFG);
+        Map<String, FloatTensor> w = Mamba2Testing.PROVIDER.initWeights(CFG, 1);
         Mamba2Params p = Mamba2Params.from(c, new MapWeights("bench", w));
-        FloatTensor x = new io.jetrt.blocks.common.Init(2).normal(1, 1, t, c.hidden());
-        CpuOps plain = new PlainCpuOps();
-        CpuOps noGemm = new CopyGemm(plain, c.inProjRows() * t);
-        System.out.printf("threads %d, T=%d, in_proj %dx%d, out_proj %dx%d%n", plain.threads(), t, c.inProjRows(),
-                c.hidden(), c.hidden(), c.dInner());
+        FloatTensor x = new Init(2).normal(1, 1, t, c.hidden());
+        TimedOps timed = new TimedOps(new PlainCpuOps());
+        CpuOps noGemm = new CopyGemm(timed.plain, c.inProjRows() * t);
+        double scanFlop = 5.0 * t * c.heads() * c.headDim() * c.stateSize();   // update 3, S·C 2 per state element
+        System.out.printf("mamba2 bench: workers %d (+ caller), T %d, in_proj [%d, %d], out_proj [%d, %d], state [%d, %d, %d]%n",
+                timed.threads(), t, c.inProjRows(), c.hidden(), c.hidden(), c.dInner(), c.heads(), c.headDim(), c.stateSize());
 
-        double gemmFlop = 2.0 * t * c.hidden() * (c.inProjRows() + c.dInner());
-        double scanFlop = 5.0 * t * c.heads() * c.headDim() * c.stateSize();   // update 3, S·C 2 per element
         for (int k : new int[] {1, 3}) {
-            double s = time(new Mamba2Cpu(c, p, noGemm, k), cfg, x, 5);
-            System.out.printf("prefill without GEMM, scan kernel %d: %.1f ms (scan alone would be %.1f GFLOP/s if all of it)%n",
-                    k, s * 1e3, scanFlop / s / 1e9);
+            double s = best(new Mamba2Cpu(c, p, noGemm, k), x, 5);
+            System.out.printf("  prefill without GEMM, scan kernel %d: %.1f ms (scan %.1f GFLOP of it)%n", k, s * 1e3, scanFlop / 1e9);
         }
-        double full = time(new Mamba2Cpu(c, p, plain), cfg, x, 2);
-        System.out.printf("prefill, PlainCpuOps GEMM: %.1f ms = %.0f tok/s (GEMM part %.1f GFLOP)%n", full * 1e3, t / full,
-                gemmFlop / 1e9);
-
+        Block cpu = new Mamba2Cpu(c, p, timed);
+        best(cpu, x, 1);
+        timed.nanos.set(0);
+        double full = best(cpu, x, 1), gemm = timed.nanos.get() / 1e9;
+        System.out.printf("  prefill, plain-Java GEMM: %.0f ms = %.0f tok/s; %.0f ms in linear (%.1f GFLOP), %.0f ms the rest%n",
+                full * 1e3, t / full, gemm * 1e3, 2.0 * t * c.hidden() * (c.inProjRows() + c.dInner()) / 1e9, (full - gemm) * 1e3);
         for (int tt : new int[] {1, 2, 4}) {
             FloatTensor xs = Mamba2Testing.slice(x, 0, tt);
             for (int k : new int[] {1, 3}) {
-                double s = time(new Mamba2Cpu(c, p, noGemm, k), cfg, xs, 200);
-                System.out.printf("chunk of T=%d without GEMM, scan kernel %d: %.3f ms%n", tt, k, s * 1e3);
+                System.out.printf("  chunk T=%d without GEMM, scan kernel %d: %.3f ms%n", tt, k, best(new Mamba2Cpu(c, p, noGemm, k), xs, 200) * 1e3);
             }
         }
-        FloatTensor x1 = Mamba2Testing.slice(x, 0, 1);
-        double dec = time(new Mamba2Cpu(c, p, plain), cfg, x1, 50);
-        System.out.printf("decode step, PlainCpuOps GEMM: %.3f ms%n", dec * 1e3);
-
+        System.out.printf("  decode step, plain-Java GEMM: %.2f ms%n", best(cpu, Mamba2Testing.slice(x, 0, 1), 50) * 1e3);
         int tr = Math.min(t, 128);
-        Block ref = Mamba2Testing.PROVIDER.create(cfg, new MapWeights("bench", w), Backend.REFERENCE, Mamba2Testing.SERVICES);
-        double r = time(ref, cfg, Mamba2Testing.slice(x, 0, tr), 1);
-        System.out.printf("reference prefill T=%d: %.1f ms = %.0f tok/s%n", tr, r * 1e3, tr / r);
+        Block ref = Mamba2Testing.PROVIDER.create(CFG, new MapWeights("bench", w), Backend.REFERENCE, Mamba2Testing.SERVICES);
+        double r = best(ref, Mamba2Testing.slice(x, 0, tr), 1);
+        System.out.printf("  reference prefill T=%d: %.0f ms = %.0f tok/s%n", tr, r * 1e3, tr / r);
     }
 
-    /** Best of {@code reps} timed runs after as many warm-up runs (at least 3), seconds. */
-    private static double time(Block b, BlockConfig cfg, FloatTensor x, int reps) {
+    /** Best of {@code reps} timed runs after as many warm-up runs (at least 3), in seconds; fresh state each. */
+    private static double best(Block b, FloatTensor x, int reps) {
         double best = Double.MAX_VALUE;
-        for (int i = 0; i < Math.max(3, reps) + reps; i++) {
-            BlockState s = new BlockState(x.dim(0), Mamba2Testing.PROVIDER.stateLayout(cfg, 0));
+        int warm = Math.max(3, reps);
+        for (int i = 0; i < warm + reps; i++) {
+            BlockState s = new BlockState(x.dim(0), Mamba2Testing.PROVIDER.stateLayout(CFG, 0));
             FloatTensor y = FloatTensor.zeros(x.shape());
             long t0 = System.nanoTime();
             b.prefill(x, new int[x.dim(0)], s, y);
-            double dt = (System.nanoTime() - t0) / 1e9;
-            if (i >= Math.max(3, reps)) best = Math.min(best, dt);
+            if (i >= warm) best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         return best;
     }
 
-    /** The GEMM replaced by copying random numbers, to time everything else. */
+    /** Plain ops that add up the time spent in linear. */
+    private record TimedOps(CpuOps plain, AtomicLong nanos) implements CpuOps {
+        TimedOps(CpuOps plain) { this(plain, new AtomicLong()); }
+
+        @Override public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
+            long t0 = System.nanoTime();
+            plain.linear(x, xOff, w, wOff, y, yOff, m, n, k);
+            nanos.addAndGet(System.nanoTime() - t0);
+        }
+
+        @Override public void parallelFor(int n, IntConsumer body) { plain.parallelFor(n, body); }
+
+        @Override public int threads() { return plain.threads(); }
+    }
+
+    /** The GEMM replaced by a copy of random numbers, to time everything else with realistic values. */
     private record CopyGemm(CpuOps pool, float[] noise) implements CpuOps {
         CopyGemm(CpuOps pool, int n) {
             this(pool, new float[n]);

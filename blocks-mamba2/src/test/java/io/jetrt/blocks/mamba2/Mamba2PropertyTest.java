@@ -175,7 +175,7 @@ class Mamba2PropertyTest {
         }
         var e = assertThrows(IllegalArgumentException.class,
                 () -> prefill(block, FloatTensor.zeros(k.batch, 2, d + 1), 7, s));
-        assertTrue(e.getMessage().startsWith(k.cfg.where() + ": input x must be [B, T, " + d + "]"),
+        assertTrue(e.getMessage().startsWith(k.cfg.where() + ": x must be [" + k.batch + ", T, " + d + "]"),
                 e.getMessage());
     }
 

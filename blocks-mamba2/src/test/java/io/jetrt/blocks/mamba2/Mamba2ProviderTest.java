@@ -105,6 +105,10 @@ class Mamba2ProviderTest {
         var e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, w, Backend.CUDA, SERVICES));
         assertTrue(e.getMessage().contains("backend must be one of"), e.getMessage());
         assertInstanceOf(Mamba2Reference.class, PROVIDER.create(cfg, w, Backend.REFERENCE, SERVICES));
+        var bad = new java.util.LinkedHashMap<>(w.tensors());
+        bad.put("D", FloatTensor.zeros(3));
+        e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, new MapWeights("t", bad), Backend.CPU, SERVICES));
+        assertTrue(e.getMessage().contains("weight D must have shape [4]; got [3]"), e.getMessage());
         assertInstanceOf(Mamba2Cpu.class, PROVIDER.create(cfg, w, Backend.CPU, SERVICES));
     }
 

@@ -14,20 +14,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 /**
  * The embedded Apache Felix framework. The host exports the SPI packages (with the versions the SPI
  * jar's own manifest declares) through the system bundle, so that bundles and runtime share one copy
- * of every SPI class. A bundle that fails to install, resolve or start is logged with its name and
- * left out; the framework stays up.
+ * of every SPI class. Bundles are installed, updated and removed through {@link BundleManager}.
  */
 public final class FelixHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FelixHost.class);
@@ -55,38 +51,6 @@ public final class FelixHost implements AutoCloseable {
     public BundleContext context() { return framework.getBundleContext(); }
 
     public Framework framework() { return framework; }
-
-    /** Installs and starts every {@code *.jar} in {@code dir}; returns the bundles that started. */
-    public List<Bundle> installAll(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("bundles directory " + dir + " does not exist; build the project (./mvnw package) or pass --bundles DIR");
-        }
-        List<Path> jars;
-        try (Stream<Path> s = Files.list(dir)) {
-            jars = s.filter(p -> p.toString().endsWith(".jar")).sorted(Comparator.naturalOrder()).toList();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot list bundles directory " + dir + ": " + e.getMessage(), e);
-        }
-        List<Bundle> installed = new ArrayList<>();
-        for (Path jar : jars) {
-            try {
-                installed.add(context().installBundle(jar.toUri().toString()));
-            } catch (BundleException | RuntimeException e) {
-                log.error("bundle {} not installed: {}", jar.getFileName(), e.getMessage());
-            }
-        }
-        List<Bundle> started = new ArrayList<>();
-        for (Bundle b : installed) {
-            try {
-                b.start();
-                started.add(b);
-                log.info("bundle {} {} started", b.getSymbolicName(), b.getVersion());
-            } catch (BundleException | RuntimeException e) {
-                log.error("bundle {} {} ({}) did not start: {}", b.getSymbolicName(), b.getVersion(), b.getLocation(), rootMessage(e));
-            }
-        }
-        return started;
-    }
 
     public List<Bundle> bundles() { return List.of(context().getBundles()); }
 

@@ -44,14 +44,15 @@ final class LayerBinder {
 
     /** {@code layer} bound to {@code b}; throws {@link ComposeException} naming layer and bundle when it cannot be. */
     Layer bind(Layer layer, ProviderBinding b) {
-        for (WeightDecl d : declarations(layer, b)) {
+        String who = "layer " + layer.index() + " (" + layer.type() + ")";
+        for (WeightDecl d : declarations(layer, b, who)) {
             if (!layer.weights().has(d.name())) {
-                throw new ComposeException(layer.describe() + ": provider " + b + " declares weight " + d.name()
+                throw new ComposeException(who + ": provider " + b + " declares weight " + d.name()
                         + Arrays.toString(d.shape()) + " that the layer's weights (" + layer.weightSource() + ") lack");
             }
             FloatTensor t = layer.weights().get(d.name());
             if (!t.sameShape(d.shape())) {
-                throw new ComposeException(layer.describe() + ": provider " + b + " declares weight " + d.name() + " as "
+                throw new ComposeException(who + ": provider " + b + " declares weight " + d.name() + " as "
                         + Arrays.toString(d.shape()) + "; the layer's weight is " + Arrays.toString(t.shape()));
             }
         }
@@ -68,11 +69,11 @@ final class LayerBinder {
         return new Layer(layer.index(), layer.type(), b, backend, layer.config(), layer.weights(), layer.weightSource(), block);
     }
 
-    private static java.util.List<WeightDecl> declarations(Layer layer, ProviderBinding b) {
+    private static java.util.List<WeightDecl> declarations(Layer layer, ProviderBinding b, String who) {
         try {
             return b.provider().weights(layer.config());
         } catch (RuntimeException | LinkageError e) {
-            throw new ComposeException(layer.describe() + ": provider " + b + " rejected the layer's config: " + e.getMessage());
+            throw new ComposeException(who + ": provider " + b + " rejected the layer's config: " + e.getMessage());
         }
     }
 
