@@ -13,7 +13,7 @@ import java.util.Arrays;
  *       {@code S_t = e^g·S_{t−1} + k̂uᵀ} also accumulates the next token's {@code P_k, P_q} from the fresh rows.</li>
  *   <li>The state is copied into one array per row for the chunk. HotSpot (JDK 25) does not vectorise a loop
  *       that mixes an array indexed at a variable offset ({@code s[r + j]}) with another indexed at {@code j},
- *       since the two might be one array; with every operand indexed at {@code j} it does, about 5× faster.</li>
+ *       since the two might be one array; with every operand indexed at {@code j} it does, about 4× faster.</li>
  * </ul>
  */
 public final class GatedDeltaScan {

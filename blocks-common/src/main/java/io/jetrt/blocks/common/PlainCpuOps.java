@@ -31,5 +31,5 @@ public final class PlainCpuOps implements CpuOps {
     }
 
     @Override
-    public int threads() { return ForkJoinPool.getCommonPoolParallelism(); }
+    public int threads() { return ForkJoinPool.getCommonPoolParallelism() + 1; }
 }

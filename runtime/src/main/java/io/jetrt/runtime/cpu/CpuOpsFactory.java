@@ -12,18 +12,17 @@ public final class CpuOpsFactory {
     private CpuOpsFactory() {}
 
     public static CpuOps create(boolean preferBlas) {
-        int threads = Runtime.getRuntime().availableProcessors();
         if (!preferBlas) {
             log.info("CPU ops: plain Java loops (BLAS switched off)");
             return new PlainCpuOps();
         }
         try {
-            Nd4jCpuOps ops = new Nd4jCpuOps(threads);
+            Nd4jCpuOps ops = new Nd4jCpuOps();
             float[] probe = {1f, 2f};
             float[] out = new float[1];
             ops.linear(probe, 0, probe, 0, out, 0, 1, 1, 2);
             if (out[0] != 5f) throw new IllegalStateException("ND4J gemm probe gave " + out[0] + ", expected 5");
-            log.info("CPU ops: ND4J/OpenBLAS sgemm, {} worker threads", threads);
+            log.info("CPU ops: ND4J/OpenBLAS sgemm, {} worker threads", ops.threads());
             return ops;
         } catch (Throwable e) { // natives missing or broken: keep running on plain loops
             log.warn("CPU ops: ND4J unavailable ({}); using plain Java loops", e.toString());
