@@ -1,9 +1,9 @@
 package io.jetrt.blocks.fullattn;
 
+import io.jetrt.blocks.common.BundleVersion;
 import io.jetrt.spi.BlockProvider;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Version;
 
 import java.util.Hashtable;
 
@@ -15,8 +15,7 @@ public final class FullAttentionActivator implements BundleActivator {
 
     @Override
     public void start(BundleContext context) {
-        Version v = context.getBundle().getVersion();
-        String version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
+        String version = BundleVersion.of(context.getBundle());
         for (BlockProvider p : new BlockProvider[] {new AttentionProvider(false, version), new AttentionProvider(true, version)}) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(BlockProvider.PROP_TYPE, p.type());

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.common.BundleVersion;
 import io.jetrt.spi.BlockProvider;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
@@ -14,7 +15,7 @@ public final class GatedDeltaNetActivator implements BundleActivator {
 
     @Override
     public void start(BundleContext context) {
-        BlockProvider provider = new GatedDeltaNetProvider();
+        BlockProvider provider = new GatedDeltaNetProvider(BundleVersion.of(context.getBundle()));
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(BlockProvider.PROP_TYPE, provider.type());
         props.put(BlockProvider.PROP_VERSION, provider.version());

@@ -26,7 +26,15 @@ public final class JetBlockProvider implements BlockProvider {
 
     @Override public Set<String> aliases() { return Set.of("jetblock"); }
 
-    @Override public String version() { return "1.0.0"; }
+    private final String version;
+
+    /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
+    public JetBlockProvider() { this("1.0.0"); }
+
+    /** @param version the implementation version, the bundle's */
+    public JetBlockProvider(String version) { this.version = version; }
+
+    @Override public String version() { return version; }
 
     @Override public Set<Backend> backends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
 

@@ -2,8 +2,10 @@ package io.jetrt.blocks.jetblock;
 
 import io.jetrt.spi.BlockProvider;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.Version;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -24,14 +26,19 @@ class JetBlockActivatorTest {
                     calls.add(m.getName());
                     return null;
                 });
+        Bundle bundle = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Bundle.class}, (proxy, m, args) -> {
+            if (!m.getName().equals("getVersion")) throw new UnsupportedOperationException(m.getName());
+            return new Version(1, 2, 3, "qualifier"); // the provider's version is the bundle's, without qualifier
+        });
         BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[]{BundleContext.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("getBundle")) return bundle;
                     if (!m.getName().equals("registerService")) throw new UnsupportedOperationException(m.getName());
                     assertEquals(BlockProvider.class, args[0]);
                     assertInstanceOf(JetBlockProvider.class, args[1]);
                     Dictionary<?, ?> props = (Dictionary<?, ?>) args[2];
                     assertEquals("jet", props.get(BlockProvider.PROP_TYPE));
-                    assertEquals("1.0.0", props.get(BlockProvider.PROP_VERSION));
+                    assertEquals("1.2.3", props.get(BlockProvider.PROP_VERSION));
                     calls.add("registerService");
                     return registration;
                 });

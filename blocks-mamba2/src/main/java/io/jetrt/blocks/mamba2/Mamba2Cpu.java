@@ -20,16 +20,16 @@ import io.jetrt.spi.FloatTensor;
  * Every per-element expression is evaluated in the same order as in the reference, so with
  * {@code PlainCpuOps} the two agree bit for bit; a BLAS GEMM only changes the projections' summation order.
  *
- * <p>Scan kernels, timed by {@code Mamba2Bench} on the 2B-like shape (H=48, P=64, N=128, T=2048, B=1;
- * 2 shared cores, AVX-512, JDK 25; scan pass alone, best of 5):
+ * <p>Scan kernels (timings in the bundle README, from {@code Mamba2Bench}):
  * <ul>
  *   <li>kernel 1, {@link #scanHeadDirect}: in place on the {@code [P, N]} state, {@code S C} as a sequential
- *       dot over N: ~390 ms. Kept for a single token (0.31 ms vs 0.48 ms for kernel 3), where it copies nothing.</li>
- *   <li>kernel 2 (removed): a flat {@code [N, P]} copy per head, N unrolled by 4: ~220 ms. C2 did not
- *       vectorise it: the loop reads and writes one array at offsets that differ by a loop invariant, which
- *       it cannot prove free of aliasing (the same with {@code -XX:-UseSuperWord}).</li>
- *   <li>kernel 3, {@link #scanTile}: per-row arrays {@code st[n]} over a tile of heads, every access at the
- *       same index, so C2 vectorises it: ~86 ms, 47 GFLOP/s (5 flops per state element per token).</li>
+ *       dot over N. Not vectorised; used for chunks of 1 or 2 tokens, where it saves copying the state.</li>
+ *   <li>kernel 2 (removed): a flat {@code [N, P]} copy per head, N unrolled by 4. C2 did not vectorise it
+ *       either: the loop reads and writes one array at offsets that differ by a loop invariant, which it
+ *       cannot prove free of aliasing.</li>
+ *   <li>kernel 3, {@link #scanTile}: one array per state row over a tile of heads, every access at the same
+ *       index, which C2 vectorises. The prefill without its GEMMs (2B-like shape, T = 2048) runs 2.1× as
+ *       fast as with kernel 1 on 16 threads, 3.1× on 2.</li>
  * </ul>
  */
 final class Mamba2Cpu implements Block {
@@ -39,8 +39,8 @@ final class Mamba2Cpu implements Block {
     private static final int NORM_TILE = 32;
     /** Scan tile width of kernel 3 in channels; 512 ran 2.2× kernel 2's speed, 64 (one head) only 1.2×. */
     private static final int TILE_CHANNELS = 512;
-    /** Chunks shorter than this use kernel 1: copying the state in and out costs more than it saves. */
-    private static final int DIRECT_BELOW = 2;
+    /** Chunks shorter than this use kernel 1: copying the state in and out costs more than it saves (README). */
+    private static final int DIRECT_BELOW = 3;
 
     private final Mamba2Config c;
     private final Mamba2Params w;

@@ -24,7 +24,13 @@ import java.util.Set;
  */
 public final class Mamba2Provider implements BlockProvider {
     public static final String TYPE = "mamba2";
-    public static final String VERSION = "1.0.0";
+    private final String version;
+
+    /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
+    public Mamba2Provider() { this("1.0.0"); }
+
+    /** @param version the implementation version, the bundle's */
+    public Mamba2Provider(String version) { this.version = version; }
     /** {@code [conv_dim, W]}: the last W raw xBC inputs, oldest first. */
     public static final String CONV_STATE = "conv_state";
     /** {@code [H, P, N]}. */
@@ -32,7 +38,7 @@ public final class Mamba2Provider implements BlockProvider {
 
     @Override public String type() { return TYPE; }
 
-    @Override public String version() { return VERSION; }
+    @Override public String version() { return version; }
 
     @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
 

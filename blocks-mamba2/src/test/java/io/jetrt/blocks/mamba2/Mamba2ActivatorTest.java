@@ -2,8 +2,10 @@ package io.jetrt.blocks.mamba2;
 
 import io.jetrt.spi.BlockProvider;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.Version;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -24,8 +26,13 @@ class Mamba2ActivatorTest {
                     if (m.getName().equals("unregister")) unregistered[0]++;
                     return null;
                 });
+        Bundle bundle = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Bundle.class}, (p, m, a) -> {
+            if (!m.getName().equals("getVersion")) throw new UnsupportedOperationException(m.getName());
+            return new Version(1, 2, 3, "qualifier"); // the provider's version is the bundle's, without qualifier
+        });
         BundleContext ctx = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {BundleContext.class}, (p, m, a) -> {
+                    if (m.getName().equals("getBundle")) return bundle;
                     if (m.getName().equals("registerService")) {
                         registered.add(a);
                         return reg;
@@ -40,7 +47,7 @@ class Mamba2ActivatorTest {
         assertInstanceOf(Mamba2Provider.class, a[1]);
         Dictionary<?, ?> props = (Dictionary<?, ?>) a[2];
         assertEquals("mamba2", props.get(BlockProvider.PROP_TYPE));
-        assertEquals("1.0.0", props.get(BlockProvider.PROP_VERSION));
+        assertEquals("1.2.3", props.get(BlockProvider.PROP_VERSION));
         act.stop(ctx);
         assertEquals(1, unregistered[0]);
     }
