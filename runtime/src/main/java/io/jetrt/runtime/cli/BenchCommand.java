@@ -95,15 +95,16 @@ final class BenchCommand {
         for (int i = 0; i < gen; i++) model.forward(new int[batch], batch, s, false, null);
     }
 
-    /** The machine's rate through the runtime's own GEMM path: best of eight [512, 1536] × [4096, 1536]ᵀ, in FLOP/s. */
+    /** The machine's rate through the runtime's own GEMM path: best of twelve [512, 1536] × [4096, 1536]ᵀ, in FLOP/s. */
     static double gemmRate(CpuOps ops) {
         int m = 512, d = 1536, inter = 4096;
         float[] x = new float[m * d], w = new float[inter * d], y = new float[m * inter];
         Arrays.fill(x, 0.5f);
         Arrays.fill(w, 0.25f);
         if (ops instanceof Nd4jCpuOps nd) nd.registerWeight(w, inter, d); // as model weights are
+        for (int r = 0; r < 3; r++) ops.linear(x, 0, w, 0, y, 0, m, inter, d); // warm-up
         double best = Double.MAX_VALUE;
-        for (int r = 0; r < 8; r++) {
+        for (int r = 0; r < 12; r++) {
             long t = System.nanoTime();
             ops.linear(x, 0, w, 0, y, 0, m, inter, d);
             best = Math.min(best, (System.nanoTime() - t) / 1e9);

@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * {@link CpuOps} on ND4J (OpenBLAS sgemm). Weights the runtime owns are registered once with
+ * {@link CpuOps} on ND4J (OpenBLAS sgemm) for products of many rows, and SIMD Java ({@link VectorGemm}, when
+ * the JVM has {@code jdk.incubator.vector}) for the few-row products of decode steps. Weights the runtime owns are registered once with
  * {@link #registerWeight} and kept as off-heap matrices, so a linear layer copies only its activations;
  * any other right-hand side is copied per call. Registered arrays must not change afterwards, which holds
  * for checkpoint weights (the runtime never writes them).
@@ -33,9 +34,17 @@ public final class Nd4jCpuOps implements CpuOps {
 
     /** Below this many multiply-adds a Java loop beats a BLAS call (measured on tiny-jet decode: 2.2x). */
     static final long SMALL_GEMM_MACS = 1L << 18;
+    /** Up to this many rows a SIMD mat-vec that streams the weight once beats sgemm, which packs it. */
+    static final int FEW_ROWS = 8;
+
+    private final boolean simd = VectorGemm.available();
 
     @Override
     public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
+        if (simd && (m <= FEW_ROWS || (long) m * n * k < SMALL_GEMM_MACS)) {
+            VectorGemm.linear(x, xOff, w, wOff, y, yOff, m, n, k, threads(), this::parallelFor);
+            return;
+        }
         if ((long) m * n * k < SMALL_GEMM_MACS) {
             SmallGemm.linear(x, xOff, w, wOff, y, yOff, m, n, k, threads(), this::parallelFor);
             return;
