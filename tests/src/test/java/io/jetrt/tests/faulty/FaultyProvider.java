@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Declares an attention layer's weights (plus one the checkpoint lacks, in mode extra-weight); its block misbehaves. */
+/**
+ * Declares an attention layer's weights (plus one the checkpoint lacks, in mode extra-weight); its block
+ * misbehaves, or in the counter modes computes a state-dependent function (see {@link FaultyBlock}).
+ */
 public final class FaultyProvider implements BlockProvider {
     private final String mode;
     private final String version;
@@ -43,7 +46,12 @@ public final class FaultyProvider implements BlockProvider {
         return w;
     }
 
-    @Override public List<StateSlot> stateLayout(BlockConfig c, int capacity) { return List.of(StateSlot.f32("unused", 1)); }
+    /** The counter modes keep a token count per sequence; their layouts differ so a swap between them rebuilds state. */
+    @Override
+    public List<StateSlot> stateLayout(BlockConfig c, int capacity) {
+        if ("counter-wide".equals(mode)) return List.of(StateSlot.f32("count", 2));
+        return List.of(StateSlot.f32("count", 1));
+    }
 
     @Override
     public Map<String, FloatTensor> initWeights(BlockConfig c, long seed) {
