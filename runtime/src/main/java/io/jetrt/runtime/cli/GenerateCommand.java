@@ -24,7 +24,7 @@ import java.util.Set;
 /** {@code jetrt generate}: prompt → tokens streamed to stdout, throughput to stderr. */
 final class GenerateCommand {
     static final Set<String> FLAGS = Set.of("chat");
-    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "chat", "system", "max-tokens", "temperature",
+    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "messages", "chat", "system", "max-tokens", "temperature",
             "top-k", "top-p", "seed", "tokenizer", "bundles");
 
     private final JetRuntime rt;
@@ -46,7 +46,7 @@ final class GenerateCommand {
 
     int run() {
         args.rejectUnknown(known());
-        Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir();
+        Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir(rt, err);
         ComposeOptions options = ComposeArgs.from(args);
         Model model = rt.load(dir, options);
         Path tokDir = args.has("tokenizer") ? Path.of(args.get("tokenizer", null)) : dir;
@@ -73,6 +73,9 @@ final class GenerateCommand {
         }
         String text = args.get("prompt", "jetrt runs hybrid language models");
         if (tok == null) throw new IllegalArgumentException(tokDir + " has no tokenizer (vocab.json); pass --tokenizer DIR or --prompt-ids");
+        if (args.has("messages")) {
+            return tok.encode(loadTemplate(tokDir).render(ChatMessages.read(Path.of(args.get("messages", null))), true));
+        }
         if (args.has("chat")) {
             ChatTemplate template = loadTemplate(tokDir);
             List<ChatTemplate.Message> msgs = args.has("system")
@@ -88,7 +91,8 @@ final class GenerateCommand {
         return eos >= 0 ? Set.of(eos) : Set.of();
     }
 
-    private Path demoDir() {
+    /** The embedded demo model, written to a fresh temporary directory. */
+    static Path demoDir(JetRuntime rt, PrintStream err) {
         try {
             Path d = Files.createTempDirectory("jetrt-demo-model");
             err.println("no --model given: writing the embedded demo model (random weights) to " + d);

@@ -2,15 +2,18 @@ package io.jetrt.runtime.cli;
 
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.runtime.model.Layer;
+import io.jetrt.runtime.model.Model;
 import io.jetrt.spi.Backend;
 import org.osgi.framework.Bundle;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** {@code jetrt info}: the framework, its bundles and the block types they offer. */
+/** {@code jetrt info [--model DIR]}: the framework, its bundles, the block types they offer, and a model's bindings. */
 final class InfoCommand {
     private final JetRuntime rt;
     private final PrintStream out;
@@ -21,7 +24,9 @@ final class InfoCommand {
     }
 
     int run(Args args) {
-        args.rejectUnknown(Set.of("bundles"));
+        Set<String> known = new java.util.HashSet<>(Set.of("bundles", "model"));
+        known.addAll(ComposeArgs.NAMES);
+        args.rejectUnknown(known);
         out.printf("framework: Apache Felix %s (%s)%n", rt.host().framework().getVersion(), state(rt.host().framework().getState()));
         out.printf("cpu ops:   %s, %d threads%n", rt.cpu().getClass().getSimpleName(), rt.cpu().threads());
         out.println("bundles:");
@@ -35,7 +40,18 @@ final class InfoCommand {
             String aliases = p.provider().aliases().isEmpty() ? "" : " aliases " + String.join(",", p.provider().aliases());
             out.printf("  %-8s %-7s backends %-18s from %s%s%n", p.provider().type(), p.provider().version(), backends, p.bundleName(), aliases);
         }
+        if (args.has("model")) layers(rt.load(Path.of(args.get("model", null)), ComposeArgs.from(args)));
         return 0;
+    }
+
+    /** What is bound where: each layer's type, provider, bundle, backend and the source of its weights. */
+    private void layers(Model model) {
+        out.println("layers of " + model.config().source() + ":");
+        for (Layer l : model.layers()) {
+            out.printf("  %2d %-8s %s%n", l.index(), l.type(), l.available()
+                    ? l.binding() + ", backend " + l.backend().id() + ", weights: " + l.weightSource() : "UNAVAILABLE (no provider)");
+        }
+        out.printf("  %,d parameters%n", model.parameterCount());
     }
 
     private static String state(int s) {

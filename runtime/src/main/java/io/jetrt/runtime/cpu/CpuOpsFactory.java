@@ -23,7 +23,7 @@ public final class CpuOpsFactory {
             ops.linear(probe, 0, probe, 0, out, 0, 1, 1, 2);
             if (out[0] != 5f) throw new IllegalStateException("ND4J gemm probe gave " + out[0] + ", expected 5");
             log.info("CPU ops: ND4J/OpenBLAS sgemm, {} for few-row products, {} worker threads",
-                    VectorGemm.available() ? "SIMD Java mat-vec" : "scalar Java (start the JVM with --add-modules jdk.incubator.vector for SIMD)",
+                    Nd4jCpuOps.simdAvailable() ? "SIMD Java mat-vec" : "scalar Java (start the JVM with --add-modules jdk.incubator.vector for SIMD)",
                     ops.threads());
             return ops;
         } catch (Throwable e) { // natives missing or broken: keep running on plain loops

@@ -37,7 +37,12 @@ public final class Nd4jCpuOps implements CpuOps {
     /** Up to this many rows a SIMD mat-vec that streams the weight once beats sgemm, which packs it. */
     static final int FEW_ROWS = 8;
 
-    private final boolean simd = VectorGemm.available();
+    private final boolean simd = simdAvailable();
+
+    /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}; asked without loading the module's types. */
+    public static boolean simdAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
 
     @Override
     public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {

@@ -12,6 +12,7 @@ import java.util.function.IntConsumer;
  * row is streamed once for up to four input rows at a time, output rows are split across workers. A
  * one-row product of Jet-Nemotron-2B's MLP shape runs at 24-29 GB/s of weights here (memory bound), where
  * OpenBLAS sgemm reaches about 4.5 GB/s (it packs the weight on every call) and sgemv about 9 GB/s.
+ * Loading this class needs {@code jdk.incubator.vector}: check {@link Nd4jCpuOps#simdAvailable()} first.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -51,10 +52,5 @@ final class VectorGemm {
             for (int t = j; t < k; t++) s += w[wAt + t] * x[xi + t];
             y[yAt + i * n] = s;
         }
-    }
-
-    /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}. */
-    static boolean available() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 }

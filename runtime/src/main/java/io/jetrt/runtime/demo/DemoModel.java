@@ -28,6 +28,8 @@ import java.util.Map;
  */
 public final class DemoModel {
     private static final int MERGES = 253; // 256 bytes + 253 merges + 3 special tokens = 512 ids
+    /** Ids of the demo tokenizer. */
+    public static final int VOCAB = 256 + MERGES + BpeTrainer.SPECIAL_TOKENS.size();
 
     private DemoModel() {}
 
@@ -41,11 +43,20 @@ public final class DemoModel {
      * 2B vocabulary), so prompts still tokenize, and the weights take about 4 GB as BF16.
      */
     public static Path write(Path dir, BlockRegistry registry, long seed, Shape shape) {
+        return write(dir, registry, seed, config(shape));
+    }
+
+    /** The config.json text of a shape, e.g. to check overrides against it before writing gigabytes. */
+    public static String config(Shape shape) { return shape == Shape.TINY ? configJson(VOCAB) : JET_2B_CONFIG; }
+
+    /**
+     * Writes a model of any {@code config.json} text with random weights from {@code seed}, beside the demo
+     * tokenizer (its {@link #VOCAB} ids fit any vocabulary at least that large).
+     */
+    public static Path write(Path dir, BlockRegistry registry, long seed, String configJson) {
         try {
             Files.createDirectories(dir);
             BpeTrainer.train(corpus(), MERGES, dir);
-            int vocab = 256 + MERGES + BpeTrainer.SPECIAL_TOKENS.size();
-            String configJson = shape == Shape.TINY ? configJson(vocab) : JET_2B_CONFIG;
             Files.writeString(dir.resolve("config.json"), configJson);
             ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json").toString(), Json.parseObject(configJson));
             writeWeights(dir.resolve("model.safetensors"), cfg, registry, seed);

@@ -91,7 +91,7 @@ final class LayerBinder {
     }
 
     private String reason(Backend chosen) {
-        if (options.backend() != null) return "forced by --backend";
+        if (options.backend() != null) return "forced by the compose options";
         String why = "cuda not built into this runtime";
         if (chosen == Backend.REFERENCE) why += ", cpu not offered by the provider";
         return "preferred order cuda > cpu > reference (" + why + ")";

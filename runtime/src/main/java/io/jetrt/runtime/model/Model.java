@@ -1,5 +1,6 @@
 package io.jetrt.runtime.model;
 
+import io.jetrt.loader.config.HfNames;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.spi.FloatTensor;
@@ -8,7 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -209,4 +212,23 @@ public final class Model {
 
     /** Parameters of the embedding table (read one row per token, unless tied to the head). */
     public long embeddingParameters() { return dense.embed.length; }
+
+    /**
+     * The dense weights the model computes with, by checkpoint name (a tied head is not listed apart), e.g.
+     * to prove that variants share them bit for bit. The arrays are the model's own: read, never write.
+     */
+    public Map<String, float[]> denseWeights() {
+        Map<String, float[]> w = new LinkedHashMap<>();
+        w.put(HfNames.EMBED, dense.embed);
+        w.put(HfNames.FINAL_NORM, dense.finalNorm);
+        if (dense.head != dense.embed) w.put(HfNames.LM_HEAD, dense.head);
+        for (int i = 0; i < layers.length(); i++) {
+            w.put(HfNames.inputNorm(i), dense.inNorm[i]);
+            w.put(HfNames.postNorm(i), dense.postNorm[i]);
+            w.put(HfNames.gateProj(i), dense.gate[i]);
+            w.put(HfNames.upProj(i), dense.up[i]);
+            w.put(HfNames.downProj(i), dense.down[i]);
+        }
+        return w;
+    }
 }

@@ -20,7 +20,7 @@ class Nd4jCpuOpsTest {
 
     @Test
     void simdPathIsAvailableUnderTheTestJvm() {
-        assertTrue(VectorGemm.available(), "surefire starts the JVM with --add-modules jdk.incubator.vector");
+        assertTrue(Nd4jCpuOps.simdAvailable(), "surefire starts the JVM with --add-modules jdk.incubator.vector");
     }
 
     @ParameterizedTest(name = "m={0} n={1} k={2} registered={3}")
