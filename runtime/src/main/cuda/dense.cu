@@ -1,0 +1,119 @@
+/*
+dense.cu: the dense parts of a Qwen2-style decoder around the blocks, on the GPU.
+
+The Java reference for each kernel is runtime/src/main/java/io/jetrt/runtime/model/DenseModel.java
+(embed, rmsNorm, the silu(gate) * up step of mlpResidual, the residual add) and
+runtime/src/main/java/io/jetrt/runtime/engine/Sampler.java (argmax). The Java launchers are in
+io.jetrt.runtime.cuda.DenseKernels, one method per kernel, named like the kernel.
+Tests: runtime/src/test/java/io/jetrt/runtime/cuda/DenseKernelsTest.java (random inputs, odd sizes,
+outputs poisoned with NaN first). Shapes row-major, [rows, D] for activations, [V, D] for the table.
+
+Built by src/main/cuda/nvcc-fatbin.sh during the Maven build into one fatbin:
+  nvcc -fatbin -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+       -gencode arch=compute_90,code=compute_90 dense.cu
+
+Kernels (version 1 each: the simplest correct form; later versions keep their number):
+  noop_kernel          does nothing; the bench measures launch cost with it.
+  embedding_kernel1    out[r, :] = float(table[tokens[r], :]); bf16 table -> fp32 rows. One block per
+                       row. A token outside [0, V) writes a NaN row (the host validates ids; NaN makes a
+                       slip visible instead of reading out of bounds).
+  rmsnorm_kernel1      out[r, :] = x[r, :] * (1 / sqrt(mean(x[r, :]^2) + eps)) * float(w[:]); fp32 in,
+                       bf16 weight, fp32 accumulate and output. Jet-Nemotron multiplies by the weight in
+                       fp32 before any cast, as here. One block per row, warp-shuffle sum.
+  swiglu_kernel1       out[i] = silu(gate[i]) * up[i], silu(g) = g * sigmoid(g); grid-stride, fp32.
+  residual_add_kernel1 h[i] += x[i], in place; grid-stride, fp32.
+  argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
+                       NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
+                       One block per row; a row of only -inf/NaN gives 0, as Sampler does.
+
+All row kernels need blockDim.x a multiple of 32 (the launchers use 256).
+*/
+#include <cuda_bf16.h>
+#include <math_constants.h>
+
+// Sum of v over the block; every thread gets the total. Call at most once per kernel (one shared array).
+__device__ __forceinline__ float block_sum(float v) {
+    __shared__ float partial[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    int warps = (blockDim.x + 31) >> 5;
+    v = lane < warps ? partial[lane] : 0.0f;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+extern "C" __global__ void noop_kernel() {}
+
+extern "C" __global__ void embedding_kernel1(float* __restrict__ out, const __nv_bfloat16* __restrict__ table,
+                                             const int* __restrict__ tokens, int rows, int dim, int vocab) {
+    int r = blockIdx.x;
+    if (r >= rows) return;
+    int id = tokens[r];
+    float* o = out + (size_t)r * dim;
+    if (id < 0 || id >= vocab) {
+        for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = CUDART_NAN_F;
+        return;
+    }
+    const __nv_bfloat16* t = table + (size_t)id * dim;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = __bfloat162float(t[i]);
+}
+
+extern "C" __global__ void rmsnorm_kernel1(float* __restrict__ out, const float* __restrict__ x,
+                                           const __nv_bfloat16* __restrict__ w, int rows, int dim, float eps) {
+    // grid == rows: no early return, every thread must reach block_sum's barrier
+    const float* xr = x + (size_t)blockIdx.x * dim;
+    float* o = out + (size_t)blockIdx.x * dim;
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) ss += xr[i] * xr[i];
+    ss = block_sum(ss);
+    float inv = 1.0f / sqrtf(ss / (float)dim + eps);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = xr[i] * inv * __bfloat162float(w[i]);
+}
+
+extern "C" __global__ void swiglu_kernel1(float* __restrict__ out, const float* __restrict__ gate,
+                                          const float* __restrict__ up, long long n) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        float g = gate[i];
+        out[i] = g * (1.0f / (1.0f + expf(-g))) * up[i];
+    }
+}
+
+extern "C" __global__ void residual_add_kernel1(float* __restrict__ h, const float* __restrict__ x, long long n) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        h[i] += x[i];
+    }
+}
+
+extern "C" __global__ void argmax_kernel1(int* __restrict__ out, const float* __restrict__ logits, int rows, int vocab) {
+    __shared__ float warp_best[32];
+    __shared__ int warp_index[32];
+    const float* l = logits + (size_t)blockIdx.x * vocab;
+    float best = -CUDART_INF_F;
+    int index = 0x7fffffff; // none yet: loses every tie-break
+    // indices grow within a thread, so a strict > keeps the first maximum
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+        float v = l[i];
+        if (v > best) { best = v; index = i; }
+    }
+    for (int o = 16; o > 0; o >>= 1) {
+        float ob = __shfl_xor_sync(0xffffffffu, best, o);
+        int oi = __shfl_xor_sync(0xffffffffu, index, o);
+        if (ob > best || (ob == best && oi < index)) { best = ob; index = oi; }
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) { warp_best[warp] = best; warp_index[warp] = index; }
+    __syncthreads();
+    if (warp == 0) {
+        int warps = (blockDim.x + 31) >> 5;
+        best = lane < warps ? warp_best[lane] : -CUDART_INF_F;
+        index = lane < warps ? warp_index[lane] : 0x7fffffff;
+        for (int o = 16; o > 0; o >>= 1) {
+            float ob = __shfl_xor_sync(0xffffffffu, best, o);
+            int oi = __shfl_xor_sync(0xffffffffu, index, o);
+            if (ob > best || (ob == best && oi < index)) { best = ob; index = oi; }
+        }
+        if (lane == 0) out[blockIdx.x] = index == 0x7fffffff ? 0 : index;
+    }
+}

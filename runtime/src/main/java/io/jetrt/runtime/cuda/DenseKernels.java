@@ -1,0 +1,106 @@
+package io.jetrt.runtime.cuda;
+
+/**
+ * Java launchers of the dense kernels in {@code runtime/src/main/cuda/dense.cu} (one method per kernel,
+ * named like it; the kernel file's header says what each computes and points at the Java reference).
+ * The fatbin is built by nvcc during the Maven build into the resource {@link #RESOURCE}; without nvcc
+ * there is none, and {@link #load} says so. Methods are synchronized: each launcher reuses its argument
+ * memory. Sizes are checked against the buffers (a wrong size on the device is silent corruption).
+ */
+public final class DenseKernels implements AutoCloseable {
+    public static final String RESOURCE = "io/jetrt/runtime/cuda/dense.fatbin";
+    static final int BLOCK = 256;
+
+    private final CudaDevice device;
+    private final CudaModule module;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, argmax;
+
+    private DenseKernels(CudaDevice device, CudaModule module) {
+        this.device = device;
+        this.module = module;
+        noop = new Launcher(module.function("noop_kernel"), 0);
+        embedding = new Launcher(module.function("embedding_kernel1"), 6);
+        rmsNorm = new Launcher(module.function("rmsnorm_kernel1"), 6);
+        swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
+        residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
+        argmax = new Launcher(module.function("argmax_kernel1"), 4);
+    }
+
+    /** Loads the runtime's dense kernels on {@code device}; {@link CudaUnavailableException} when not built. */
+    public static DenseKernels load(CudaDevice device) {
+        ClassLoader loader = DenseKernels.class.getClassLoader();
+        byte[] image = CudaModule.readResource(loader, RESOURCE);
+        if (image == null) throw new CudaUnavailableException(missingReason(loader));
+        return new DenseKernels(device, CudaModule.load(device, RESOURCE, image));
+    }
+
+    /** Null when the kernels were built, else why not ("kernels missing: nvcc was not found at build time ..."). */
+    public static String missing() {
+        ClassLoader loader = DenseKernels.class.getClassLoader();
+        return loader.getResource(RESOURCE) != null ? null : missingReason(loader);
+    }
+
+    private static String missingReason(ClassLoader loader) {
+        byte[] why = CudaModule.readResource(loader, RESOURCE + ".missing"); // written by nvcc-fatbin.sh
+        String reason = why != null ? new String(why, java.nio.charset.StandardCharsets.UTF_8).trim() : "nvcc was not found at build time";
+        return "kernels missing: " + reason + " (no " + RESOURCE + " on the class path); rebuild with nvcc on PATH or -Djetrt.nvcc=/path/to/nvcc";
+    }
+
+    /** An empty kernel: what a launch costs by itself. */
+    public synchronized void noop(Stream s) { noop.launch(s, 1, 32); }
+
+    /** {@code out[rows, D] (f32) = table[tokens[r], :] (bf16 [V, D])}; {@code tokens} i32 [rows]. */
+    public synchronized void embedding(Stream s, DeviceBuffer out, DeviceBuffer table, DeviceBuffer tokens, int rows, int dim, int vocab) {
+        need("embedding", out, DType.F32, (long) rows * dim);
+        need("embedding", table, DType.BF16, (long) vocab * dim);
+        need("embedding", tokens, DType.I32, rows);
+        embedding.ptr(0, out).ptr(1, table).ptr(2, tokens).i32(3, rows).i32(4, dim).i32(5, vocab).launch(s, rows, BLOCK);
+    }
+
+    /** {@code out[rows, D] = x · rsqrt(mean(x²) + eps) · w}; x, out f32, w bf16 [D]. */
+    public synchronized void rmsNorm(Stream s, DeviceBuffer out, DeviceBuffer x, DeviceBuffer w, int rows, int dim, float eps) {
+        need("rmsNorm", out, DType.F32, (long) rows * dim);
+        need("rmsNorm", x, DType.F32, (long) rows * dim);
+        need("rmsNorm", w, DType.BF16, dim);
+        rmsNorm.ptr(0, out).ptr(1, x).ptr(2, w).i32(3, rows).i32(4, dim).f32(5, eps).launch(s, rows, BLOCK);
+    }
+
+    /** {@code out[i] = silu(gate[i]) · up[i]} for {@code n} f32 elements. */
+    public synchronized void swiglu(Stream s, DeviceBuffer out, DeviceBuffer gate, DeviceBuffer up, long n) {
+        need("swiglu", out, DType.F32, n);
+        need("swiglu", gate, DType.F32, n);
+        need("swiglu", up, DType.F32, n);
+        swiglu.ptr(0, out).ptr(1, gate).ptr(2, up).i64(3, n).launch(s, elementwiseGrid(n), BLOCK);
+    }
+
+    /** {@code h[i] += x[i]} for {@code n} f32 elements. */
+    public synchronized void residualAdd(Stream s, DeviceBuffer h, DeviceBuffer x, long n) {
+        need("residualAdd", h, DType.F32, n);
+        need("residualAdd", x, DType.F32, n);
+        residualAdd.ptr(0, h).ptr(1, x).i64(2, n).launch(s, elementwiseGrid(n), BLOCK);
+    }
+
+    /** {@code out[r] (i32) = argmax logits[r, :] (f32 [rows, V])}, first index on ties. */
+    public synchronized void argmax(Stream s, DeviceBuffer out, DeviceBuffer logits, int rows, int vocab) {
+        need("argmax", out, DType.I32, rows);
+        need("argmax", logits, DType.F32, (long) rows * vocab);
+        argmax.ptr(0, out).ptr(1, logits).i32(2, rows).i32(3, vocab).launch(s, rows, BLOCK);
+    }
+
+    /** Grid-stride kernels: enough blocks to fill the device, no more than the work needs. */
+    private int elementwiseGrid(long n) {
+        long blocks = (n + BLOCK - 1) / BLOCK;
+        return (int) Math.max(1, Math.min(blocks, 32L * device.multiprocessors()));
+    }
+
+    private static void need(String op, DeviceBuffer b, DType t, long elements) {
+        if (b.dtype() != t || b.elements() < elements) {
+            throw new IllegalArgumentException("DenseKernels." + op + ": needs " + t + "[" + elements + "]; got " + b);
+        }
+    }
+
+    public CudaModule module() { return module; }
+
+    @Override
+    public void close() { module.close(); }
+}

@@ -1,0 +1,26 @@
+package io.jetrt.runtime.cuda;
+
+/** An allocation the device could not satisfy; carries what was asked and what was free at that moment. */
+public final class OutOfDeviceMemoryException extends CudaException {
+    private final long requestedBytes, freeBytes;
+
+    OutOfDeviceMemoryException(String device, String what, long requestedBytes, long freeBytes, long totalBytes) {
+        super(device + ": out of device memory allocating " + what + ": asked for " + bytes(requestedBytes)
+                + ", " + bytes(freeBytes) + " free of " + bytes(totalBytes));
+        this.requestedBytes = requestedBytes;
+        this.freeBytes = freeBytes;
+    }
+
+    public long requestedBytes() { return requestedBytes; }
+
+    public long freeBytes() { return freeBytes; }
+
+    /** {@code 1.50 GiB (1610612736 bytes)}. */
+    static String bytes(long b) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = b;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+        return String.format("%.2f %s (%d bytes)", v, units[u], b);
+    }
+}

@@ -1,0 +1,49 @@
+package io.jetrt.runtime.cuda;
+
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * A CUDA stream: work on it runs in order. Created blocking (not {@code CU_STREAM_NON_BLOCKING}), so the
+ * synchronous copies of {@link DeviceBuffer} on the legacy default stream are ordered against it.
+ */
+public final class Stream implements AutoCloseable {
+    /** A {@link CUstream} whose raw handle can be read, for cuBLAS. */
+    static final class Handle extends CUstream {
+        long address() { return getNativePointer(); }
+    }
+
+    private final CudaDevice device;
+    private final Handle handle = new Handle();
+    private boolean closed;
+
+    private Stream(CudaDevice device) {
+        this.device = device;
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuStreamCreate(handle, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate on " + device);
+    }
+
+    public static Stream create(CudaDevice device) { return new Stream(device); }
+
+    public CudaDevice device() { return device; }
+
+    public CUstream handle() { return handle; }
+
+    /** The raw {@code CUstream}/{@code cudaStream_t} value. */
+    public long address() { return handle.address(); }
+
+    /** Waits for all work queued so far; surfaces errors of earlier launches. */
+    public void synchronize() {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuStreamSynchronize(handle), "cuStreamSynchronize on " + device);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuStreamDestroy(handle), "cuStreamDestroy on " + device);
+    }
+}
