@@ -1,29 +1,15 @@
 package io.jetrt.blocks.fullattn;
 
-import io.jetrt.blocks.common.BundleVersion;
+import io.jetrt.blocks.common.ProviderActivator;
 import io.jetrt.spi.BlockProvider;
-import org.osgi.framework.BundleActivator;
-import org.osgi.framework.BundleContext;
 
-import java.util.Hashtable;
+import java.util.List;
 
-/**
- * Registers the full-attention and sliding-window providers, versioned as the bundle is; the framework
- * unregisters them on stop.
- */
-public final class FullAttentionActivator implements BundleActivator {
+/** Registers the full-attention ({@code attn}) and sliding-window ({@code swa}) providers while the bundle is active. */
+public final class FullAttentionActivator extends ProviderActivator {
 
     @Override
-    public void start(BundleContext context) {
-        String version = BundleVersion.of(context.getBundle());
-        for (BlockProvider p : new BlockProvider[] {new AttentionProvider(false, version), new AttentionProvider(true, version)}) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put(BlockProvider.PROP_TYPE, p.type());
-            props.put(BlockProvider.PROP_VERSION, p.version());
-            context.registerService(BlockProvider.class, p, props);
-        }
+    protected List<BlockProvider> providers(String version) {
+        return List.of(new AttentionProvider(false, version), new AttentionProvider(true, version));
     }
-
-    @Override
-    public void stop(BundleContext context) {}
 }

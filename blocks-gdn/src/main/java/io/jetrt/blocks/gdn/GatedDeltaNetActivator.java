@@ -1,32 +1,15 @@
 package io.jetrt.blocks.gdn;
 
-import io.jetrt.blocks.common.BundleVersion;
+import io.jetrt.blocks.common.ProviderActivator;
 import io.jetrt.spi.BlockProvider;
-import org.osgi.framework.BundleActivator;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
-import java.util.Dictionary;
-import java.util.Hashtable;
+import java.util.List;
 
-/** Registers the {@link GatedDeltaNetProvider} as a {@link BlockProvider} service while the bundle is active. */
-public final class GatedDeltaNetActivator implements BundleActivator {
-    private ServiceRegistration<BlockProvider> registration;
+/** Registers the {@link GatedDeltaNetProvider} while the bundle is active. */
+public final class GatedDeltaNetActivator extends ProviderActivator {
 
     @Override
-    public void start(BundleContext context) {
-        BlockProvider provider = new GatedDeltaNetProvider(BundleVersion.of(context.getBundle()));
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(BlockProvider.PROP_TYPE, provider.type());
-        props.put(BlockProvider.PROP_VERSION, provider.version());
-        registration = context.registerService(BlockProvider.class, provider, props);
-    }
-
-    @Override
-    public void stop(BundleContext context) {
-        if (registration != null) {
-            registration.unregister();
-            registration = null;
-        }
+    protected List<BlockProvider> providers(String version) {
+        return List.of(new GatedDeltaNetProvider(version));
     }
 }

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.spi.Backend;
@@ -12,7 +13,6 @@ import io.jetrt.spi.FloatTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
@@ -52,11 +52,11 @@ class GatedDeltaNetBench {
         BlockServices services = () -> ops;
         Block block = p.create(config, new MapWeights("init", p.initWeights(config, 1)), Backend.CPU, services);
         for (int tokens : new int[]{256, 2048}) { // the short run warms up the JIT
-            FloatTensor x = Harness.normal(new SplittableRandom(tokens), 1, 1, tokens, 1536);
+            FloatTensor x = new Init(tokens).normal(1.0, 1, tokens, 1536);
             BlockState state = new BlockState(1, p.stateLayout(config, tokens));
             ops.linearNanos.set(0);
             long t0 = System.nanoTime();
-            Harness.prefill(block, x, 0, state);
+            block.prefill(x, new int[1], state, FloatTensor.zeros(1, tokens, 1536));
             double total = (System.nanoTime() - t0) / 1e6, gemm = ops.linearNanos.get() / 1e6;
             System.out.printf("gdn cpu prefill B 1 T %d D 1536: %.0f ms total, %.0f ms in linear (plain-Java GEMM), %.0f ms the rest%n",
                     tokens, total, gemm, total - gemm);

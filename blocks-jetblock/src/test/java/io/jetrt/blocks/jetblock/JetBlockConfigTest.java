@@ -1,5 +1,6 @@
 package io.jetrt.blocks.jetblock;
 
+import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
@@ -67,11 +68,11 @@ class JetBlockConfigTest {
         BlockConfig c = new BlockConfig("layer 3", released());
         MapWeights w = new MapWeights("init", p.initWeights(c, 1));
         assertEquals("layer 3: backend must be one of reference, cpu; got cuda",
-                assertThrows(IllegalArgumentException.class, () -> p.create(c, w, Backend.CUDA, Harness.SERVICES)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> p.create(c, w, Backend.CUDA, PlainCpuOps::new)).getMessage());
         Map<String, io.jetrt.spi.FloatTensor> partial = new LinkedHashMap<>(w.tensors());
         partial.remove("A_log");
         assertEquals("layer 3: weight A_log must be present; it is missing",
                 assertThrows(IllegalArgumentException.class,
-                        () -> p.create(c, new MapWeights("init", partial), Backend.CPU, Harness.SERVICES)).getMessage());
+                        () -> p.create(c, new MapWeights("init", partial), Backend.CPU, PlainCpuOps::new)).getMessage());
     }
 }

@@ -35,6 +35,26 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
+    /** Appends {@code s} as a JSON string literal: quote, backslash and control characters escaped (RFC 8259). */
+    public static StringBuilder quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"');
+    }
+
     public static String kind(Object v) {
         if (v == null) return "null";
         if (v instanceof Map) return "an object";

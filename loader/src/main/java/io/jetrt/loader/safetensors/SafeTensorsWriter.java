@@ -1,5 +1,7 @@
 package io.jetrt.loader.safetensors;
 
+import io.jetrt.loader.json.Json;
+
 import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
 
@@ -70,20 +72,20 @@ public final class SafeTensorsWriter {
     public void write(Path file) {
         StringBuilder h = new StringBuilder("{");
         if (!metadata.isEmpty()) {
-            quote(h, Header.METADATA).append(":{");
+            Json.quote(h, Header.METADATA).append(":{");
             boolean first = true;
             for (Map.Entry<String, String> e : metadata.entrySet()) {
                 if (!first) h.append(',');
                 first = false;
-                quote(h, e.getKey()).append(':');
-                quote(h, e.getValue());
+                Json.quote(h, e.getKey()).append(':');
+                Json.quote(h, e.getValue());
             }
             h.append('}');
         }
         long offset = 0;
         for (Entry e : entries) {
             if (h.length() > 1) h.append(',');
-            quote(h, e.name()).append(":{\"dtype\":\"").append(e.dtype()).append("\",\"shape\":[");
+            Json.quote(h, e.name()).append(":{\"dtype\":\"").append(e.dtype()).append("\",\"shape\":[");
             for (int k = 0; k < e.shape().length; k++) h.append(k == 0 ? "" : ",").append(e.shape()[k]);
             h.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.bytes()).append("]}");
             offset += e.bytes();
@@ -166,25 +168,5 @@ public final class SafeTensorsWriter {
             }
         }
         return s;
-    }
-
-    /** JSON string with the escapes our reader (and any RFC 8259 reader) needs: quote, backslash, controls. */
-    private static StringBuilder quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"');
     }
 }

@@ -38,14 +38,8 @@ final class BenchCommand {
         this.out = out;
     }
 
-    private static Set<String> known() {
-        Set<String> all = new java.util.HashSet<>(OPTIONS);
-        all.addAll(ComposeArgs.NAMES);
-        return all;
-    }
-
     int run() {
-        args.rejectUnknown(known());
+        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
         int promptLen = args.integer("prompt-len", 256), gen = args.integer("gen", 16), batch = args.integer("batch", 1);
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
         ComposeOptions options = ComposeArgs.from(args);

@@ -40,9 +40,7 @@ final class ChatCommand {
     }
 
     int run() throws IOException {
-        Set<String> known = new java.util.HashSet<>(OPTIONS);
-        known.addAll(ComposeArgs.NAMES);
-        args.rejectUnknown(known);
+        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : GenerateCommand.demoDir(rt, System.err);
         Model model = rt.load(dir, ComposeArgs.from(args));
         Qwen2Tokenizer tok = Qwen2Tokenizer.load(dir);

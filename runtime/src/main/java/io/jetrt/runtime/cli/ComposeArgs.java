@@ -12,6 +12,13 @@ final class ComposeArgs {
 
     private ComposeArgs() {}
 
+    /** {@code own} options and the composition options: what a command that loads a model accepts. */
+    static Set<String> plus(Set<String> own) {
+        Set<String> all = new java.util.HashSet<>(own);
+        all.addAll(NAMES);
+        return all;
+    }
+
     static ComposeOptions from(Args args) {
         return new ComposeOptions(LayerRules.parse(args.get("override", null)), LayerRules.parse(args.get("pin", null)),
                 args.has("backend") ? Backend.parse(args.get("backend", null)) : null, args.integer("init-seed", 0));

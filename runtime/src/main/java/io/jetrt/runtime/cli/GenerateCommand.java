@@ -38,14 +38,8 @@ final class GenerateCommand {
         this.err = err;
     }
 
-    private static Set<String> known() {
-        Set<String> all = new java.util.HashSet<>(OPTIONS);
-        all.addAll(ComposeArgs.NAMES);
-        return all;
-    }
-
     int run() {
-        args.rejectUnknown(known());
+        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir(rt, err);
         ComposeOptions options = ComposeArgs.from(args);
         Model model = rt.load(dir, options);

@@ -24,9 +24,7 @@ final class InfoCommand {
     }
 
     int run(Args args) {
-        Set<String> known = new java.util.HashSet<>(Set.of("bundles", "model"));
-        known.addAll(ComposeArgs.NAMES);
-        args.rejectUnknown(known);
+        args.rejectUnknown(ComposeArgs.plus(Set.of("bundles", "model")));
         out.printf("framework: Apache Felix %s (%s)%n", rt.host().framework().getVersion(), state(rt.host().framework().getState()));
         out.printf("cpu ops:   %s, %d threads%n", rt.cpu().getClass().getSimpleName(), rt.cpu().threads());
         out.println("bundles:");

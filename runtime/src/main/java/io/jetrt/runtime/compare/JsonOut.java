@@ -1,5 +1,7 @@
 package io.jetrt.runtime.compare;
 
+import io.jetrt.loader.json.Json;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +31,7 @@ public final class JsonOut {
     private static void write(StringBuilder b, Object v, int indent, int level) {
         switch (v) {
             case null -> b.append("null");
-            case String s -> quote(b, s);
+            case String s -> Json.quote(b, s);
             case Boolean x -> b.append(x);
             case Double d -> number(b, d);
             case Float f -> number(b, f.doubleValue());
@@ -40,7 +42,7 @@ public final class JsonOut {
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     if (i++ > 0) b.append(',');
                     newline(b, indent, level + 1);
-                    quote(b, String.valueOf(e.getKey()));
+                    Json.quote(b, String.valueOf(e.getKey()));
                     b.append(indent < 0 ? ":" : ": ");
                     write(b, e.getValue(), indent, level + 1);
                 }
@@ -77,22 +79,4 @@ public final class JsonOut {
         b.append('\n').append(" ".repeat(indent * level));
     }
 
-    static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        b.append('"');
-    }
 }

@@ -8,6 +8,7 @@ import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.CpuOps;
@@ -36,33 +37,52 @@ public final class BlockVerifier {
         this.ops = ops;
     }
 
-    /** Runs every backend in {@code backends} the provider offers (all it offers when empty). */
+    /** Runs every backend in {@code backends} the registered provider named by the file offers (all it offers when empty). */
     public VerifyReport verify(Path file, List<Backend> backends) {
+        String blockName = blockName(file);
+        ProviderBinding binding = registry.find(blockName).orElseThrow(() -> new IllegalArgumentException(file + ": block '" + blockName
+                + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types())));
+        return verify(file, binding.provider(), binding.toString(), backends, ops);
+    }
+
+    /**
+     * Checks {@code provider} against the reference file on {@code backends} (all it offers here when empty),
+     * outside any framework: what a block's own tests use.
+     */
+    public static VerifyReport verify(Path file, BlockProvider provider, List<Backend> backends, CpuOps ops) {
+        return verify(file, provider, provider.type() + " " + provider.version(), backends, ops);
+    }
+
+    private static VerifyReport verify(Path file, BlockProvider provider, String who, List<Backend> backends, CpuOps ops) {
         try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
-            String blockName = f.metadata().get("block");
-            if (blockName == null) throw new IllegalArgumentException(file + ": __metadata__.block must name the block; it is missing");
-            ProviderBinding binding = registry.find(blockName).orElseThrow(() -> new IllegalArgumentException(file + ": block '" + blockName
-                    + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types())));
             String cfgJson = f.metadata().getOrDefault("config", "{}");
             BlockConfig config = new BlockConfig(file.getFileName().toString(), Json.parseObject(cfgJson));
             Map<String, FloatTensor> weights = new LinkedHashMap<>();
             Map<String, FloatTensor> io = new LinkedHashMap<>();
             for (String n : f.names()) (n.startsWith("io.") ? io : weights).put(n, f.readFloats(n));
             List<Check> checks = new ArrayList<>();
-            checks.add(declarationCheck(binding, config, weights));
-            List<Backend> run = backends.isEmpty() ? List.copyOf(binding.provider().backends()) : backends;
+            checks.add(declarationCheck(provider, config, weights));
+            List<Backend> run = backends.isEmpty() ? List.copyOf(provider.backends()) : backends;
             for (Backend b : run) {
-                if (b == Backend.CUDA || !binding.provider().backends().contains(b)) continue;
-                checks.addAll(runBackend(binding, config, new MapWeights(file.getFileName().toString(), weights), io, b));
+                if (b == Backend.CUDA || !provider.backends().contains(b)) continue;
+                checks.addAll(runBackend(provider, config, new MapWeights(file.getFileName().toString(), weights), io, b, ops));
             }
-            return new VerifyReport(file.getFileName() + " (" + binding + ")", checks);
+            return new VerifyReport(file.getFileName() + " (" + who + ")", checks);
+        }
+    }
+
+    private static String blockName(Path file) {
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            String name = f.metadata().get("block");
+            if (name == null) throw new IllegalArgumentException(file + ": __metadata__.block must name the block; it is missing");
+            return name;
         }
     }
 
     /** The provider's declared weights must be exactly the file's weights, names and shapes. */
-    private static Check declarationCheck(ProviderBinding b, BlockConfig config, Map<String, FloatTensor> weights) {
+    private static Check declarationCheck(BlockProvider provider, BlockConfig config, Map<String, FloatTensor> weights) {
         List<String> diffs = new ArrayList<>();
-        List<WeightDecl> decls = b.provider().weights(config);
+        List<WeightDecl> decls = provider.weights(config);
         for (WeightDecl d : decls) {
             FloatTensor t = weights.get(d.name());
             if (t == null) diffs.add(d.name() + " missing from file");
@@ -72,12 +92,13 @@ public final class BlockVerifier {
         return new Check("weight declarations", "-", diffs.size(), diffs.size(), 0, diffs.isEmpty(), String.join("; ", diffs));
     }
 
-    private List<Check> runBackend(ProviderBinding binding, BlockConfig config, MapWeights weights, Map<String, FloatTensor> io, Backend backend) {
+    private static List<Check> runBackend(BlockProvider provider, BlockConfig config, MapWeights weights, Map<String, FloatTensor> io,
+                                          Backend backend, CpuOps ops) {
         FloatTensor x = need(io, "io.x"), xNext = io.get("io.x_next");
         int batch = x.dim(0), steps = x.dim(1), d = x.dim(2), more = xNext == null ? 0 : xNext.dim(1);
         BlockServices services = () -> ops;
-        Block block = binding.provider().create(config, weights, backend, services);
-        BlockState state = new BlockState(batch, binding.provider().stateLayout(config, steps + more));
+        Block block = provider.create(config, weights, backend, services);
+        BlockState state = new BlockState(batch, provider.stateLayout(config, steps + more));
         double tol = Tolerances.of(backend);
         List<Check> checks = new ArrayList<>();
         FloatTensor y = FloatTensor.filled(Float.NaN, batch, steps, d);
