@@ -1,5 +1,6 @@
 package io.jetrt.runtime.cli;
 
+import io.jetrt.loader.config.GenerationConfig;
 import io.jetrt.loader.tokenizer.ChatTemplate;
 import io.jetrt.loader.tokenizer.Qwen2Tokenizer;
 import io.jetrt.loader.tokenizer.StreamingDecoder;
@@ -25,7 +26,7 @@ import java.util.Set;
  * there is picked up between turns or even during one (the step in flight finishes first).
  */
 final class ChatCommand {
-    private static final Set<String> OPTIONS = Set.of("model", "max-tokens", "temperature", "top-k", "top-p", "seed", "system", "bundles");
+    private static final Set<String> OPTIONS = Set.of("model", "max-tokens", "temperature", "top-k", "top-p", "seed", "greedy", "system", "bundles");
 
     private final JetRuntime rt;
     private final Args args;
@@ -47,8 +48,7 @@ final class ChatCommand {
         ChatTemplate template = ChatTemplate.load(dir);
         List<ChatTemplate.Message> history = new ArrayList<>();
         if (args.has("system")) history.add(new ChatTemplate.Message("system", args.get("system", "")));
-        SamplingParams sampling = new SamplingParams(args.number("temperature", 0.7), args.integer("top-k", 40),
-                args.number("top-p", 0.95), args.integer("seed", 0));
+        SamplingParams sampling = SamplingArgs.from(args, GenerationConfig.load(dir));
         out.println("jetrt chat: type a message, or :install/:update/:uninstall JAR, :layers, :bundles, :reset, :quit");
         for (String line; (line = prompt()) != null; ) {
             if (line.isBlank()) continue;

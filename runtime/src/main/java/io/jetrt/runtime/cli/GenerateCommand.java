@@ -1,5 +1,6 @@
 package io.jetrt.runtime.cli;
 
+import io.jetrt.loader.config.GenerationConfig;
 import io.jetrt.loader.tokenizer.ChatTemplate;
 import io.jetrt.loader.tokenizer.Qwen2Tokenizer;
 import io.jetrt.loader.tokenizer.StreamingDecoder;
@@ -18,14 +19,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /** {@code jetrt generate}: prompt → tokens streamed to stdout, throughput to stderr. */
 final class GenerateCommand {
-    static final Set<String> FLAGS = Set.of("chat");
+    static final Set<String> FLAGS = Set.of("chat", "greedy");
     private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "messages", "chat", "system", "max-tokens", "temperature",
-            "top-k", "top-p", "seed", "tokenizer", "bundles");
+            "top-k", "top-p", "seed", "greedy", "tokenizer", "bundles");
 
     private final JetRuntime rt;
     private final Args args;
@@ -46,9 +48,10 @@ final class GenerateCommand {
         Path tokDir = args.has("tokenizer") ? Path.of(args.get("tokenizer", null)) : dir;
         Qwen2Tokenizer tok = Files.exists(tokDir.resolve("vocab.json")) ? loadTokenizer(tokDir) : null;
         int[] prompt = prompt(tok, tokDir);
-        SamplingParams sampling = new SamplingParams(args.number("temperature", 0), args.integer("top-k", 0),
-                args.number("top-p", 1.0), args.integer("seed", 0));
-        Set<Integer> stops = tok != null ? tok.stopIds() : eosOf(model);
+        GenerationConfig gen = GenerationConfig.load(dir);
+        SamplingParams sampling = SamplingArgs.from(args, gen);
+        Set<Integer> stops = new HashSet<>(gen.eosTokenIds());
+        stops.addAll(tok != null ? tok.stopIds() : eosOf(model));
         StreamingDecoder stream = tok == null ? null : tok.streamingDecoder(true);
         Generator.Result r = Generator.generate(model, new int[][] {prompt}, args.integer("max-tokens", 32), sampling, stops, (row, id) -> {
             out.print(stream == null ? id + " " : stream.feed(id));

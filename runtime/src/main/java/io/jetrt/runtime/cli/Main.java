@@ -17,7 +17,8 @@ public final class Main {
     private static final String USAGE = """
             usage: jetrt <command> [options]
               generate [--model DIR] [--prompt TEXT | --prompt-ids 1,2,3 | --messages FILE.json] [--chat] [--system TEXT]
-                       [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--tokenizer DIR]
+                       [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--greedy] [--seed S] [--tokenizer DIR]
+                       sampling defaults come from the model's generation_config.json (greedy without one)
                        without --model: runs the embedded demo model (random weights, written on the fly)
               chat     [--model DIR] [--system TEXT] ...   a running runtime: one line per turn; :install/:update/
                        :uninstall JAR, :layers, :bundles, :reset, :quit; the bundles directory is watched

@@ -59,6 +59,10 @@ public final class DemoModel {
             BpeTrainer.train(corpus(), MERGES, dir);
             Files.writeString(dir.resolve("config.json"), configJson);
             ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json").toString(), Json.parseObject(configJson));
+            // random weights make greedy decoding echo one token: sample, as a generation_config.json may ask
+            Files.writeString(dir.resolve("generation_config.json"), """
+                    {"do_sample": true, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "eos_token_id": %d}
+                    """.formatted(cfg.eosTokenId()));
             writeWeights(dir.resolve("model.safetensors"), cfg, registry, seed);
             return dir;
         } catch (IOException e) {
