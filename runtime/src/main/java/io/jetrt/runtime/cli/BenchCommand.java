@@ -41,12 +41,13 @@ final class BenchCommand {
     int run() {
         args.rejectUnknown(ComposeArgs.plus(OPTIONS));
         int promptLen = args.integer("prompt-len", 256), gen = args.integer("gen", 16), batch = args.integer("batch", 1);
+        // the machine first: measured after a large model is resident, both read low (memory pressure)
+        double gemmFlops = gemmRate(rt.cpu());
+        double bandwidth = copyBandwidth();
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
         ComposeOptions options = ComposeArgs.from(args);
         Model model = rt.load(dir, options);
-        int d = model.config().hiddenSize(), vocab = model.config().vocabSize();
-        double gemmFlops = gemmRate(rt.cpu());
-        double bandwidth = copyBandwidth();
+        int vocab = model.config().vocabSize();
         long params = model.parameterCount();
 
         SplittableRandom rng = new SplittableRandom(1);

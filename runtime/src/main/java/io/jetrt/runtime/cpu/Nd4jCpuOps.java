@@ -54,12 +54,14 @@ public final class Nd4jCpuOps implements CpuOps {
             SmallGemm.linear(x, xOff, w, wOff, y, yOff, m, n, k, threads(), this::parallelFor);
             return;
         }
-        INDArray xm = Nd4j.create(Arrays.copyOfRange(x, xOff, xOff + m * k), new long[] {m, k}, 'c');
-        INDArray wm = wOff == 0 && w.length == n * k ? weights.get(w) : null;
-        if (wm == null) wm = Nd4j.create(Arrays.copyOfRange(w, wOff, wOff + n * k), new long[] {n, k}, 'c');
-        INDArray ym = Nd4j.createUninitialized(DataType.FLOAT, new long[] {m, n}, 'c');
-        Nd4j.gemm(xm, wm, ym, false, true, 1.0, 0.0);
-        System.arraycopy(ym.data().asFloat(), 0, y, yOff, m * n);
+        INDArray registered = wOff == 0 && w.length == n * k ? weights.get(w) : null;
+        // per-call matrices are closed at once: left to the GC, their off-heap memory piles up in long prefills
+        try (INDArray xm = Nd4j.create(Arrays.copyOfRange(x, xOff, xOff + m * k), new long[] {m, k}, 'c');
+             INDArray copied = registered != null ? null : Nd4j.create(Arrays.copyOfRange(w, wOff, wOff + n * k), new long[] {n, k}, 'c');
+             INDArray ym = Nd4j.createUninitialized(DataType.FLOAT, new long[] {m, n}, 'c')) {
+            Nd4j.gemm(xm, registered != null ? registered : copied, ym, false, true, 1.0, 0.0);
+            System.arraycopy(ym.data().asFloat(), 0, y, yOff, m * n);
+        }
     }
 
     /** On the common pool (the caller works too); one item runs inline, as a decode step's often do. */

@@ -9,48 +9,76 @@ import java.util.function.IntConsumer;
 
 /**
  * {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows (a decode step), with SIMD dot products: each weight
- * row is streamed once for up to four input rows at a time, output rows are split across workers. A
- * one-row product of Jet-Nemotron-2B's MLP shape runs at 24-29 GB/s of weights here (memory bound), where
- * OpenBLAS sgemm reaches about 4.5 GB/s (it packs the weight on every call) and sgemv about 9 GB/s.
+ * row is streamed once for four input rows at a time, output rows are split across workers. A one-row
+ * product of Jet-Nemotron-2B's MLP shape runs at 24-29 GB/s of weights here (memory bound), where OpenBLAS
+ * sgemm reaches about 4.5 GB/s (it packs the weight on every call) and sgemv about 9 GB/s.
  * Loading this class needs {@code jdk.incubator.vector}: check {@link Nd4jCpuOps#simdAvailable()} first.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Below this many multiply-adds, splitting across workers costs more than it saves (tiny-jet decode: 2x). */
+    private static final long PARALLEL_MACS = 1L << 20;
 
     private VectorGemm() {}
 
     static void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k,
                        int workers, BiConsumer<Integer, IntConsumer> parallelFor) {
-        int chunks = Math.max(1, Math.min(workers * 8, n / 32));
+        int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Math.max(1, Math.min(workers * 8, n / 32));
         int per = (n + chunks - 1) / chunks;
         IntConsumer body = c -> {
             int from = c * per, to = Math.min(n, from + per);
-            for (int r = 0; r < m; r += 4) {
-                int rows = Math.min(4, m - r);
-                for (int o = from; o < to; o++) dots(x, xOff + r * k, rows, k, w, wOff + o * k, y, yOff + r * n + o, n);
+            int r = 0;
+            for (; r + 4 <= m; r += 4) {
+                for (int o = from; o < to; o++) dots4(x, xOff + r * k, k, w, wOff + o * k, y, yOff + r * n + o, n);
+            }
+            for (; r < m; r++) {
+                for (int o = from; o < to; o++) y[yOff + r * n + o] = dot(x, xOff + r * k, w, wOff + o * k, k);
             }
         };
         if (chunks == 1) body.accept(0);
         else parallelFor.accept(chunks, body);
     }
 
-    /** {@code y[yAt + i·n] = x_i · w_row} for {@code rows} (1-4) consecutive input rows. */
-    private static void dots(float[] x, int xAt, int rows, int k, float[] w, int wAt, float[] y, int yAt, int n) {
+    // Branch-free kernels: a conditional FMA inside the loop kept C2 from holding the vectors in registers
+    // (2B decode streamed about 10 GB/s of weights with one; see the closing note of the CPU issue).
+
+    /** {@code x · w} over {@code k} values, two accumulators. */
+    private static float dot(float[] x, int xAt, float[] w, int wAt, int k) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int len = S.length(), j = 0;
+        for (; j + 2 * len <= k; j += 2 * len) {
+            a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
+            a1 = FloatVector.fromArray(S, w, wAt + j + len).fma(FloatVector.fromArray(S, x, xAt + j + len), a1);
+        }
+        for (; j + len <= k; j += len) a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) s += w[wAt + j] * x[xAt + j];
+        return s;
+    }
+
+    /** {@code y[yAt + i·n] = x_i · w} for four consecutive input rows: the weight row is read once. */
+    private static void dots4(float[] x, int xAt, int k, float[] w, int wAt, float[] y, int yAt, int n) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         int len = S.length(), j = 0;
         for (; j + len <= k; j += len) {
             FloatVector wv = FloatVector.fromArray(S, w, wAt + j);
             a0 = wv.fma(FloatVector.fromArray(S, x, xAt + j), a0);
-            if (rows > 1) a1 = wv.fma(FloatVector.fromArray(S, x, xAt + k + j), a1);
-            if (rows > 2) a2 = wv.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
-            if (rows > 3) a3 = wv.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
+            a1 = wv.fma(FloatVector.fromArray(S, x, xAt + k + j), a1);
+            a2 = wv.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
+            a3 = wv.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
         }
-        FloatVector[] acc = {a0, a1, a2, a3};
-        for (int i = 0; i < rows; i++) {
-            float s = acc[i].reduceLanes(VectorOperators.ADD);
-            int xi = xAt + i * k;
-            for (int t = j; t < k; t++) s += w[wAt + t] * x[xi + t];
-            y[yAt + i * n] = s;
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) {
+            float wj = w[wAt + j];
+            s0 += wj * x[xAt + j];
+            s1 += wj * x[xAt + k + j];
+            s2 += wj * x[xAt + 2 * k + j];
+            s3 += wj * x[xAt + 3 * k + j];
         }
+        y[yAt] = s0;
+        y[yAt + n] = s1;
+        y[yAt + 2 * n] = s2;
+        y[yAt + 3 * n] = s3;
     }
 }
