@@ -1,7 +1,6 @@
 package io.jetrt.runtime.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.function.BiConsumer;
@@ -42,6 +41,16 @@ final class VectorGemm {
     // Branch-free kernels: a conditional FMA inside the loop kept C2 from holding the vectors in registers
     // (2B decode streamed about 10 GB/s of weights with one; see the closing note of the CPU issue).
 
+    /**
+     * The lanes summed in index order. {@code reduceLanes(ADD)} may add in any order, and the interpreted
+     * and compiled forms do differ, so a model's first forward pass and later ones disagreed in the last bits.
+     */
+    private static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     /** {@code x · w} over {@code k} values, two accumulators. */
     private static float dot(float[] x, int xAt, float[] w, int wAt, int k) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
@@ -51,7 +60,7 @@ final class VectorGemm {
             a1 = FloatVector.fromArray(S, w, wAt + j + len).fma(FloatVector.fromArray(S, x, xAt + j + len), a1);
         }
         for (; j + len <= k; j += len) a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sum(a0.add(a1));
         for (; j < k; j++) s += w[wAt + j] * x[xAt + j];
         return s;
     }
@@ -67,8 +76,7 @@ final class VectorGemm {
             a2 = wv.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
             a3 = wv.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
         for (; j < k; j++) {
             float wj = w[wAt + j];
             s0 += wj * x[xAt + j];
