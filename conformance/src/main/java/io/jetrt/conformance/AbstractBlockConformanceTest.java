@@ -71,13 +71,6 @@ public abstract class AbstractBlockConformanceTest {
         return conformance;
     }
 
-    /** Skipped, not failed, when the provider offers only backends that cannot run here (CUDA without a GPU). */
-    @Test
-    public void someBackendRunsHere() {
-        Assumptions.assumeFalse(conformance().runnableBackends().isEmpty(),
-                () -> provider().type() + " offers " + provider().backends() + ", none of which runs here");
-    }
-
     @Test
     public void weightDeclarationsMatchInitWeights() {
         conformance().checkWeights();

@@ -29,7 +29,13 @@ public final class JetRuntime implements AutoCloseable {
     private JetRuntime(RuntimeSettings settings) {
         this.injector = Guice.createInjector(new RuntimeModule(settings));
         injector.getInstance(LiveModels.class); // listens before any bundle registers a provider
-        bundles().installAll(settings.bundles());
+        try {
+            bundles().installAll(settings.bundles());
+        } catch (RuntimeException e) { // e.g. no bundles directory: do not leave a framework running
+            injector.getInstance(LiveModels.class).close();
+            host().close();
+            throw e;
+        }
         this.plugins = new PluginDirectory(settings.bundles(), bundles(), true);
         if (settings.watchMillis() > 0) plugins.start(settings.watchMillis());
     }
@@ -54,10 +60,16 @@ public final class JetRuntime implements AutoCloseable {
 
     public ModelVerifier modelVerifier() { return new ModelVerifier(composer()); }
 
-    /** Composes the model in a Hugging Face directory; the checkpoint stays open as long as the model is used. */
+    /** Composes the model in a Hugging Face directory; its checkpoint stays mapped until {@link Model#close()}. */
     public Model load(Path dir, ComposeOptions options) {
         ModelConfig cfg = ModelConfig.load(dir.resolve("config.json"));
-        return composer().compose(cfg, Checkpoint.open(dir), options);
+        Checkpoint ckpt = Checkpoint.open(dir);
+        try {
+            return composer().compose(cfg, ckpt, options);
+        } catch (RuntimeException e) {
+            ckpt.close();
+            throw e;
+        }
     }
 
     @Override

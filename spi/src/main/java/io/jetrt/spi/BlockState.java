@@ -48,12 +48,4 @@ public final class BlockState {
         for (FloatTensor t : tensors.values()) n += t.size();
         return n;
     }
-
-    /** Resets one sequence's state to zero, for reuse of a batch row by a new sequence. */
-    public void clear(int row) {
-        for (FloatTensor t : tensors.values()) {
-            int per = t.size() / batch;
-            java.util.Arrays.fill(t.data(), row * per, (row + 1) * per, 0f);
-        }
-    }
 }

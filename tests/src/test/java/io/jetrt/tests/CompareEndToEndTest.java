@@ -97,6 +97,8 @@ class CompareEndToEndTest {
             double[] sorted = steps.clone();
             Arrays.sort(sorted);
             assertTrue(sorted[0] <= p50 && p50 <= p99 && p99 <= sorted[sorted.length - 1], id + ": min <= p50 <= p99 <= max");
+            close(interpolated(sorted, 50), p50, id + " p50 over every decode step");
+            close(interpolated(sorted, 99), p99, id + " p99 over every decode step");
             int perRep = steps.length / decode.length;
             for (int rep = 0; rep < decode.length; rep++) {
                 double sum = Arrays.stream(steps, rep * perRep, (rep + 1) * perRep).sum();
@@ -247,5 +249,12 @@ class CompareEndToEndTest {
 
     static void close(double expect, double got, String what) {
         assertEquals(expect, got, Math.abs(expect) * 1e-9 + 1e-12, what);
+    }
+
+    /** The p-th percentile of sorted values, linear between the closest ranks (numpy's default), computed here independently. */
+    private static double interpolated(double[] sorted, double p) {
+        double rank = p / 100 * (sorted.length - 1);
+        int lo = (int) rank;
+        return lo + 1 < sorted.length ? sorted[lo] + (sorted[lo + 1] - sorted[lo]) * (rank - lo) : sorted[lo];
     }
 }

@@ -20,8 +20,11 @@ class CompareExperimentErrorsTest {
     private static final String MODEL = "\"model\": {\"demo\": \"tiny\"}";
     private static final String VARIANTS = "\"variants\": [{\"name\": \"jetblock\"}, {\"name\": \"m\", \"overrides\": \"jet:mamba2\"}]";
 
+    /** An empty folder for the experiment file to sit in: no stray file can satisfy a missing path. */
+    private static final Path BASE = CompareRun.fresh("errors-parse");
+
     private static Experiment parse(String json) {
-        return ExperimentParser.parse(json, "bad.json", Path.of("/tmp"), "bad", Path.of("/tmp/bad-report"));
+        return ExperimentParser.parse(json, "bad.json", BASE, "bad", BASE.resolve("bad-report"));
     }
 
     private static String error(String json) {
@@ -41,7 +44,7 @@ class CompareExperimentErrorsTest {
             zero repetitions          | "repetitions": 0                                  | repetitions must be an integer >= 1; got 0
             fractional warm-up        | "warmup": 1.5                                     | warmup must be an integer >= 0; got 1.5
             evaluation without text   | "evaluation": {"max_tokens": 64}                  | evaluation must have exactly one of file, text; got none
-            evaluation file missing   | "evaluation": {"file": "nope.txt"}                | evaluation.file must be a readable text file; got 'nope.txt (/tmp/nope.txt)'
+            evaluation file missing   | "evaluation": {"file": "nope.txt"}                | evaluation.file must be a readable text file; got 'nope.txt (
             """)
     void topLevelFieldErrorsNameTheFieldAndTheAllowedValues(String what, String field, String expected) {
         String msg = error("{" + MODEL + ", " + VARIANTS + ", " + field + "}");
@@ -74,7 +77,7 @@ class CompareExperimentErrorsTest {
         assertEquals(3, e.repetitions());
         assertEquals(1, e.warmup());
         assertTrue(!e.measures(Metric.PERPLEXITY) && e.measures(Metric.DECODE), "all metrics but perplexity without a text");
-        assertEquals(Path.of("/tmp/bad-report"), e.output());
+        assertEquals(BASE.resolve("bad-report"), e.output());
     }
 
     @Test

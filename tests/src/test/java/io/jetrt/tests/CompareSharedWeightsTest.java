@@ -23,7 +23,6 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -78,14 +77,7 @@ class CompareSharedWeightsTest {
             Layer attnA = jet.layers().get(3), attnB = mamba.layers().get(3);
             assertArrayEquals(attnA.weights().get("q_proj.weight").data(), attnB.weights().get("q_proj.weight").data());
             assertTrue(mamba.layers().get(0).weightSource().startsWith("seeded upstream init"), mamba.layers().get(0).weightSource());
-            ComposeOptions toMamba = ComposeOptions.DEFAULT.withOverrides(LayerRules.parse("jet:mamba2"));
-            Model mambaAgain = rt.load(Fixtures.tinyJet(), toMamba.withInitSeed(7));
-            Model otherSeed = rt.load(Fixtures.tinyJet(), toMamba.withInitSeed(8));
-            String w = "in_proj.weight";
-            assertArrayEquals(mamba.layers().get(0).weights().get(w).data(), mambaAgain.layers().get(0).weights().get(w).data(),
-                    "same init seed, same weights");
-            assertNotEquals(java.util.Arrays.hashCode(mamba.layers().get(0).weights().get(w).data()),
-                    java.util.Arrays.hashCode(otherSeed.layers().get(0).weights().get(w).data()), "another init seed, other weights");
+            // seeded init itself (same seed, same weights; other seed, other weights): ComposeErrorsTest
         }
     }
 

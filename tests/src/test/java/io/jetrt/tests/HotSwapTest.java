@@ -16,14 +16,15 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -47,14 +48,15 @@ class HotSwapTest {
                 for (int j = 0; j < 10; j++) prompts[g][j] = (g * 53 + j * 17 + 1) % 512;
             }
             List<int[]> baseline = new ArrayList<>();
-            for (int[] p : prompts) baseline.add(generate(model, p, new AtomicInteger()));
+            for (int[] p : prompts) baseline.add(generate(model, p, null, null));
 
             ExecutorService pool = Executors.newFixedThreadPool(GENERATIONS);
-            AtomicInteger tokens = new AtomicInteger();
+            // every generation has produced a token before the first update, and holds its last token until the
+            // last update is done: all 20 updates happen while all 8 generations are in flight, however fast they run
+            CountDownLatch started = new CountDownLatch(GENERATIONS), updated = new CountDownLatch(1);
             List<Future<int[]>> runs = new ArrayList<>();
-            for (int[] p : prompts) runs.add(pool.submit(() -> generate(model, p, tokens)));
-            while (tokens.get() < GENERATIONS) Thread.sleep(5); // every generation is under way
-            int inFlightUpdates = 0;
+            for (int[] p : prompts) runs.add(pool.submit(() -> generate(model, p, started, updated)));
+            assertTrue(started.await(2, TimeUnit.MINUTES), "generations did not start");
             for (int k = 0; k < UPDATES; k++) {
                 Path next = k % 2 == 0 ? v101 : v100;
                 Files.copy(next, live, StandardCopyOption.REPLACE_EXISTING);
@@ -64,18 +66,29 @@ class HotSwapTest {
                 String want = k % 2 == 0 ? "1.0.1" : "1.0.0";
                 assertEquals(want, model.layers().get(3).binding().provider().version(), "update " + k);
                 assertEquals(want, model.layers().get(1).binding().provider().version(), "update " + k + " (swa layer)");
-                if (tokens.get() < GENERATIONS * NEW_TOKENS) inFlightUpdates++;
+                for (Future<int[]> r : runs) assertFalse(r.isDone(), "update " + k + ": a generation ended early");
             }
+            updated.countDown();
             pool.shutdown();
             assertTrue(pool.awaitTermination(5, TimeUnit.MINUTES));
-            assertEquals(UPDATES, inFlightUpdates, "every update should have happened while generations were running");
             for (int g = 0; g < GENERATIONS; g++) assertArrayEquals(baseline.get(g), runs.get(g).get(), "generation " + g);
         }
     }
 
-    private static int[] generate(Model model, int[] prompt, AtomicInteger tokens) {
-        Generator.Result r = Generator.generate(model, new int[][] {prompt}, NEW_TOKENS, SamplingParams.GREEDY, Set.of(),
-                (row, id) -> tokens.incrementAndGet());
+    /** Greedy tokens; with latches, signals its first token and waits before sampling its last. */
+    private static int[] generate(Model model, int[] prompt, CountDownLatch started, CountDownLatch updated) {
+        int[] count = {0};
+        Generator.Result r = Generator.generate(model, new int[][] {prompt}, NEW_TOKENS, SamplingParams.GREEDY, Set.of(), (row, id) -> {
+            if (started == null) return;
+            if (++count[0] == 1) started.countDown();
+            if (count[0] == NEW_TOKENS - 1) {
+                try {
+                    updated.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
         return r.tokens().getFirst();
     }
 }

@@ -59,9 +59,13 @@ class PluginExampleTest {
 
     private static Path retentionJar() throws Exception {
         Path dir = Path.of(System.getProperty("jetrt.plugins", "target/plugins"));
+        List<Path> jars = new java.util.ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "retention-block-*.jar")) {
-            for (Path p : s) return p;
+            s.forEach(jars::add);
         }
-        throw new IllegalStateException("the example plug-in jar is not in " + dir + " (built by examples/retention-block)");
+        if (jars.size() != 1) {
+            throw new IllegalStateException("expected exactly one example plug-in jar (built by examples/retention-block) in " + dir + "; found " + jars);
+        }
+        return jars.getFirst();
     }
 }

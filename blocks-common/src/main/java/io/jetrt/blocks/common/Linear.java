@@ -10,12 +10,16 @@ public final class Linear {
     public static float[] apply(CpuOps ops, float[] x, int m, int k, float[] w, float[] bias, int n) {
         float[] y = new float[m * n];
         ops.linear(x, 0, w, 0, y, 0, m, n, k);
-        if (bias != null) {
-            for (int r = 0; r < m; r++) {
-                int off = r * n;
-                for (int o = 0; o < n; o++) y[off + o] += bias[o];
-            }
-        }
+        if (bias != null) addBias(y, m, bias);
         return y;
+    }
+
+    /** {@code y[r, j] += bias[j]} for {@code rows} rows of {@code bias.length} (row-major). */
+    public static void addBias(float[] y, int rows, float[] bias) {
+        int n = bias.length;
+        for (int r = 0; r < rows; r++) {
+            int off = r * n;
+            for (int j = 0; j < n; j++) y[off + j] += bias[j];
+        }
     }
 }

@@ -29,9 +29,6 @@ final class KvCache {
     /** Tokens held for a sequence that has seen {@code pos} tokens. */
     int held(int pos) { return cfg.sliding() ? Math.min(pos, cfg.window()) : pos; }
 
-    /** Absolute position of cache row 0 for a sequence that has seen {@code pos} tokens. */
-    int firstPosition(int pos) { return pos - held(pos); }
-
     /** Offset of row {@code row} of KV head {@code kvh} of sequence {@code b}. */
     int offset(int b, int kvh, int row) {
         return ((b * cfg.kvHeads() + kvh) * length + row) * cfg.headDim();

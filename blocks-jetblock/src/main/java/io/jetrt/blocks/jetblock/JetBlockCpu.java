@@ -67,18 +67,11 @@ final class JetBlockCpu implements Block {
                 ops.linear(xs, row * d, w.w1(), 0, hid, 0, n, gh, d);
                 siluRows(hid, n, gh);
                 ops.linear(hid, 0, w.w2(), 0, kern, 0, n, kw, gh);
-                addBias(kern, n, w.b2());
+                Linear.addBias(kern, n, w.b2());
                 ShortConvState.convolveChunk(conv, bi * kw, vd, cw, v0, row * vd, vd, n, kern, 0, kw, null, out, row * vd, vd);
             }
         }
         return out;
-    }
-
-    private static void addBias(float[] m, int rows, float[] bias) {
-        int n = bias.length;
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < n; j++) m[r * n + j] += bias[j];
-        }
     }
 
     private void siluRows(float[] m, int rows, int width) {

@@ -89,11 +89,7 @@ final class Mamba2Cpu implements Block {
             }
         });
         ops.linear(ys, 0, w.outW(), 0, y.data(), 0, m, c.hidden(), di);
-        if (w.outB() != null) {
-            for (int r = 0; r < m; r++) {
-                for (int o = 0; o < c.hidden(); o++) y.data()[r * c.hidden() + o] += w.outB()[o];
-            }
-        }
+        if (w.outB() != null) Linear.addBias(y.data(), m, w.outB());
     }
 
     /**

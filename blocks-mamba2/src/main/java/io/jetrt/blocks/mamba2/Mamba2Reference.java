@@ -3,6 +3,7 @@ package io.jetrt.blocks.mamba2;
 import io.jetrt.blocks.common.Activations;
 import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.NaiveLinear;
+import io.jetrt.blocks.common.ShortConvState;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.FloatTensor;
@@ -53,16 +54,10 @@ final class Mamba2Reference implements Block {
 
     /** Rolls sequence b's conv state left, writes this token's raw xBC last, and convolves. */
     private void conv(float[] convState, int b, float[] zxbcdt, float[] xbc) {
-        int cd = c.convDim(), kw = c.convKernel();
-        for (int ch = 0; ch < cd; ch++) {
-            int s = (b * cd + ch) * kw;
-            System.arraycopy(convState, s + 1, convState, s, kw - 1);
-            convState[s + kw - 1] = zxbcdt[c.dInner() + ch];
-            float acc = 0f;
-            for (int k = 0; k < kw; k++) acc += convState[s + k] * w.convW()[ch * kw + k];
-            if (w.convB() != null) acc += w.convB()[ch];
-            xbc[ch] = Activations.silu(acc);
-        }
+        int cd = c.convDim(), kw = c.convKernel(), off = b * cd * kw;
+        ShortConvState.push(convState, off, cd, kw, zxbcdt, c.dInner());
+        ShortConvState.convolve(convState, off, cd, kw, w.convW(), 0, w.convB(), xbc, 0);
+        for (int ch = 0; ch < cd; ch++) xbc[ch] = Activations.silu(xbc[ch]);
     }
 
     /** One step of every head of sequence b; writes y [d_inner] = S C + D·x. */

@@ -79,6 +79,12 @@ class Mamba2ProviderTest {
     }
 
     @Test
+    void defaultDtLimitIsAccepted() {
+        assertEquals(16, Mamba2Config.from(config(16, 8, 4, 1, "time_step_limit", List.of(0.0, "Infinity"))).hidden());
+        assertEquals(16, Mamba2Config.from(config(16, 8, 4, 1, "dt_limit", List.of(0L, Double.POSITIVE_INFINITY))).hidden());
+    }
+
+    @Test
     void normEpsMayBeAString() {
         assertEquals(1e-5, Mamba2Config.from(config(16, 8, 4, 1, "norm_eps", "1e-5")).normEps());
         assertEquals(1e-6, Mamba2Config.from(config(16, 8, 4, 1, "norm_eps", 1e-6)).normEps());
@@ -87,6 +93,8 @@ class Mamba2ProviderTest {
     @Test
     void badConfigsNameTheFieldAndTheValue() {
         assertBad(config(16, 8, 4, 1, "norm_before_gate", true), "norm_before_gate must be false");
+        assertBad(config(16, 8, 4, 1, "time_step_limit", List.of(0.0, 0.1)), "time_step_limit must be [0.0, inf]");
+        assertBad(config(16, 8, 4, 1, "dt_limit", List.of(0.001)), "dt_limit must be [0.0, inf]");
         assertBad(config(16, 8, 4, 1, "num_heads", 3), "num_heads must be d_inner / head_dim = 4; got 3");
         assertBad(config(16, 5, 4, 1), "head_dim must be a divisor of d_inner");
         assertBad(config(16, 8, 4, 3), "n_groups must be > 0 and a divisor of num_heads (4); got 3");

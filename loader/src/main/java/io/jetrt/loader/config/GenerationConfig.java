@@ -34,8 +34,13 @@ public record GenerationConfig(boolean doSample, double temperature, int topK, d
         } catch (JsonException e) {
             throw new ConfigException(file + ": not valid JSON: " + e.getMessage());
         }
-        return new GenerationConfig(Boolean.TRUE.equals(j.get("do_sample")), number(file, j, "temperature", 1.0),
-                (int) number(file, j, "top_k", 0), number(file, j, "top_p", 1.0), ids(file, j.get("eos_token_id")));
+        Object sample = j.getOrDefault("do_sample", false);
+        if (!(sample instanceof Boolean doSample)) throw new ConfigException(file + ": do_sample must be true or false; got " + sample);
+        double temperature = number(file, j, "temperature", 1.0), topK = number(file, j, "top_k", 0), topP = number(file, j, "top_p", 1.0);
+        if (!(temperature > 0)) throw new ConfigException(file + ": temperature must be > 0; got " + temperature);
+        if (topK < 0 || topK != Math.rint(topK)) throw new ConfigException(file + ": top_k must be a whole number >= 0; got " + topK);
+        if (!(topP > 0 && topP <= 1)) throw new ConfigException(file + ": top_p must be in (0, 1]; got " + topP);
+        return new GenerationConfig(doSample, temperature, (int) topK, topP, ids(file, j.get("eos_token_id")));
     }
 
     private static double number(Path file, Map<String, Object> j, String key, double fallback) {

@@ -51,9 +51,13 @@ public record ModelConfig(String source, String modelType, int hiddenSize, int i
         int hidden = f.positiveInt("hidden_size");
         int layers = f.positiveInt("num_hidden_layers");
         int heads = f.positiveInt("num_attention_heads");
-        int kvHeads = j.containsKey("num_key_value_heads") ? f.positiveInt("num_key_value_heads") : heads;
+        int kvHeads = j.get("num_key_value_heads") != null ? f.positiveInt("num_key_value_heads") : heads;
         if (heads % kvHeads != 0) {
             throw new ConfigException(source + ": num_key_value_heads must divide num_attention_heads (" + heads + "); got " + kvHeads);
+        }
+        if (j.get("head_dim") == null && hidden % heads != 0) {
+            throw new ConfigException(source + ": hidden_size must be divisible by num_attention_heads (" + heads
+                    + ") when head_dim is absent; got " + hidden);
         }
         int headDim = j.get("head_dim") != null ? f.positiveInt("head_dim") : hidden / heads;
         List<String> types = new ArrayList<>();
@@ -86,8 +90,8 @@ public record ModelConfig(String source, String modelType, int hiddenSize, int i
             throw new ConfigException(source + ": efficient_attention_config must be an object; got " + Json.kind(eac));
         }
         return new ModelConfig(source, f.string("model_type", "qwen2"), hidden, f.positiveInt("intermediate_size"),
-                layers, heads, kvHeads, headDim, f.positiveInt("vocab_size"), f.number("rope_theta", 10000.0),
-                f.number("rms_norm_eps", 1e-6), f.bool("tie_word_embeddings", false), types, blocks,
+                layers, heads, kvHeads, headDim, f.positiveInt("vocab_size"), f.positive("rope_theta", 10000.0),
+                f.positive("rms_norm_eps", 1e-6), f.bool("tie_word_embeddings", false), types, blocks,
                 f.intOr("eos_token_id", -1), f.intOr("max_position_embeddings", 32768),
                 f.number("initializer_range", 0.02));
     }
@@ -118,6 +122,12 @@ public record ModelConfig(String source, String modelType, int hiddenSize, int i
             if (v == null) return fallback;
             if (v instanceof Number n) return n.doubleValue();
             throw new ConfigException(source + ": " + key + " must be a number; got " + v);
+        }
+
+        double positive(String key, double fallback) {
+            double v = number(key, fallback);
+            if (!(v > 0) || Double.isInfinite(v)) throw new ConfigException(source + ": " + key + " must be a finite number > 0; got " + v);
+            return v;
         }
 
         boolean bool(String key, boolean fallback) {

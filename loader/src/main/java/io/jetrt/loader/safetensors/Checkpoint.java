@@ -51,7 +51,8 @@ public final class Checkpoint implements AutoCloseable {
             throw new CheckpointException(dir + ": checkpoint must be a directory (use Checkpoint.ofFile for one file)");
         }
         Path index = dir.resolve(INDEX);
-        if (Files.exists(index)) return sharded(dir, index);
+        // absolute: shard paths are checked to stay inside the directory, which fails for a relative "."
+        if (Files.exists(index)) return sharded(dir.toAbsolutePath().normalize(), index);
         Path single = dir.resolve(SINGLE);
         if (Files.exists(single)) return ofFile(single);
         List<Path> found;

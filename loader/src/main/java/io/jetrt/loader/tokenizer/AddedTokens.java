@@ -47,8 +47,6 @@ final class AddedTokens {
         return t == null ? OptionalInt.empty() : OptionalInt.of(t.id());
     }
 
-    Collection<Token> all() { return byId.values(); }
-
     /**
      * Cuts {@code text} at added tokens: the stretches between them go to {@code plain} (never empty),
      * the tokens' ids to {@code added}, in text order.

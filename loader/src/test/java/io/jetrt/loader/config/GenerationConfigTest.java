@@ -39,4 +39,13 @@ class GenerationConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> GenerationConfig.load(dir));
         assertTrue(e.getMessage().contains("generation_config.json: temperature must be a number; got hot"), e.getMessage());
     }
+
+    @Test
+    void samplingValuesOutOfRangeAreRefused(@TempDir Path dir) throws Exception {
+        for (String bad : new String[] {"{\"top_k\": 50.7}", "{\"top_p\": 1.5}", "{\"temperature\": 0}", "{\"do_sample\": \"true\"}"}) {
+            Files.writeString(dir.resolve("generation_config.json"), bad);
+            ConfigException e = assertThrows(ConfigException.class, () -> GenerationConfig.load(dir), bad);
+            assertTrue(e.getMessage().contains("generation_config.json: "), e.getMessage());
+        }
+    }
 }

@@ -4,16 +4,12 @@ import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.cpu.Nd4jCpuOps;
 import io.jetrt.runtime.demo.DemoModel;
 import io.jetrt.runtime.model.ComposeOptions;
-import io.jetrt.runtime.model.LayerRules;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.runtime.model.ModelState;
-import io.jetrt.spi.Backend;
 import io.jetrt.spi.CpuOps;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -120,11 +116,5 @@ final class BenchCommand {
         return 2.0 * 4 * a.length / best;
     }
 
-    private Path demo() {
-        try {
-            return DemoModel.write(Files.createTempDirectory("jetrt-bench-model"), rt.registry(), 20251126L, DemoModel.Shape.TINY);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private Path demo() { return DemoModel.writeTemporary(rt.registry(), 20251126L, DemoModel.Shape.TINY); }
 }

@@ -26,7 +26,7 @@ import java.util.Set;
  * there is picked up between turns or even during one (the step in flight finishes first).
  */
 final class ChatCommand {
-    private static final Set<String> OPTIONS = Set.of("model", "max-tokens", "temperature", "top-k", "top-p", "seed", "greedy", "system", "bundles");
+    private static final Set<String> OPTIONS = Set.of("model", "max-tokens", "system", "bundles");
 
     private final JetRuntime rt;
     private final Args args;
@@ -41,14 +41,16 @@ final class ChatCommand {
     }
 
     int run() throws IOException {
-        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
+        args.rejectUnknown(ComposeArgs.plus(SamplingArgs.plus(OPTIONS)));
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : GenerateCommand.demoDir(rt, System.err);
         Model model = rt.load(dir, ComposeArgs.from(args));
         Qwen2Tokenizer tok = Qwen2Tokenizer.load(dir);
         ChatTemplate template = ChatTemplate.load(dir);
         List<ChatTemplate.Message> history = new ArrayList<>();
         if (args.has("system")) history.add(new ChatTemplate.Message("system", args.get("system", "")));
-        SamplingParams sampling = SamplingArgs.from(args, GenerationConfig.load(dir));
+        GenerationConfig gen = GenerationConfig.load(dir);
+        SamplingParams sampling = SamplingArgs.from(args, gen);
+        Set<Integer> stops = SamplingArgs.stopIds(gen, tok, model.config());
         out.println("jetrt chat: type a message, or :install/:update/:uninstall JAR, :layers, :bundles, :reset, :quit");
         for (String line; (line = prompt()) != null; ) {
             if (line.isBlank()) continue;
@@ -61,7 +63,7 @@ final class ChatCommand {
             StreamingDecoder stream = tok.streamingDecoder(true);
             StringBuilder reply = new StringBuilder();
             try {
-                Generator.generate(model, new int[][] {ids}, args.integer("max-tokens", 128), sampling, tok.stopIds(), (row, id) -> {
+                Generator.generate(model, new int[][] {ids}, args.integer("max-tokens", 128), sampling, stops, (row, id) -> {
                     String piece = stream.feed(id);
                     reply.append(piece);
                     out.print(piece);

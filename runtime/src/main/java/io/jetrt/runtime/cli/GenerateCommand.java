@@ -9,9 +9,7 @@ import io.jetrt.runtime.demo.DemoModel;
 import io.jetrt.runtime.engine.Generator;
 import io.jetrt.runtime.engine.SamplingParams;
 import io.jetrt.runtime.model.ComposeOptions;
-import io.jetrt.runtime.model.LayerRules;
 import io.jetrt.runtime.model.Model;
-import io.jetrt.spi.Backend;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,15 +17,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /** {@code jetrt generate}: prompt → tokens streamed to stdout, throughput to stderr. */
 final class GenerateCommand {
     static final Set<String> FLAGS = Set.of("chat", "greedy");
-    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "messages", "chat", "system", "max-tokens", "temperature",
-            "top-k", "top-p", "seed", "greedy", "tokenizer", "bundles");
+    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "messages", "chat", "system", "max-tokens",
+            "tokenizer", "bundles");
 
     private final JetRuntime rt;
     private final Args args;
@@ -41,7 +38,7 @@ final class GenerateCommand {
     }
 
     int run() {
-        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
+        args.rejectUnknown(ComposeArgs.plus(SamplingArgs.plus(OPTIONS)));
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir(rt, err);
         ComposeOptions options = ComposeArgs.from(args);
         Model model = rt.load(dir, options);
@@ -50,8 +47,7 @@ final class GenerateCommand {
         int[] prompt = prompt(tok, tokDir);
         GenerationConfig gen = GenerationConfig.load(dir);
         SamplingParams sampling = SamplingArgs.from(args, gen);
-        Set<Integer> stops = new HashSet<>(gen.eosTokenIds());
-        stops.addAll(tok != null ? tok.stopIds() : eosOf(model));
+        Set<Integer> stops = SamplingArgs.stopIds(gen, tok, model.config());
         StreamingDecoder stream = tok == null ? null : tok.streamingDecoder(true);
         Generator.Result r = Generator.generate(model, new int[][] {prompt}, args.integer("max-tokens", 32), sampling, stops, (row, id) -> {
             out.print(stream == null ? id + " " : stream.feed(id));
@@ -83,20 +79,11 @@ final class GenerateCommand {
         return tok.encode(text);
     }
 
-    private static Set<Integer> eosOf(Model model) {
-        int eos = model.config().eosTokenId();
-        return eos >= 0 ? Set.of(eos) : Set.of();
-    }
-
-    /** The embedded demo model, written to a fresh temporary directory. */
+    /** The embedded demo model, written to a fresh temporary directory (removed at exit). */
     static Path demoDir(JetRuntime rt, PrintStream err) {
-        try {
-            Path d = Files.createTempDirectory("jetrt-demo-model");
-            err.println("no --model given: writing the embedded demo model (random weights) to " + d);
-            return DemoModel.write(d, rt.registry(), 20251126L);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path d = DemoModel.writeTemporary(rt.registry(), 20251126L, DemoModel.Shape.TINY);
+        err.println("no --model given: wrote the embedded demo model (random weights) to " + d);
+        return d;
     }
 
     private static Qwen2Tokenizer loadTokenizer(Path dir) {

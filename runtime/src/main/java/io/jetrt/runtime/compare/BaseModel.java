@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * The base model's directory, and a fingerprint that changes when the model does. A checkpoint is used
- * where it lies, fingerprinted by its JSON files, file names and sizes and safetensors headers (not the
+ * where it lies, fingerprinted by its JSON files, file names, sizes and modification times and safetensors headers (not the
  * gigabytes of data). A random model (demo or config + seed) is written once into the output directory,
  * named after its fingerprint, and reused by later runs.
  *
@@ -46,7 +46,9 @@ record BaseModel(Path dir, String fingerprint) {
         if (spec.kind().equals("checkpoint")) return new BaseModel(spec.path(), fingerprintOf(spec.path()));
         String configText = spec.kind().equals("config") ? readString(spec.path()) : null;
         MessageDigest md = WeightDigest.messageDigest();
-        String identity = spec.kind() + "\n" + (configText != null ? configText : spec.shape()) + "\n" + spec.seed();
+        // block weights are drawn by the bundles' initWeights: their versions are part of what the model is
+        String identity = spec.kind() + "\n" + (configText != null ? configText : spec.shape()) + "\n" + spec.seed() + "\n"
+                + registry.all().stream().map(b -> b.provider().type() + " " + b.provider().version() + " " + b.bundleName()).sorted().toList();
         md.update(identity.getBytes(StandardCharsets.UTF_8));
         String fp = HexFormat.of().formatHex(md.digest());
         Path dir = output.resolve("base-model-" + fp.substring(0, 12));
@@ -65,7 +67,8 @@ record BaseModel(Path dir, String fingerprint) {
             List<Path> files = s.filter(Files::isRegularFile).sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                md.update((name + "\n" + Files.size(f) + "\n").getBytes(StandardCharsets.UTF_8));
+                // the modification time catches a checkpoint overwritten with new weights of the same layout
+                md.update((name + "\n" + Files.size(f) + "\n" + Files.getLastModifiedTime(f).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
                 if (name.endsWith(".json")) md.update(Files.readAllBytes(f));
                 else if (name.endsWith(".safetensors")) md.update(header(f));
             }

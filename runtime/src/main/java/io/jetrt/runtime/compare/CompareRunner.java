@@ -39,7 +39,7 @@ public final class CompareRunner {
         Set<Integer> swappedByAny = VariantCheck.swappedByAny(types, cfg);
         mkdirs(e);
         BaseModel base = BaseModel.prepare(e.model(), e.output(), rt.registry());
-        String hash = ConfigHash.of(e, base.fingerprint());
+        String hash = ConfigHash.of(e, base.fingerprint(), ConfigHash.bundles(rt));
         ResultsLog log = new ResultsLog(e.output(), hash);
         Map<String, Map<String, Object>> done = log.finished();
         if (log.ignoredLines() > 0) {
@@ -108,27 +108,29 @@ public final class CompareRunner {
                 markUnavailable(v, backend, x.getMessage());
                 return true;
             }
-            if (needProfile) {
-                Map<String, Object> p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths()).toJson();
-                log.append(p);
-                done.put(VariantProfile.id(v.name()), p);
-            }
-            for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
-                if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;
-                if (limitReached()) return false;
-                String label = v.name() + " " + w.id() + " " + backend;
-                progress.starting(label);
-                log.append(WorkloadRunner.run(model, v, backend, w, e).toJson());
-                computed++;
-                progress.finished(label);
-            }
-            if (eval != null && !done.containsKey(QualityRow.id(v.name(), backend))) {
-                if (limitReached()) return false;
-                String label = v.name() + " perplexity " + backend;
-                progress.starting(label);
-                log.append(Perplexity.measure(model, v.name(), backend, eval, e.evaluation().chunk()).toJson());
-                computed++;
-                progress.finished(label);
+            try (model) { // releases the checkpoint mapping of this variant
+                if (needProfile) {
+                    Map<String, Object> p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths()).toJson();
+                    log.append(p);
+                    done.put(VariantProfile.id(v.name()), p);
+                }
+                for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
+                    if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;
+                    if (limitReached()) return false;
+                    String label = v.name() + " " + w.id() + " " + backend;
+                    progress.starting(label);
+                    log.append(WorkloadRunner.run(model, v, backend, w, e).toJson());
+                    computed++;
+                    progress.finished(label);
+                }
+                if (eval != null && !done.containsKey(QualityRow.id(v.name(), backend))) {
+                    if (limitReached()) return false;
+                    String label = v.name() + " perplexity " + backend;
+                    progress.starting(label);
+                    log.append(Perplexity.measure(model, v.name(), backend, eval, e.evaluation().chunk()).toJson());
+                    computed++;
+                    progress.finished(label);
+                }
             }
             return true;
         }

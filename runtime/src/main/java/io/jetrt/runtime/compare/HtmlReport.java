@@ -123,14 +123,15 @@ final class HtmlReport {
         @SuppressWarnings("unchecked") List<String> bundles = (List<String>) env.get("bundles");
         dd(b, "bundles", "<span id=\"bundles\">" + Svg.esc(String.join(", ", bundles)) + "</span>");
         StringBuilder shared = new StringBuilder();
-        boolean same = c.profiles().stream().map(p -> p.shared().sha256()).distinct().count() <= 1;
+        boolean compared = c.profiles().size() >= 2;
+        boolean same = compared && c.profiles().stream().map(p -> p.shared().sha256()).distinct().count() == 1;
         for (VariantProfile p : c.profiles()) {
             shared.append("<span class=\"shared-digest\" data-variant=\"").append(Svg.esc(p.variant())).append("\">")
                     .append(Svg.esc(p.variant())).append(": <code>").append(p.shared().sha256(), 0, 16).append("</code> (")
                     .append(p.shared().tensors()).append(" tensors)</span><br>");
         }
-        shared.append(same ? "<span class=\"ok\">identical across variants</span>"
-                : "<span class=\"bad\">DIFFERENT across variants</span>");
+        shared.append(!compared ? "<span>not compared (fewer than 2 variants profiled)</span>"
+                : same ? "<span class=\"ok\">identical across variants</span>" : "<span class=\"bad\">DIFFERENT across variants</span>");
         dd(b, "shared weights", shared.toString());
         StringBuilder layers = new StringBuilder();
         for (VariantProfile p : c.profiles()) {

@@ -23,10 +23,6 @@ import java.util.stream.IntStream;
 public final class Nd4jCpuOps implements CpuOps {
     private final Map<float[], INDArray> weights = Collections.synchronizedMap(new WeakHashMap<>());
 
-    public Nd4jCpuOps() {
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-    }
-
     /** Keeps an off-heap copy of weight {@code w [n, k]} for later {@link #linear} calls. */
     public void registerWeight(float[] w, int n, int k) {
         weights.computeIfAbsent(w, a -> Nd4j.create(a, new long[] {n, k}, 'c'));
@@ -37,7 +33,16 @@ public final class Nd4jCpuOps implements CpuOps {
     /** Up to this many rows a SIMD mat-vec that streams the weight once beats sgemm, which packs it. */
     static final int FEW_ROWS = 8;
 
-    private final boolean simd = simdAvailable();
+    private final boolean simd;
+
+    /** SIMD for few-row products when the JVM has the vector module; the scalar Java path otherwise. */
+    public Nd4jCpuOps() { this(simdAvailable()); }
+
+    /** {@code simd} false forces the scalar path (tests of the path used without the vector module). */
+    Nd4jCpuOps(boolean simd) {
+        this.simd = simd;
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
 
     /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}; asked without loading the module's types. */
     public static boolean simdAvailable() {

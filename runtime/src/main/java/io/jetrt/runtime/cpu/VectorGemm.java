@@ -59,24 +59,43 @@ final class VectorGemm {
             a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
             a1 = FloatVector.fromArray(S, w, wAt + j + len).fma(FloatVector.fromArray(S, x, xAt + j + len), a1);
         }
-        for (; j + len <= k; j += len) a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
+        if (j + len <= k) {
+            a0 = FloatVector.fromArray(S, w, wAt + j).fma(FloatVector.fromArray(S, x, xAt + j), a0);
+            j += len;
+        }
         float s = sum(a0.add(a1));
         for (; j < k; j++) s += w[wAt + j] * x[xAt + j];
         return s;
     }
 
-    /** {@code y[yAt + i·n] = x_i · w} for four consecutive input rows: the weight row is read once. */
+    /**
+     * {@code y[yAt + i·n] = x_i · w} for four consecutive input rows: the weight row is read once. Each row is
+     * summed in exactly the order of {@link #dot}, so a sequence gets the same bits alone or in a batch.
+     */
     private static void dots4(float[] x, int xAt, int k, float[] w, int wAt, float[] y, int yAt, int n) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
         int len = S.length(), j = 0;
-        for (; j + len <= k; j += len) {
-            FloatVector wv = FloatVector.fromArray(S, w, wAt + j);
-            a0 = wv.fma(FloatVector.fromArray(S, x, xAt + j), a0);
-            a1 = wv.fma(FloatVector.fromArray(S, x, xAt + k + j), a1);
-            a2 = wv.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
-            a3 = wv.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
+        for (; j + 2 * len <= k; j += 2 * len) {
+            FloatVector wa = FloatVector.fromArray(S, w, wAt + j), wb = FloatVector.fromArray(S, w, wAt + j + len);
+            a0 = wa.fma(FloatVector.fromArray(S, x, xAt + j), a0);
+            b0 = wb.fma(FloatVector.fromArray(S, x, xAt + j + len), b0);
+            a1 = wa.fma(FloatVector.fromArray(S, x, xAt + k + j), a1);
+            b1 = wb.fma(FloatVector.fromArray(S, x, xAt + k + j + len), b1);
+            a2 = wa.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
+            b2 = wb.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j + len), b2);
+            a3 = wa.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
+            b3 = wb.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j + len), b3);
         }
-        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+        if (j + len <= k) {
+            FloatVector wa = FloatVector.fromArray(S, w, wAt + j);
+            a0 = wa.fma(FloatVector.fromArray(S, x, xAt + j), a0);
+            a1 = wa.fma(FloatVector.fromArray(S, x, xAt + k + j), a1);
+            a2 = wa.fma(FloatVector.fromArray(S, x, xAt + 2 * k + j), a2);
+            a3 = wa.fma(FloatVector.fromArray(S, x, xAt + 3 * k + j), a3);
+            j += len;
+        }
+        float s0 = sum(a0.add(b0)), s1 = sum(a1.add(b1)), s2 = sum(a2.add(b2)), s3 = sum(a3.add(b3));
         for (; j < k; j++) {
             float wj = w[wAt + j];
             s0 += wj * x[xAt + j];

@@ -22,21 +22,38 @@ public final class Cublas implements AutoCloseable {
 
     private final CublasLibrary lib;
     private final CudaDevice device;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final MemorySegment handle;
     /** Host scalars alpha, beta (pointer mode host), written before each call. */
-    private final MemorySegment scalars = arena.allocate(JAVA_FLOAT, 2);
+    private final MemorySegment scalars;
     private Stream stream;
     private boolean closed;
 
     private Cublas(CudaDevice device, Stream stream) {
         this.lib = CublasLibrary.get();
         this.device = device;
-        device.makeCurrent(); // cuBLAS binds to the current (primary) context
-        MemorySegment out = arena.allocate(ADDRESS);
-        check(invoke(() -> (int) lib.create.invokeExact(out)), "cublasCreate_v2");
-        handle = out.get(ADDRESS, 0);
-        setStream(stream);
+        this.arena = Arena.ofShared();
+        MemorySegment created = null;
+        try {
+            scalars = arena.allocate(JAVA_FLOAT, 2);
+            device.makeCurrent(); // cuBLAS binds to the current (primary) context
+            MemorySegment out = arena.allocate(ADDRESS);
+            check(invoke(() -> (int) lib.create.invokeExact(out)), "cublasCreate_v2");
+            created = out.get(ADDRESS, 0);
+            handle = created;
+            setStream(stream);
+        } catch (RuntimeException | Error e) {
+            if (created != null) {
+                MemorySegment h = created;
+                try {
+                    invoke(() -> (int) lib.destroy.invokeExact(h));
+                } catch (RuntimeException | Error d) {
+                    e.addSuppressed(d);
+                }
+            }
+            arena.close();
+            throw e;
+        }
     }
 
     /** A handle on {@code device} queueing its work on {@code stream}. */
@@ -48,9 +65,11 @@ public final class Cublas implements AutoCloseable {
     /** cuBLAS version, e.g. 130100 for 13.1.0. */
     public int version() {
         device.makeCurrent();
-        MemorySegment v = arena.allocate(JAVA_INT);
-        check(invoke(() -> (int) lib.getVersion.invokeExact(handle, v)), "cublasGetVersion_v2");
-        return v.get(JAVA_INT, 0);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(JAVA_INT);
+            check(invoke(() -> (int) lib.getVersion.invokeExact(handle, v)), "cublasGetVersion_v2");
+            return v.get(JAVA_INT, 0);
+        }
     }
 
     public void setStream(Stream stream) {

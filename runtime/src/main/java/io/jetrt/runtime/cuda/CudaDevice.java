@@ -28,23 +28,28 @@ public final class CudaDevice implements AutoCloseable {
     private final String name;
     private final int ccMajor, ccMinor, multiprocessors;
     private final long totalMemory;
-    private boolean closed;
+    private volatile boolean closed;
 
     private CudaDevice(int ordinal) {
         this.ordinal = ordinal;
         CudaException.check(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
         CudaException.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(device " + ordinal + ")");
-        byte[] buf = new byte[256];
-        JCudaDriver.cuDeviceGetName(buf, buf.length, device);
-        int len = 0;
-        while (len < buf.length && buf[len] != 0) len++;
-        name = new String(buf, 0, len, StandardCharsets.US_ASCII);
-        ccMajor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-        ccMinor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-        multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-        long[] total = {0};
-        CudaException.check(JCudaDriver.cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
-        totalMemory = total[0];
+        try {
+            byte[] buf = new byte[256];
+            JCudaDriver.cuDeviceGetName(buf, buf.length, device);
+            int len = 0;
+            while (len < buf.length && buf[len] != 0) len++;
+            name = new String(buf, 0, len, StandardCharsets.US_ASCII);
+            ccMajor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+            ccMinor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+            multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+            long[] total = {0};
+            CudaException.check(JCudaDriver.cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
+            totalMemory = total[0];
+        } catch (RuntimeException | Error e) {
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
     }
 
     /** Opens device {@code ordinal} (0-based); throws {@link CudaUnavailableException} when CUDA is not there. */
@@ -65,8 +70,8 @@ public final class CudaDevice implements AutoCloseable {
 
     /** Makes this device's context current on the calling thread (a no-op when this class already did). */
     public void makeCurrent() {
-        if (currentOnThread.get() == context) return;
         if (closed) throw new IllegalStateException(this + " is closed");
+        if (currentOnThread.get() == context) return;
         CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(" + this + ")");
         currentOnThread.set(context);
     }

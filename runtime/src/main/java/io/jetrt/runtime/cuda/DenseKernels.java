@@ -31,7 +31,17 @@ public final class DenseKernels implements AutoCloseable {
         ClassLoader loader = DenseKernels.class.getClassLoader();
         byte[] image = CudaModule.readResource(loader, RESOURCE);
         if (image == null) throw new CudaUnavailableException(missingReason(loader));
-        return new DenseKernels(device, CudaModule.load(device, RESOURCE, image));
+        CudaModule module = CudaModule.load(device, RESOURCE, image);
+        try {
+            return new DenseKernels(device, module);
+        } catch (RuntimeException | Error e) {
+            try {
+                module.close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
     }
 
     /** Null when the kernels were built, else why not ("kernels missing: nvcc was not found at build time ..."). */

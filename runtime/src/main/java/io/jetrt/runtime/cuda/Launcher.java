@@ -45,6 +45,10 @@ public final class Launcher {
 
     /** Argument {@code i} is the address of element {@code offset} of {@code buffer}. */
     public Launcher ptr(int i, DeviceBuffer buffer, long offset) {
+        if (offset < 0 || offset >= buffer.elements()) {
+            throw new IllegalArgumentException("Launcher(" + function + "): argument " + i + ": offset must be in [0, "
+                    + buffer.elements() + "); got " + offset);
+        }
         table.putLong(slot(i), buffer.address() + offset * buffer.dtype().bytes);
         return this;
     }

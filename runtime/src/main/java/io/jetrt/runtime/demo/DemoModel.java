@@ -38,6 +38,26 @@ public final class DemoModel {
 
     public static Path write(Path dir, BlockRegistry registry, long seed) { return write(dir, registry, seed, Shape.TINY); }
 
+    /** The tiny demo model in a new temporary directory, deleted when the JVM exits. */
+    public static Path writeTemporary(BlockRegistry registry, long seed, Shape shape) {
+        try {
+            Path dir = Files.createTempDirectory("jetrt-demo-model");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            return write(dir, registry, seed, shape);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the demo model", e);
+        }
+    }
+
+    /** Deletes {@code dir} and everything below it, as far as it can (used on exit: nothing to report to). */
+    public static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort at shutdown
+        }
+    }
+
     /**
      * Writes the model; for {@link Shape#JET_2B} the same small tokenizer is written (its ids are valid in the
      * 2B vocabulary), so prompts still tokenize, and the weights take about 4 GB as BF16.

@@ -36,6 +36,7 @@ public final class Generator {
                                   Set<Integer> stopIds, TokenSink sink) {
         int batch = prompts.length, len = prompts[0].length, vocab = model.config().vocabSize();
         if (len == 0) throw new IllegalArgumentException("generate: the prompt is empty");
+        if (maxNewTokens < 1) throw new IllegalArgumentException("generate: max new tokens must be >= 1; got " + maxNewTokens);
         int[] flat = new int[batch * len];
         for (int b = 0; b < batch; b++) {
             if (prompts[b].length != len) throw new IllegalArgumentException("generate: prompts of a batch must have equal length; row " + b + " has " + prompts[b].length + ", row 0 " + len);

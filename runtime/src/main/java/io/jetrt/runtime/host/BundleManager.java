@@ -149,7 +149,7 @@ public final class BundleManager {
         if (touched.isEmpty()) return;
         CountDownLatch done = new CountDownLatch(1);
         FrameworkWiring wiring = host.framework().adapt(FrameworkWiring.class);
-        wiring.refreshBundles(null, event -> {
+        wiring.refreshBundles(touched, event -> {
             if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) done.countDown();
         });
         try {

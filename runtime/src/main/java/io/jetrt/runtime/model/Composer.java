@@ -40,13 +40,28 @@ public final class Composer {
         this.live = live;
     }
 
+    /**
+     * The model of {@code cfg} over {@code ckpt}, which it then owns ({@link Model#close()} closes it). Bundle
+     * changes wait until the model is composed and listening, so it cannot bind to a provider going away.
+     */
     public Model compose(ModelConfig cfg, Checkpoint ckpt, ComposeOptions options) {
-        List<String> types = options.overrides().apply(cfg.layerTypes());
+        gate.enterStep();
+        try {
+            return composeNow(cfg, ckpt, options);
+        } finally {
+            gate.exitStep();
+        }
+    }
+
+    private Model composeNow(ModelConfig cfg, Checkpoint ckpt, ComposeOptions options) {
+        List<String> types = new ArrayList<>(options.overrides().apply(cfg.layerTypes()));
         LayerBinder binder = new LayerBinder(registry, ops, options);
         List<ProviderBinding> bindings = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
             int layer = i;
-            bindings.add(binder.preferred(i, types.get(i), -1).orElseThrow(() -> new ComposeException(binder.missing(layer, types.get(layer)))));
+            ProviderBinding b = binder.preferred(i, types.get(i), -1).orElseThrow(() -> new ComposeException(binder.missing(layer, types.get(layer))));
+            bindings.add(b);
+            types.set(i, b.provider().type()); // an alias (e.g. "jetblock") names the same type as its id
         }
         List<String> problems = new ArrayList<>();
         checkDense(cfg, ckpt, problems);
@@ -79,7 +94,7 @@ public final class Composer {
             }
             layers.add(binder.bind(new Layer(i, types.get(i), null, null, configs.get(i), w, source, null), b));
         }
-        Model model = new Model(cfg, dense, layers, binder, gate);
+        Model model = new Model(cfg, dense, layers, binder, gate, ckpt, live);
         live.add(model);
         return model;
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * is the same, and is rebuilt from the sequence's tokens when it is not (see {@link ModelState}). While a
  * layer has no provider, steps wait for one up to {@link #UNAVAILABLE_WAIT_MS}.
  */
-public final class Model {
+public final class Model implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Model.class);
     /** How long a step waits for a missing block type to be installed again before failing. */
     public static final long UNAVAILABLE_WAIT_MS = Long.getLong("jetrt.unavailableWaitMs", 30_000);
@@ -35,14 +35,30 @@ public final class Model {
     private final AtomicReferenceArray<Layer> layers;
     private final LayerBinder binder;
     private final StepGate gate;
+    private final AutoCloseable checkpoint;
+    private final LiveModels live;
     private final Object availability = new Object();
 
-    Model(ModelConfig config, DenseModel dense, List<Layer> layers, LayerBinder binder, StepGate gate) {
+    Model(ModelConfig config, DenseModel dense, List<Layer> layers, LayerBinder binder, StepGate gate, AutoCloseable checkpoint,
+          LiveModels live) {
         this.config = config;
         this.dense = dense;
         this.layers = new AtomicReferenceArray<>(layers.toArray(new Layer[0]));
         this.binder = binder;
         this.gate = gate;
+        this.checkpoint = checkpoint;
+        this.live = live;
+    }
+
+    /** Stops re-binding and releases the checkpoint's file mappings; the model must not be used afterwards. */
+    @Override
+    public void close() {
+        live.remove(this);
+        try {
+            checkpoint.close();
+        } catch (Exception e) {
+            log.warn("closing the checkpoint of {} failed: {}", config.source(), e.toString());
+        }
     }
 
     public ModelConfig config() { return config; }

@@ -64,7 +64,12 @@ public final class BlockVerifier {
             checks.add(declarationCheck(provider, config, weights));
             List<Backend> run = backends.isEmpty() ? List.copyOf(provider.backends()) : backends;
             for (Backend b : run) {
-                if (b == Backend.CUDA || !provider.backends().contains(b)) continue;
+                if (b == Backend.CUDA || !provider.backends().contains(b)) {
+                    // asked for but not run: a report with nothing computed must not pass
+                    String why = b == Backend.CUDA ? "the CUDA backend is not built into this runtime yet" : "not offered by " + who;
+                    checks.add(new Check("io.y", b.id(), Double.NaN, Double.NaN, Tolerances.of(b), false, why));
+                    continue;
+                }
                 checks.addAll(runBackend(provider, config, new MapWeights(file.getFileName().toString(), weights), io, b, ops));
             }
             return new VerifyReport(file.getFileName() + " (" + who + ")", checks);

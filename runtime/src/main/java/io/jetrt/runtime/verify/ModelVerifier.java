@@ -30,8 +30,8 @@ public final class ModelVerifier {
         Path expectedFile = dir.resolve("expected.safetensors");
         if (!Files.exists(expectedFile)) throw new IllegalArgumentException(dir + ": no expected.safetensors to verify against");
         ModelConfig cfg = ModelConfig.load(dir.resolve("config.json"));
-        try (Checkpoint ckpt = Checkpoint.open(dir); SafeTensorsFile expected = SafeTensorsFile.open(expectedFile)) {
-            Model model = composer.compose(cfg, ckpt, options);
+        try (Checkpoint ckpt = Checkpoint.open(dir); SafeTensorsFile expected = SafeTensorsFile.open(expectedFile);
+             Model model = composer.compose(cfg, ckpt, options)) {
             Backend backend = options.backend() == null ? model.layers().getFirst().backend() : options.backend();
             String tag = options.backend() == null ? "auto" : backend.id();
             double tol = Tolerances.of(backend);

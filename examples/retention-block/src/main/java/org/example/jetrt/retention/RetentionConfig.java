@@ -40,7 +40,7 @@ record RetentionConfig(int hidden, int heads, int dk, int dv, double initRange) 
 
     /**
      * Decay of head h, γ_h = 1 − 2^(−5−h): head 0 forgets with a time constant of 32 tokens, each next head
-     * twice as slowly. In float32 it rounds to exactly 1 from head 19 on (no decay).
+     * twice as slowly. In float32 it rounds to exactly 1 from head 20 on (no decay).
      */
     float gamma(int h) { return (float) (1.0 - Math.pow(2.0, -5 - h)); }
 
