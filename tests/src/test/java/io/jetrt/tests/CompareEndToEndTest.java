@@ -45,7 +45,6 @@ class CompareEndToEndTest {
 
     @AfterAll static void stop() { rt.close(); }
 
-    static List<String> typesOf(String variant) { return CompareRun.typesOf(variant); }
 
     static BlockProvider provider(String type) { return rt.registry().find(type).orElseThrow().provider(); }
 
@@ -132,7 +131,7 @@ class CompareEndToEndTest {
 
     /** Σ over layers of the provider's declared slots × 4 bytes (float32), from the registry directly. */
     static long declaredStateBytes(String variant, int ctx) {
-        List<String> types = typesOf(variant);
+        List<String> types = CompareRun.typesOf(variant);
         long n = 0;
         for (int i = 0; i < types.size(); i++) {
             BlockConfig bc = BlockConfigs.forLayer(cfg, i, types.get(i));
@@ -148,7 +147,7 @@ class CompareEndToEndTest {
             for (String n : ckpt.names()) checkpoint += ckpt.info(n).elements();
             for (Map<String, Object> v : run.list("variants")) {
                 String name = (String) v.get("variant");
-                List<String> types = typesOf(name);
+                List<String> types = CompareRun.typesOf(name);
                 long expect = checkpoint;
                 for (int i = 0; i < types.size(); i++) {
                     if (types.get(i).equals(cfg.layerTypes().get(i))) continue;

@@ -40,7 +40,7 @@ class CompareSharedWeightsTest {
         assertEquals(4, variants.size());
         Set<Integer> swappedByAny = new TreeSet<>();
         for (String v : CompareRun.VARIANTS) {
-            List<String> t = CompareEndToEndTest.typesOf(v);
+            List<String> t = CompareRun.typesOf(v);
             for (int i = 0; i < t.size(); i++) if (!t.get(i).equals(cfg.layerTypes().get(i))) swappedByAny.add(i);
         }
         assertEquals(Set.of(0, 1, 2, 4, 5), swappedByAny, "jet layers and swa layers are swapped by some variant; layer 3 (attn) never");
@@ -51,7 +51,7 @@ class CompareSharedWeightsTest {
                 @SuppressWarnings("unchecked") Map<String, Object> d = (Map<String, Object>) v.get("shared_weights");
                 assertEquals(shared, d.get("sha256"), name + ": shared tensors differ from the checkpoint's");
                 Set<Integer> own = new TreeSet<>();
-                List<String> t = CompareEndToEndTest.typesOf(name);
+                List<String> t = CompareRun.typesOf(name);
                 for (int i = 0; i < t.size(); i++) if (!t.get(i).equals(cfg.layerTypes().get(i))) own.add(i);
                 @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) v.get("checkpoint_weights");
                 assertEquals(sha256(ckpt, own), o.get("sha256"), name + ": the checkpoint tensors it uses differ from the file");

@@ -80,10 +80,7 @@ final class AttentionCpu implements Block {
                 }
             }
         }
-        for (int t = 0; t < steps; t++) {
-            int r = (b * steps + t) * cfg.kvDim();
-            cache.append(b, pos + t, k, r, v, r);
-        }
+        cache.appendChunk(b, pos, steps, k, v, b * steps * cfg.kvDim(), cfg.kvDim());
     }
 
     /** Past cache rows then the chunk's keys [L, Dh], and values transposed [Dh, L], for one KV head. */

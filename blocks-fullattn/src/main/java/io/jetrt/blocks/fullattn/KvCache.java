@@ -35,6 +35,30 @@ final class KvCache {
     }
 
     /**
+     * Appends {@code steps} tokens of sequence {@code b}, whose keys and values are rows {@code off0 + t·stride}
+     * ({@code [Hkv·Dh]} each), after {@code pos} tokens. A full sliding window is shifted once for the whole
+     * chunk, not once per token (a 4K prompt would otherwise move the window 4K times per layer).
+     */
+    void appendChunk(int b, int pos, int steps, float[] k, float[] v, int off0, int stride) {
+        int held = held(pos), window = cfg.window();
+        if (!cfg.sliding() || held + steps <= window) {
+            for (int t = 0; t < steps; t++) append(b, pos + t, k, off0 + t * stride, v, off0 + t * stride);
+            return;
+        }
+        int dh = cfg.headDim(), fromChunk = Math.min(steps, window), keepOld = window - fromChunk;
+        for (int kvh = 0; kvh < cfg.kvHeads(); kvh++) {
+            int base = offset(b, kvh, 0);
+            System.arraycopy(keys, base + (held - keepOld) * dh, keys, base, keepOld * dh);
+            System.arraycopy(values, base + (held - keepOld) * dh, values, base, keepOld * dh);
+            for (int i = 0; i < fromChunk; i++) {
+                int src = off0 + (steps - fromChunk + i) * stride + kvh * dh, dst = base + (keepOld + i) * dh;
+                System.arraycopy(k, src, keys, dst, dh);
+                System.arraycopy(v, src, values, dst, dh);
+            }
+        }
+    }
+
+    /**
      * Appends one token's post-RoPE key and value ({@code [Hkv·Dh]} at the given offsets) for a sequence
      * that has seen {@code pos} tokens before it.
      */

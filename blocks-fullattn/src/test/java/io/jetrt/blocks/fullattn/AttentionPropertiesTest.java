@@ -93,6 +93,27 @@ class AttentionPropertiesTest {
         assertClose(whole, out2, backend + " window " + window + ": prefill(70) vs prefill(33)+prefill(37)");
     }
 
+    /** Chunks shorter than the window after it has filled: the cache keeps some old rows and takes the chunk's. */
+    @ParameterizedTest(name = "{0} window 16, chunks of {1}")
+    @CsvSource({"CPU,5", "CPU,7", "REFERENCE,5"})
+    void prefillInSmallChunksEqualsOnePrefill(Backend backend, int chunk) {
+        int batch = 2, steps = 47, window = 16;
+        FloatTensor x = random(new SplittableRandom(21), 1.0, batch, steps, 48);
+        BlockState whole = state(window, batch, steps);
+        FloatTensor expected = run(block(window, backend, 4), x, whole, 0);
+        Block b = block(window, backend, 4);
+        BlockState s = state(window, batch, steps);
+        FloatTensor out = FloatTensor.filled(Float.NaN, batch, steps, 48);
+        for (int t0 = 0; t0 < steps; t0 += chunk) {
+            int n = Math.min(chunk, steps - t0);
+            FloatTensor y = FloatTensor.filled(Float.NaN, batch, n, 48);
+            b.prefill(slice(x, t0, t0 + n), new int[] {t0, t0}, s, y);
+            put(out, y, t0);
+        }
+        assertClose(expected, out, backend + ": prefill(47) vs prefill in chunks of " + chunk);
+        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) assertClose(whole.get(slot), s.get(slot), "state " + slot);
+    }
+
     @ParameterizedTest(name = "{0} window {1}")
     @CsvSource({"CPU,0", "CPU,16", "REFERENCE,16"})
     void batchRowsAreIndependent(Backend backend, int window) {

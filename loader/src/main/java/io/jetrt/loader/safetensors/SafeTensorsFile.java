@@ -150,7 +150,7 @@ public final class SafeTensorsFile implements AutoCloseable {
                 for (int i = 0; i < n; i += CHUNK) {
                     int m = Math.min(CHUNK, n - i);
                     MemorySegment.copy(s, SHORT_LE, 2L * i, buf, 0, m);
-                    if (bf) for (int k = 0; k < m; k++) out[i + k] = Float.intBitsToFloat(buf[k] << 16);
+                    if (bf) for (int k = 0; k < m; k++) out[i + k] = DType.fromBf16(buf[k]);
                     else for (int k = 0; k < m; k++) out[i + k] = Float.float16ToFloat(buf[k]);
                 }
             }

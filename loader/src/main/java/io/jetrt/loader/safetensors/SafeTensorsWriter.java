@@ -115,17 +115,9 @@ public final class SafeTensorsWriter {
         switch (as) {
             case F32 -> { for (float v : data) out.room(4).putFloat(v); }
             case F16 -> { for (float v : data) out.room(2).putShort(Float.floatToFloat16(v)); }
-            case BF16 -> { for (float v : data) out.room(2).putShort(toBf16(v)); }
+            case BF16 -> { for (float v : data) out.room(2).putShort(DType.toBf16(v)); }
             default -> throw new AssertionError(as);
         }
-    }
-
-    /** float32 → bfloat16 bits, round to nearest even; NaN stays NaN (quiet bit set so the cut cannot make it Inf). */
-    static short toBf16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) return (short) ((bits >>> 16) | 0x0040);
-        int lsb = (bits >>> 16) & 1;
-        return (short) ((bits + 0x7FFF + lsb) >>> 16);
     }
 
     /** A buffered channel writer: {@link #room} flushes when the next value would not fit. */

@@ -82,15 +82,15 @@ class SafeTensorsRoundTripTest {
 
     @Test
     void bf16RoundsToNearestEvenAndKeepsNaN() throws Exception {
-        assertEquals((short) 0x3F80, SafeTensorsWriter.toBf16(1f));
-        assertEquals((short) 0x3F80, SafeTensorsWriter.toBf16(1.00390625f));   // tie between 0x3F80 and 0x3F81 → even
-        assertEquals((short) 0x3F82, SafeTensorsWriter.toBf16(1.01171875f));   // tie between 0x3F81 and 0x3F82 → even
-        assertEquals((short) 0x3F81, SafeTensorsWriter.toBf16(Math.nextUp(1.00390625f))); // just above the tie
-        assertEquals((short) 0x8000, SafeTensorsWriter.toBf16(-0f));
-        assertEquals((short) 0x7F80, SafeTensorsWriter.toBf16(Float.MAX_VALUE)); // rounds up to +Inf
-        assertEquals((short) 0xC049, SafeTensorsWriter.toBf16(-3.14159265f));
+        assertEquals((short) 0x3F80, DType.toBf16(1f));
+        assertEquals((short) 0x3F80, DType.toBf16(1.00390625f));   // tie between 0x3F80 and 0x3F81 → even
+        assertEquals((short) 0x3F82, DType.toBf16(1.01171875f));   // tie between 0x3F81 and 0x3F82 → even
+        assertEquals((short) 0x3F81, DType.toBf16(Math.nextUp(1.00390625f))); // just above the tie
+        assertEquals((short) 0x8000, DType.toBf16(-0f));
+        assertEquals((short) 0x7F80, DType.toBf16(Float.MAX_VALUE)); // rounds up to +Inf
+        assertEquals((short) 0xC049, DType.toBf16(-3.14159265f));
         // A NaN whose payload lives only in the low 16 bits must not become Inf.
-        assertTrue(Float.isNaN(Float.intBitsToFloat(SafeTensorsWriter.toBf16(Float.intBitsToFloat(0x7F800001)) << 16)));
+        assertTrue(Float.isNaN(Float.intBitsToFloat(DType.toBf16(Float.intBitsToFloat(0x7F800001)) << 16)));
 
         float[] v = {1.00390625f, 1.01171875f, -3.14159265f, Float.MAX_VALUE, Float.NaN, 0.1f};
         Path f = tmp.resolve("bf.safetensors");

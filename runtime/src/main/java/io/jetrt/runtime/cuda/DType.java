@@ -12,14 +12,10 @@ public enum DType {
 
     DType(int bytes) { this.bytes = bytes; }
 
-    /** bf16 bits of {@code f}: the top 16 bits of the float, rounded to nearest even. */
-    public static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if ((bits & 0x7fffffff) > 0x7f800000) return (short) ((bits >>> 16) | 0x0040); // quiet NaN, sign kept
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
-    }
+    /** bf16 bits of {@code f}, rounded to nearest even (the SPI's conversion, shared with the checkpoint loader). */
+    public static short toBf16(float f) { return io.jetrt.spi.DType.toBf16(f); }
 
-    public static float fromBf16(short h) { return Float.intBitsToFloat((h & 0xffff) << 16); }
+    public static float fromBf16(short h) { return io.jetrt.spi.DType.fromBf16(h); }
 
     /** IEEE half bits of {@code f}, rounded to nearest even (Java's own conversion). */
     public static short toF16(float f) { return Float.floatToFloat16(f); }

@@ -41,10 +41,10 @@ final class RetentionReference implements Block {
         for (int b = 0; b < x.dim(0); b++) {
             for (int t = 0; t < steps; t++) {
                 int xOff = (b * steps + t) * d;
-                matvec(wq, x.data(), xOff, q, d);
-                matvec(wk, x.data(), xOff, k, d);
-                matvec(wv, x.data(), xOff, v, d);
-                matvec(wg, x.data(), xOff, g, d);
+                matvec(wq, x.data(), xOff, q, 0, d, q.length);
+                matvec(wk, x.data(), xOff, k, 0, d, k.length);
+                matvec(wv, x.data(), xOff, v, 0, d, v.length);
+                matvec(wg, x.data(), xOff, g, 0, d, g.length);
                 for (int h = 0; h < heads; h++) {
                     int sOff = (b * heads + h) * dk * dv;
                     float gamma = c.gamma(h);
@@ -69,15 +69,6 @@ final class RetentionReference implements Block {
                 }
                 matvec(wo, u, 0, y.data(), xOff, c.valueDim(), d);
             }
-        }
-    }
-
-    /** {@code out[n] = w[n, k] · in[k at inOff]}, n = out.length. */
-    private static void matvec(float[] w, float[] in, int inOff, float[] out, int k) {
-        for (int o = 0; o < out.length; o++) {
-            float acc = 0f;
-            for (int j = 0; j < k; j++) acc += w[o * k + j] * in[inOff + j];
-            out[o] = acc;
         }
     }
 
