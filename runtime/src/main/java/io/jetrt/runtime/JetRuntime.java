@@ -5,6 +5,7 @@ import com.google.inject.Injector;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.host.BlockRegistry;
+import io.jetrt.runtime.cuda.CudaDriver;
 import io.jetrt.runtime.host.BundleManager;
 import io.jetrt.runtime.host.FelixHost;
 import io.jetrt.runtime.host.PluginDirectory;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
  * The entry point for the CLI and for embedding jetrt in another program.
  */
 public final class JetRuntime implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JetRuntime.class);
     private final Injector injector;
     private final PluginDirectory plugins;
 
@@ -36,6 +38,8 @@ public final class JetRuntime implements AutoCloseable {
             host().close();
             throw e;
         }
+        CudaDriver.Status cuda = CudaDriver.status();
+        log.info("CUDA: {}", cuda.available() ? cuda.devices() + " device(s), driver " + cuda.driverVersion() : cuda.reason());
         this.plugins = new PluginDirectory(settings.bundles(), bundles(), true);
         if (settings.watchMillis() > 0) plugins.start(settings.watchMillis());
     }

@@ -52,6 +52,16 @@ class ComposeErrorsTest {
     }
 
     @Test
+    void askingForCudaSaysWhyItCannotRun() {
+        ComposeException e = assertThrows(ComposeException.class,
+                () -> rt.load(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withBackend(io.jetrt.spi.Backend.CUDA)));
+        String why = io.jetrt.runtime.cuda.CudaDriver.status().available()
+                ? "backend cuda was asked for, but provider jet 1.0.0 from io.jetrt.blocks.jetblock 1.0.0 offers only"
+                : "layer 0: backend cuda was asked for, but this machine cannot run it: no CUDA";
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
+    @Test
     void wrongWeightShapeFailsBeforeComputeNamingLayerTensorAndShapes(@TempDir Path dir) throws IOException {
         copyTinyJet(dir, c -> c);
         String bad = "model.layers.2.self_attn.q_proj.weight";

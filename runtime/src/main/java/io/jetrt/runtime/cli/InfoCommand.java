@@ -1,6 +1,7 @@
 package io.jetrt.runtime.cli;
 
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.cuda.CudaDriver;
 import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.Model;
@@ -27,6 +28,8 @@ final class InfoCommand {
         args.rejectUnknown(ComposeArgs.plus(Set.of("bundles", "model")));
         out.printf("framework: Apache Felix %s (%s)%n", rt.host().framework().getVersion(), state(rt.host().framework().getState()));
         out.printf("cpu ops:   %s, %d threads%n", rt.cpu().getClass().getSimpleName(), rt.cpu().threads());
+        CudaDriver.Status cuda = CudaDriver.status();
+        out.printf("cuda:      %s%n", cuda.available() ? cuda.devices() + " device(s), driver " + cuda.driverVersion() : cuda.reason());
         out.println("bundles:");
         for (Bundle b : rt.host().bundles()) {
             if (b.getBundleId() == 0) continue;

@@ -1,5 +1,6 @@
 package io.jetrt.runtime.model;
 
+import io.jetrt.runtime.cuda.CudaDriver;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.spi.Backend;
@@ -79,6 +80,10 @@ final class LayerBinder {
 
     private Backend chooseBackend(int layer, ProviderBinding b) {
         Backend forced = options.backend();
+        if (forced == Backend.CUDA && !CudaDriver.status().available()) {
+            throw new ComposeException("layer " + layer + ": backend cuda was asked for, but this machine cannot run it: "
+                    + CudaDriver.status().reason());
+        }
         if (forced != null) {
             if (!b.provider().backends().contains(forced)) {
                 throw new ComposeException("layer " + layer + ": backend " + forced.id() + " was asked for, but provider " + b
@@ -92,8 +97,9 @@ final class LayerBinder {
 
     private String reason(Backend chosen) {
         if (options.backend() != null) return "forced by the compose options";
-        String why = "cuda not built into this runtime";
-        if (chosen == Backend.REFERENCE) why += ", cpu not offered by the provider";
+        // blocks run on the GPU once their bundles offer CUDA; the device layer already reports the machine
+        String why = CudaDriver.status().available() ? "the provider offers no cuda backend" : "no CUDA on this machine";
+        if (chosen == Backend.REFERENCE) why += "; cpu not offered by the provider";
         return "preferred order cuda > cpu > reference (" + why + ")";
     }
 }
