@@ -107,7 +107,9 @@ public final class BundleManager {
                     failures.add(msg);
                 }
             }
-            refresh(touched);
+            if (!refresh(touched)) {
+                failures.add("the wiring refresh did not finish within " + REFRESH_TIMEOUT_S + " s; bundles may still be restarting");
+            }
             List<Bundle> started = new ArrayList<>();
             for (Bundle b : toStart) {
                 if (b.getState() == Bundle.UNINSTALLED) continue;
@@ -144,18 +146,19 @@ public final class BundleManager {
         }
     }
 
-    /** Re-wires the touched bundles and their dependents, and waits: old class loaders are released here. */
-    private void refresh(Set<Bundle> touched) {
-        if (touched.isEmpty()) return;
+    /** Re-wires the touched bundles and their dependents, and waits: old class loaders are released here. False on timeout. */
+    private boolean refresh(Set<Bundle> touched) {
+        if (touched.isEmpty()) return true;
         CountDownLatch done = new CountDownLatch(1);
         FrameworkWiring wiring = host.framework().adapt(FrameworkWiring.class);
         wiring.refreshBundles(touched, event -> {
             if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) done.countDown();
         });
         try {
-            if (!done.await(REFRESH_TIMEOUT_S, TimeUnit.SECONDS)) log.warn("wiring refresh did not finish within {} s", REFRESH_TIMEOUT_S);
+            return done.await(REFRESH_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
