@@ -3,6 +3,7 @@ package io.jetrt.blocks.gdn;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.blocks.common.TimedCpuOps;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -13,8 +14,6 @@ import io.jetrt.spi.FloatTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -25,30 +24,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GatedDeltaNetBench {
 
-    /** Plain ops that add up the time spent in linear. */
-    static final class TimedOps implements CpuOps {
-        final PlainCpuOps plain = new PlainCpuOps();
-        final AtomicLong linearNanos = new AtomicLong();
-
-        @Override
-        public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
-            long t0 = System.nanoTime();
-            plain.linear(x, xOff, w, wOff, y, yOff, m, n, k);
-            linearNanos.addAndGet(System.nanoTime() - t0);
-        }
-
-        @Override public void parallelFor(int n, IntConsumer body) { plain.parallelFor(n, body); }
-
-        @Override public int threads() { return plain.threads(); }
-    }
-
     @Test
     void prefill2BLayer() {
         assumeTrue(Boolean.getBoolean("jetrt.bench"), "set -Djetrt.bench=true to run");
         BlockConfig config = new BlockConfig("2B-sized gdn layer", Map.of("hidden_size", 1536, "num_heads", 12, "head_dim", 96,
                 "expand_v", 2.6666666667, "conv_size", 4, "norm_eps", "1e-5"));
         GatedDeltaNetProvider p = new GatedDeltaNetProvider();
-        TimedOps ops = new TimedOps();
+        TimedCpuOps ops = new TimedCpuOps(new PlainCpuOps());
         BlockServices services = () -> ops;
         Block block = p.create(config, new MapWeights("init", p.initWeights(config, 1)), Backend.CPU, services);
         for (int tokens : new int[]{256, 2048}) { // the short run warms up the JIT
