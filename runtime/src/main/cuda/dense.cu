@@ -22,6 +22,7 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        fp32 before any cast, as here. One block per row, warp-shuffle sum.
   swiglu_kernel1       out[i] = silu(gate[i]) * up[i], silu(g) = g * sigmoid(g); grid-stride, fp32.
   residual_add_kernel1 h[i] += x[i], in place; grid-stride, fp32.
+  to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
                        NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
                        One block per row; a row of only -inf/NaN gives 0, as Sampler does.
@@ -83,6 +84,12 @@ extern "C" __global__ void swiglu_kernel1(float* __restrict__ out, const float* 
 extern "C" __global__ void residual_add_kernel1(float* __restrict__ h, const float* __restrict__ x, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         h[i] += x[i];
+    }
+}
+
+extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        out[i] = __float2bfloat16_rn(x[i]);
     }
 }
 

@@ -15,8 +15,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class Cublas implements AutoCloseable {
     // Enum values from the CUDA 13 headers/docs: library_types.h (cudaDataType_t), cublas_api.h
-    static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
-    static final int CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14;
+    public static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
+    public static final int CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14;
     static final int CUBLAS_COMPUTE_32F = 68;
     static final int CUBLAS_GEMM_DEFAULT = -1;
 
@@ -75,6 +75,16 @@ public final class Cublas implements AutoCloseable {
     public void setStream(Stream stream) {
         this.stream = stream;
         check(invoke(() -> (int) lib.setStream.invokeExact(handle, MemorySegment.ofAddress(stream.address()))), "cublasSetStream_v2");
+    }
+
+    /**
+     * Gives cuBLAS its workspace, so that it never allocates inside a CUDA graph capture (cuBLAS's advice for
+     * graphs); the buffer must outlive this handle's use.
+     */
+    public void setWorkspace(DeviceBuffer workspace) {
+        device.makeCurrent();
+        check(invoke(() -> (int) lib.setWorkspace.invokeExact(handle, MemorySegment.ofAddress(workspace.address()), workspace.bytes())),
+                "cublasSetWorkspace_v2");
     }
 
     /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} with bf16 (or f16) x and w, fp32 y, fp32 accumulation. */

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * libcublas found and bound once per process through Java FFM (JCublas 12.6 would need CUDA 12's
@@ -29,7 +30,7 @@ final class CublasLibrary {
     private static final String[] NAMES = {"libcublas.so.13", "libcublas.so.12"};
 
     final String source;
-    final MethodHandle create, destroy, setStream, getVersion, gemmEx, sgemm;
+    final MethodHandle create, destroy, setStream, setWorkspace, getVersion, gemmEx, sgemm;
 
     private static CublasLibrary loaded;
     private static String failure;
@@ -40,6 +41,7 @@ final class CublasLibrary {
         create = bind(linker, lib, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         destroy = bind(linker, lib, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         setStream = bind(linker, lib, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        setWorkspace = bind(linker, lib, "cublasSetWorkspace_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         getVersion = bind(linker, lib, "cublasGetVersion_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         // handle, transa, transb, m, n, k, alpha*, A, Atype, lda, B, Btype, ldb, beta*, C, Ctype, ldc, computeType, algo
         gemmEx = bind(linker, lib, "cublasGemmEx", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,

@@ -28,9 +28,21 @@ public final class CudaGraph implements AutoCloseable {
      * threads may keep using CUDA meanwhile), and instantiates the result. Nothing runs on the device yet.
      */
     public static CudaGraph capture(Stream stream, Runnable work) {
+        return capture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL, work);
+    }
+
+    /**
+     * As {@link #capture(Stream, Runnable)} in relaxed mode: {@code work} may allocate device memory (not
+     * captured, done at once), as the scratch arena does the first time a step needs more.
+     */
+    public static CudaGraph captureRelaxed(Stream stream, Runnable work) {
+        return capture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED, work);
+    }
+
+    private static CudaGraph capture(Stream stream, int mode, Runnable work) {
         CudaDevice device = stream.device();
         device.makeCurrent();
-        CudaException.check(JCudaDriver.cuStreamBeginCapture(stream.handle(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+        CudaException.check(JCudaDriver.cuStreamBeginCapture(stream.handle(), mode), "cuStreamBeginCapture");
         CUgraph graph = new CUgraph();
         try {
             work.run();

@@ -13,7 +13,7 @@ public final class DenseKernels implements AutoCloseable {
 
     private final CudaDevice device;
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -23,6 +23,7 @@ public final class DenseKernels implements AutoCloseable {
         rmsNorm = new Launcher(module.function("rmsnorm_kernel1"), 6);
         swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
+        toBf16 = new Launcher(module.function("to_bf16_kernel1"), 3);
         argmax = new Launcher(module.function("argmax_kernel1"), 4);
     }
 
@@ -88,6 +89,11 @@ public final class DenseKernels implements AutoCloseable {
         need("residualAdd", h, DType.F32, n);
         need("residualAdd", x, DType.F32, n);
         residualAdd.ptr(0, h).ptr(1, x).i64(2, n).launch(s, elementwiseGrid(n), BLOCK);
+    }
+
+    /** {@code out[i] (bf16) = x[i] (f32)} for {@code n} elements at raw device addresses. */
+    public synchronized void toBf16(Stream s, long out, long x, long n) {
+        toBf16.address(0, out).address(1, x).i64(2, n).launch(s, elementwiseGrid(n), BLOCK);
     }
 
     /** {@code out[r] (i32) = argmax logits[r, :] (f32 [rows, V])}, first index on ties. */

@@ -53,6 +53,9 @@ public final class Launcher {
         return this;
     }
 
+    /** Argument {@code i} is the raw device address {@code address}. */
+    public Launcher address(int i, long address) { table.putLong(slot(i), address); return this; }
+
     /** Argument {@code i} is a C {@code int}. */
     public Launcher i32(int i, int value) { table.putInt(slot(i), value); return this; }
 

@@ -1,5 +1,6 @@
 package io.jetrt.runtime.cuda;
 
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
@@ -38,6 +39,33 @@ public final class Stream implements AutoCloseable {
         device.makeCurrent();
         CudaException.check(JCudaDriver.cuStreamSynchronize(handle), "cuStreamSynchronize on " + device);
     }
+
+    /** Queues zeroing {@code bytes} at device address {@code address} (capturable into a graph). */
+    public void zero(long address, long bytes) {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuMemsetD8Async(at(address), (byte) 0, bytes, handle), "cuMemsetD8Async(" + bytes + " bytes)");
+    }
+
+    /** Queues a device-to-device copy of {@code bytes} (capturable into a graph). */
+    public void copy(long src, long dst, long bytes) {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuMemcpyDtoDAsync(at(dst), at(src), bytes, handle), "cuMemcpyDtoDAsync(" + bytes + " bytes)");
+    }
+
+    /** Copies {@code bytes} of host memory to device address {@code dst} now (synchronous, after queued work). */
+    public void copyIn(jcuda.Pointer host, long dst, long bytes) {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuMemcpyHtoD(at(dst), host, bytes), "cuMemcpyHtoD(" + bytes + " bytes)");
+    }
+
+    /** Copies {@code bytes} at device address {@code src} into host memory after queued work. */
+    public void copyOut(long src, jcuda.Pointer host, long bytes) {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuMemcpyDtoH(host, at(src), bytes), "cuMemcpyDtoH(" + bytes + " bytes)");
+    }
+
+    /** A driver pointer to a raw address: JCuda adds a pointer's byte offset to its (here zero) base. */
+    static CUdeviceptr at(long address) { return new CUdeviceptr().withByteOffset(address); }
 
     @Override
     public void close() {

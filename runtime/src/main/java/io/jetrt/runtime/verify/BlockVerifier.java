@@ -5,6 +5,8 @@ import io.jetrt.loader.json.Json;
 import io.jetrt.loader.safetensors.SafeTensorsFile;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -64,9 +66,10 @@ public final class BlockVerifier {
             checks.add(declarationCheck(provider, config, weights));
             List<Backend> run = backends.isEmpty() ? List.copyOf(provider.backends()) : backends;
             for (Backend b : run) {
-                if (b == Backend.CUDA || !provider.backends().contains(b)) {
+                String gpuMissing = b == Backend.CUDA ? GpuContext.missing() : null;
+                if (gpuMissing != null || !provider.backends().contains(b)) {
                     // asked for but not run: a report with nothing computed must not pass
-                    String why = b == Backend.CUDA ? "the CUDA backend is not built into this runtime yet" : "not offered by " + who;
+                    String why = gpuMissing != null ? "cuda cannot run here: " + gpuMissing : "not offered by " + who;
                     checks.add(new Check("io.y", b.id(), Double.NaN, Double.NaN, Tolerances.of(b), false, why));
                     continue;
                 }
@@ -99,10 +102,15 @@ public final class BlockVerifier {
 
     private static List<Check> runBackend(BlockProvider provider, BlockConfig config, MapWeights weights, Map<String, FloatTensor> io,
                                           Backend backend, CpuOps ops) {
+        try (GpuBlockServices gpu = backend == Backend.CUDA ? new GpuBlockServices(ops, provider.type() + " " + provider.version()) : null) {
+            BlockServices services = gpu != null ? gpu : () -> ops;
+            return runBlock(provider.create(config, weights, backend, services), provider, config, io, backend);
+        }
+    }
+
+    private static List<Check> runBlock(Block block, BlockProvider provider, BlockConfig config, Map<String, FloatTensor> io, Backend backend) {
         FloatTensor x = need(io, "io.x"), xNext = io.get("io.x_next");
         int batch = x.dim(0), steps = x.dim(1), d = x.dim(2), more = xNext == null ? 0 : xNext.dim(1);
-        BlockServices services = () -> ops;
-        Block block = provider.create(config, weights, backend, services);
         BlockState state = new BlockState(batch, provider.stateLayout(config, steps + more));
         double tol = Tolerances.of(backend);
         List<Check> checks = new ArrayList<>();

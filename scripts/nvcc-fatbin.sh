@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Compiles one .cu file into a fatbin for the Maven build (runtime/pom.xml, profile "nvcc"):
+# Compiles one .cu file into a fatbin for the Maven build (the parent pom.xml, profile "nvcc"):
 # sm_80 and sm_90 machine code plus compute_90 PTX, which newer GPUs compile at load.
 #
 #   nvcc-fatbin.sh <source.cu> <output.fatbin>
+#
+# Headers: the source's own folder, and blocks-common/src/cuda (-I) for kernels block bundles share.
 #
 # nvcc is $JETRT_NVCC when set (the pom passes -Djetrt.nvcc=/path/to/nvcc), else nvcc on PATH, else
 # $CUDA_HOME/bin/nvcc, else /usr/local/cuda/bin/nvcc. Without one the build goes on: the script writes
@@ -30,12 +32,18 @@ if [ -z "$nvcc" ]; then
   exit 0
 fi
 rm -f "$out.missing"
+# headers shared by block bundles (e.g. the gated delta rule of JetBlock and gated DeltaNet)
+shared="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/blocks-common/src/cuda"
 # up to date: nvcc takes a while for three targets
-if [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$0" ]; then exit 0; fi
+fresh=1
+for f in "$0" "$src" "$(dirname "$src")"/*.cuh "$shared"/*.cuh; do
+  if [ -f "$f" ] && [ ! "$out" -nt "$f" ]; then fresh=0; fi
+done
+if [ -f "$out" ] && [ "$fresh" = 1 ]; then exit 0; fi
 echo "[jetrt] $nvcc: $(basename "$src") -> $out" >&2
 "$nvcc" -fatbin -O3 \
   -gencode arch=compute_80,code=sm_80 \
   -gencode arch=compute_90,code=sm_90 \
   -gencode arch=compute_90,code=compute_90 \
-  -o "$out.tmp" "$src"
+  -I "$shared" -o "$out.tmp" "$src"
 mv "$out.tmp" "$out"

@@ -1,0 +1,214 @@
+package io.jetrt.runtime.gpu;
+
+import io.jetrt.runtime.cuda.CudaFunction;
+import io.jetrt.runtime.cuda.CudaModule;
+import io.jetrt.runtime.cuda.DeviceBuffer;
+import io.jetrt.runtime.cuda.Launcher;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuKernel;
+import io.jetrt.spi.GpuOps;
+import jcuda.Pointer;
+
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static io.jetrt.runtime.cuda.Cublas.CUBLAS_OP_N;
+import static io.jetrt.runtime.cuda.Cublas.CUBLAS_OP_T;
+import static io.jetrt.runtime.cuda.Cublas.CUDA_R_16BF;
+import static io.jetrt.runtime.cuda.Cublas.CUDA_R_32F;
+
+/**
+ * {@link GpuOps} for one block instance: everything it uploads or allocates, and the modules it loads,
+ * are recorded and freed by {@link #close} when the runtime lets the block go (a swapped-out bundle
+ * leaves no device memory behind).
+ */
+public final class BlockGpuOps implements GpuOps, AutoCloseable {
+    private final GpuContext ctx;
+    private final String owner;
+    private final Map<Long, DeviceBuffer> owned = new LinkedHashMap<>();
+    private final Map<byte[], CudaModule> modules = new IdentityHashMap<>();
+    private boolean closed;
+
+    /** {@code owner} names the block in errors, e.g. "layer 3 (jet) of bundle io.jetrt.blocks.jetblock". */
+    public BlockGpuOps(GpuContext ctx, String owner) {
+        this.ctx = ctx;
+        this.owner = owner;
+    }
+
+    private record Kernel(String name, CudaFunction function, Map<Integer, Launcher> launchers) implements GpuKernel {}
+
+    @Override
+    public synchronized GpuKernel kernel(byte[] image, String name) {
+        open();
+        CudaModule m = modules.computeIfAbsent(image, i -> CudaModule.load(ctx.device, owner + " kernels", i));
+        return new Kernel(name, m.function(name), new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    @Override
+    public void launch(GpuKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
+        if (!(kernel instanceof Kernel k)) throw new IllegalArgumentException(owner + ": launch of a kernel not made by GpuOps.kernel: " + kernel);
+        Launcher l = k.launchers().computeIfAbsent(args.length, n -> new Launcher(k.function(), n));
+        synchronized (l) {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case DeviceTensor t -> l.address(i, t.address());
+                    case Integer v -> l.i32(i, v);
+                    case Long v -> l.i64(i, v);
+                    case Float v -> l.f32(i, v);
+                    case null, default -> throw new IllegalArgumentException(owner + ": kernel " + k.name() + " argument " + i
+                            + " is " + args[i] + "; allowed are DeviceTensor, Integer, Long, Float");
+                }
+            }
+            l.launch(ctx.stream, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes);
+        }
+    }
+
+    @Override
+    public void linear(DeviceTensor x, DeviceTensor w, DeviceTensor y) {
+        if (w.rank() != 2) throw new IllegalArgumentException(owner + ": linear weight must be [n, k]; got " + w);
+        int n = w.dim(0), k = w.dim(1);
+        if (x.dtype() != DType.F32 || y.dtype() != DType.F32 || x.dim(-1) != k || y.dim(-1) != n || x.elements() / k != y.elements() / n) {
+            throw new IllegalArgumentException(owner + ": linear needs f32 x [.., " + k + "] and y [.., " + n + "] with the same rows for w "
+                    + Arrays.toString(w.shape()) + "; got x " + x + ", y " + y);
+        }
+        long rows = x.elements() / k;
+        int m = Math.toIntExact(rows);
+        switch (w.dtype()) {
+            case BF16 -> {
+                long xb = ctx.scratch(2L * x.elements());
+                ctx.dense.toBf16(ctx.stream, xb, x.address(), x.elements());
+                ctx.cublas.gemmEx(CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, 1f, w.address(), CUDA_R_16BF, k, xb, CUDA_R_16BF, k,
+                        0f, y.address(), CUDA_R_32F, n);
+            }
+            case F32 -> ctx.cublas.sgemm(CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, 1f, w.address(), k, x.address(), k, 0f, y.address(), n);
+            default -> throw new IllegalArgumentException(owner + ": linear weight must be BF16 or F32; got " + w);
+        }
+    }
+
+    @Override
+    public synchronized DeviceTensor upload(FloatTensor t, DType dtype) {
+        DeviceTensor d = allocateUnzeroed(dtype, t.shape());
+        write(t, d);
+        return d;
+    }
+
+    @Override
+    public synchronized DeviceTensor upload(int[] values) {
+        DeviceTensor d = allocateUnzeroed(DType.I32, values.length);
+        ctx.stream.copyIn(Pointer.to(values), d.address(), 4L * values.length);
+        return d;
+    }
+
+    @Override
+    public synchronized DeviceTensor allocate(DType dtype, int... shape) {
+        DeviceTensor d = allocateUnzeroed(dtype, shape);
+        zero(d);
+        return d;
+    }
+
+    private DeviceTensor allocateUnzeroed(DType dtype, int... shape) {
+        open();
+        io.jetrt.runtime.cuda.DType t = switch (dtype) {
+            case F32 -> io.jetrt.runtime.cuda.DType.F32;
+            case BF16 -> io.jetrt.runtime.cuda.DType.BF16;
+            case F16 -> io.jetrt.runtime.cuda.DType.F16;
+            case I32 -> io.jetrt.runtime.cuda.DType.I32;
+            default -> throw new IllegalArgumentException(owner + ": device tensors are F32, BF16, F16 or I32; got " + dtype);
+        };
+        long n = 1;
+        for (int s : shape) n *= s;
+        DeviceBuffer b = ctx.device.alloc(t, n);
+        owned.put(b.address(), b);
+        return new DeviceTensor(b.address(), dtype, shape);
+    }
+
+    @Override
+    public DeviceTensor scratch(DType dtype, int... shape) {
+        long n = 1;
+        for (int s : shape) n *= s;
+        return new DeviceTensor(ctx.scratch(n * dtype.bytes()), dtype, shape);
+    }
+
+    @Override
+    public void zero(DeviceTensor t) { ctx.stream.zero(t.address(), t.bytes()); }
+
+    @Override
+    public void copy(DeviceTensor src, DeviceTensor dst) {
+        if (src.bytes() != dst.bytes()) throw new IllegalArgumentException(owner + ": copy of " + src + " into " + dst + ": sizes differ");
+        ctx.stream.copy(src.address(), dst.address(), src.bytes());
+    }
+
+    @Override
+    public void write(FloatTensor src, DeviceTensor dst) {
+        if (src.size() != dst.elements()) throw new IllegalArgumentException(owner + ": write of " + src + " into " + dst + ": sizes differ");
+        float[] d = src.data();
+        switch (dst.dtype()) {
+            case F32 -> ctx.stream.copyIn(Pointer.to(d), dst.address(), 4L * d.length);
+            case BF16 -> {
+                short[] h = new short[d.length];
+                for (int i = 0; i < d.length; i++) h[i] = DType.toBf16(d[i]);
+                ctx.stream.copyIn(Pointer.to(h), dst.address(), 2L * h.length);
+            }
+            default -> throw new IllegalArgumentException(owner + ": write into " + dst + ": only F32 and BF16 take floats");
+        }
+    }
+
+    @Override
+    public FloatTensor download(DeviceTensor t) {
+        int n = Math.toIntExact(t.elements());
+        float[] out = new float[n];
+        switch (t.dtype()) {
+            case F32 -> ctx.stream.copyOut(t.address(), Pointer.to(out), 4L * n);
+            case BF16 -> {
+                short[] h = new short[n];
+                ctx.stream.copyOut(t.address(), Pointer.to(h), 2L * n);
+                for (int i = 0; i < n; i++) out[i] = DType.fromBf16(h[i]);
+            }
+            case I32 -> {
+                int[] h = new int[n];
+                ctx.stream.copyOut(t.address(), Pointer.to(h), 4L * n);
+                for (int i = 0; i < n; i++) out[i] = h[i];
+            }
+            default -> throw new IllegalArgumentException(owner + ": download of " + t + ": unsupported type");
+        }
+        ctx.idle();
+        return new FloatTensor(out, t.shape());
+    }
+
+    @Override
+    public synchronized void free(DeviceTensor t) {
+        DeviceBuffer b = owned.remove(t.address());
+        if (b == null) throw new IllegalArgumentException(owner + ": free of " + t + ", which this block does not own (a view or scratch?)");
+        b.close();
+    }
+
+    @Override
+    public int multiprocessors() { return ctx.device.multiprocessors(); }
+
+    /** Device bytes this block holds. */
+    public synchronized long bytesHeld() {
+        long n = 0;
+        for (DeviceBuffer b : owned.values()) n += b.bytes();
+        return n;
+    }
+
+    private void open() {
+        if (closed) throw new IllegalStateException(owner + ": its GPU services were released");
+    }
+
+    /** Frees the block's memory and unloads its modules; waits for queued work first. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        ctx.stream.synchronize();
+        for (DeviceBuffer b : owned.values()) b.close();
+        owned.clear();
+        for (CudaModule m : modules.values()) m.close();
+        modules.clear();
+    }
+}
