@@ -22,6 +22,12 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        fp32 before any cast, as here. One block per row, warp-shuffle sum.
   swiglu_kernel1       out[i] = silu(gate[i]) * up[i], silu(g) = g * sigmoid(g); grid-stride, fp32.
   residual_add_kernel1 h[i] += x[i], in place; grid-stride, fp32.
+  add_rmsnorm_kernel1  h[r, :] += y[r, :]; out[r, :] = rmsnorm(h[r, :]) * float(w[:]): the residual add of one
+                       sub-layer fused with the norm in front of the next (one pass over h instead of two).
+  swiglu_pair_kernel1  out[r, i] = silu(gu[r, i]) * gu[r, I + i]: gate and up computed by one GEMM over the
+                       stacked [2I, D] weight, so each row holds gate then up.
+  advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
+                       (one block of >= B threads), so a captured decode step can feed itself.
   to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
                        NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
@@ -85,6 +91,43 @@ extern "C" __global__ void residual_add_kernel1(float* __restrict__ h, const flo
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         h[i] += x[i];
     }
+}
+
+extern "C" __global__ void add_rmsnorm_kernel1(float* __restrict__ h, const float* __restrict__ y, float* __restrict__ out,
+                                               const __nv_bfloat16* __restrict__ w, int rows, int dim, float eps) {
+    float* hr = h + (size_t)blockIdx.x * dim;
+    const float* yr = y + (size_t)blockIdx.x * dim;
+    float* o = out + (size_t)blockIdx.x * dim;
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+        float v = hr[i] + yr[i];
+        hr[i] = v;
+        ss += v * v;
+    }
+    ss = block_sum(ss);
+    float inv = 1.0f / sqrtf(ss / (float)dim + eps);
+    // each thread reads back only the elements it wrote: no barrier needed for h
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = hr[i] * inv * __bfloat162float(w[i]);
+}
+
+extern "C" __global__ void swiglu_pair_kernel1(float* __restrict__ out, const float* __restrict__ gu, int rows, int inter) {
+    long long n = (long long)rows * inter;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        long long r = i / inter, c = i - r * inter;
+        float g = gu[r * 2 * inter + c];
+        out[i] = g * (1.0f / (1.0f + expf(-g))) * gu[r * 2 * inter + inter + c];
+    }
+}
+
+extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const int* __restrict__ tokens, int* __restrict__ history,
+                                           int* __restrict__ step, int batch) {
+    int s = *step;
+    for (int b = threadIdx.x; b < batch; b += blockDim.x) {
+        history[(size_t)s * batch + b] = tokens[b];
+        positions[b] += 1;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) *step = s + 1;
 }
 
 extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {

@@ -15,15 +15,16 @@ final class Perplexity {
         long start = System.nanoTime();
         int[] ids = text.ids();
         int vocab = model.config().vocabSize();
-        ModelState state = model.newState(1, ids.length);
         double nll = 0;
-        for (int from = 0; from < ids.length - 1; from += chunk) {
-            // the last token is only ever a target, never an input
-            int to = Math.min(from + chunk, ids.length - 1);
-            int[] in = java.util.Arrays.copyOfRange(ids, from, to);
-            FloatTensor logits = model.forward(in, 1, state, true, null);
-            float[] l = logits.data();
-            for (int t = 0; t < in.length; t++) nll += -logSoftmax(l, t * vocab, vocab, ids[from + t + 1]);
+        try (ModelState state = model.newState(1, ids.length)) {
+            for (int from = 0; from < ids.length - 1; from += chunk) {
+                // the last token is only ever a target, never an input
+                int to = Math.min(from + chunk, ids.length - 1);
+                int[] in = java.util.Arrays.copyOfRange(ids, from, to);
+                FloatTensor logits = model.forward(in, 1, state, true, null);
+                float[] l = logits.data();
+                for (int t = 0; t < in.length; t++) nll += -logSoftmax(l, t * vocab, vocab, ids[from + t + 1]);
+            }
         }
         return new QualityRow(QualityRow.id(variant, backend), variant, backend, "ok", null, ids.length, text.tokenizer(), nll,
                 (System.nanoTime() - start) / 1e9);

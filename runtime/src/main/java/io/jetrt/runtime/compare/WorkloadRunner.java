@@ -55,27 +55,28 @@ final class WorkloadRunner {
 
     private static Run once(Model model, Workload w, int[] prompt, int[] forced) {
         int b = w.batch(), vocab = model.config().vocabSize(), decodeSteps = w.gen() - 1;
-        ModelState state = model.newState(b, w.context());
-        int[] chosen = new int[b * w.gen()];
-        int n = 0;
-        long t0 = System.nanoTime();
-        FloatTensor logits = model.forward(prompt, b, state, false, null);
-        long t1 = System.nanoTime();
-        for (int s = 0; s < b; s++) chosen[n++] = Sampler.argmax(logits.data(), s * vocab, vocab);
-        long t2 = System.nanoTime();
-        long afterPrefill = sum(state.positions());
-        double[] stepMs = new double[decodeSteps];
-        int[] next = new int[b];
-        for (int step = 0; step < decodeSteps; step++) {
-            long ts = System.nanoTime();
-            for (int s = 0; s < b; s++) next[s] = forced[s * decodeSteps + step];
-            logits = model.forward(next, b, state, false, null);
+        try (ModelState state = model.newState(b, w.context())) {
+            int[] chosen = new int[b * w.gen()];
+            int n = 0;
+            long t0 = System.nanoTime();
+            FloatTensor logits = model.forward(prompt, b, state, false, null);
+            long t1 = System.nanoTime();
             for (int s = 0; s < b; s++) chosen[n++] = Sampler.argmax(logits.data(), s * vocab, vocab);
-            stepMs[step] = (System.nanoTime() - ts) / 1e6;
+            long t2 = System.nanoTime();
+            long afterPrefill = sum(state.positions());
+            double[] stepMs = new double[decodeSteps];
+            int[] next = new int[b];
+            for (int step = 0; step < decodeSteps; step++) {
+                long ts = System.nanoTime();
+                for (int s = 0; s < b; s++) next[s] = forced[s * decodeSteps + step];
+                logits = model.forward(next, b, state, false, null);
+                for (int s = 0; s < b; s++) chosen[n++] = Sampler.argmax(logits.data(), s * vocab, vocab);
+                stepMs[step] = (System.nanoTime() - ts) / 1e6;
+            }
+            long t3 = System.nanoTime();
+            return new Run(afterPrefill, sum(state.positions()) - afterPrefill, n, decodeSteps, (t1 - t0) / 1e6, (t2 - t0) / 1e6,
+                    (t3 - t2) / 1e6, stepMs, state.bytesPerSequence());
         }
-        long t3 = System.nanoTime();
-        return new Run(afterPrefill, sum(state.positions()) - afterPrefill, n, decodeSteps, (t1 - t0) / 1e6, (t2 - t0) / 1e6,
-                (t3 - t2) / 1e6, stepMs, state.bytesPerSequence());
     }
 
     /** "cpu", or e.g. "reference,cpu" when layers differ (backend auto). */

@@ -13,7 +13,7 @@ public final class DenseKernels implements AutoCloseable {
 
     private final CudaDevice device;
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, swigluPair, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -23,6 +23,9 @@ public final class DenseKernels implements AutoCloseable {
         rmsNorm = new Launcher(module.function("rmsnorm_kernel1"), 6);
         swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
+        addRmsNorm = new Launcher(module.function("add_rmsnorm_kernel1"), 7);
+        advance = new Launcher(module.function("advance_kernel1"), 5);
+        swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
         toBf16 = new Launcher(module.function("to_bf16_kernel1"), 3);
         argmax = new Launcher(module.function("argmax_kernel1"), 4);
     }
@@ -89,6 +92,36 @@ public final class DenseKernels implements AutoCloseable {
         need("residualAdd", h, DType.F32, n);
         need("residualAdd", x, DType.F32, n);
         residualAdd.ptr(0, h).ptr(1, x).i64(2, n).launch(s, elementwiseGrid(n), BLOCK);
+    }
+
+    /** {@code h += y; out = rmsNorm(h) · w} row by row, at raw addresses: h, y, out f32 [rows, D], w bf16 [D]. */
+    public synchronized void addRmsNorm(Stream s, long h, long y, long out, long w, int rows, int dim, float eps) {
+        addRmsNorm.address(0, h).address(1, y).address(2, out).address(3, w).i32(4, rows).i32(5, dim).f32(6, eps).launch(s, rows, BLOCK);
+    }
+
+    /** {@code rmsNorm} at raw addresses. */
+    public synchronized void rmsNorm(Stream s, long out, long x, long w, int rows, int dim, float eps) {
+        rmsNorm.address(0, out).address(1, x).address(2, w).i32(3, rows).i32(4, dim).f32(5, eps).launch(s, rows, BLOCK);
+    }
+
+    /** {@code embedding} at raw addresses. */
+    public synchronized void embedding(Stream s, long out, long table, long tokens, int rows, int dim, int vocab) {
+        embedding.address(0, out).address(1, table).address(2, tokens).i32(3, rows).i32(4, dim).i32(5, vocab).launch(s, rows, BLOCK);
+    }
+
+    /** {@code out[r, i] = silu(gu[r, i]) · gu[r, I + i]}: out f32 [rows, I], gu f32 [rows, 2I]. */
+    public synchronized void swigluPair(Stream s, long out, long gu, int rows, int inter) {
+        swigluPair.address(0, out).address(1, gu).i32(2, rows).i32(3, inter).launch(s, elementwiseGrid((long) rows * inter), BLOCK);
+    }
+
+    /** After an on-device greedy step: {@code history[step·B + b] = tokens[b]; positions[b]++; step++} (i32 addresses). */
+    public synchronized void advance(Stream s, long positions, long tokens, long history, long step, int batch) {
+        advance.address(0, positions).address(1, tokens).address(2, history).address(3, step).i32(4, batch).launch(s, 1, BLOCK);
+    }
+
+    /** {@code argmax} at raw addresses. */
+    public synchronized void argmax(Stream s, long out, long logits, int rows, int vocab) {
+        argmax.address(0, out).address(1, logits).i32(2, rows).i32(3, vocab).launch(s, rows, BLOCK);
     }
 
     /** {@code out[i] (bf16) = x[i] (f32)} for {@code n} elements at raw device addresses. */

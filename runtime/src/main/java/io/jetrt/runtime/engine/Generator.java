@@ -42,35 +42,36 @@ public final class Generator {
             if (prompts[b].length != len) throw new IllegalArgumentException("generate: prompts of a batch must have equal length; row " + b + " has " + prompts[b].length + ", row 0 " + len);
             System.arraycopy(prompts[b], 0, flat, b * len, len);
         }
-        ModelState state = model.newState(batch, len + maxNewTokens);
-        Sampler[] samplers = new Sampler[batch];
-        List<List<Integer>> out = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            samplers[b] = new Sampler(new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed() + b));
-            out.add(new ArrayList<>());
-        }
-        boolean[] done = new boolean[batch];
-        int[] next = new int[batch];
-        long t0 = System.nanoTime();
-        FloatTensor logits = model.forward(flat, batch, state, false, null);
-        long t1 = System.nanoTime();
-        int steps = 0;
-        while (true) {
-            boolean any = false;
+        try (ModelState state = model.newState(batch, len + maxNewTokens)) {
+            Sampler[] samplers = new Sampler[batch];
+            List<List<Integer>> out = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
-                if (done[b]) continue; // a finished row keeps feeding its last token: the batch shares one state
-                next[b] = samplers[b].next(logits.data(), b * vocab, vocab);
-                out.get(b).add(next[b]);
-                sink.accept(b, next[b]);
-                done[b] = stopIds.contains(next[b]) || out.get(b).size() >= maxNewTokens;
-                any |= !done[b];
+                samplers[b] = new Sampler(new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed() + b));
+                out.add(new ArrayList<>());
             }
-            if (!any) break;
-            logits = model.forward(next, batch, state, false, null);
-            steps++;
+            boolean[] done = new boolean[batch];
+            int[] next = new int[batch];
+            long t0 = System.nanoTime();
+            FloatTensor logits = model.forward(flat, batch, state, false, null);
+            long t1 = System.nanoTime();
+            int steps = 0;
+            while (true) {
+                boolean any = false;
+                for (int b = 0; b < batch; b++) {
+                    if (done[b]) continue; // a finished row keeps feeding its last token: the batch shares one state
+                    next[b] = samplers[b].next(logits.data(), b * vocab, vocab);
+                    out.get(b).add(next[b]);
+                    sink.accept(b, next[b]);
+                    done[b] = stopIds.contains(next[b]) || out.get(b).size() >= maxNewTokens;
+                    any |= !done[b];
+                }
+                if (!any) break;
+                logits = model.forward(next, batch, state, false, null);
+                steps++;
+            }
+            long t2 = System.nanoTime();
+            List<int[]> tokens = out.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList();
+            return new Result(tokens, len, t1 - t0, t2 - t1, steps);
         }
-        long t2 = System.nanoTime();
-        List<int[]> tokens = out.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList();
-        return new Result(tokens, len, t1 - t0, t2 - t1, steps);
     }
 }

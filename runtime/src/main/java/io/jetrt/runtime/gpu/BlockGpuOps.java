@@ -127,11 +127,7 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     }
 
     @Override
-    public DeviceTensor scratch(DType dtype, int... shape) {
-        long n = 1;
-        for (int s : shape) n *= s;
-        return new DeviceTensor(ctx.scratch(n * dtype.bytes()), dtype, shape);
-    }
+    public DeviceTensor scratch(DType dtype, int... shape) { return ctx.scratchTensor(dtype, shape); }
 
     @Override
     public void zero(DeviceTensor t) { ctx.stream.zero(t.address(), t.bytes()); }

@@ -88,7 +88,23 @@ public final class GpuContext {
     public DenseKernels dense() { return dense; }
 
     /** Scratch of {@code bytes}; see {@link io.jetrt.spi.GpuOps#scratch}. */
-    synchronized long scratch(long bytes) { return arena.take(bytes); }
+    public synchronized long scratch(long bytes) { return arena.take(bytes); }
+
+    /** A scratch tensor (see {@link io.jetrt.spi.GpuOps#scratch}). */
+    public io.jetrt.spi.DeviceTensor scratchTensor(io.jetrt.spi.DType dtype, int... shape) {
+        long n = 1;
+        for (int s : shape) n *= s;
+        return new io.jetrt.spi.DeviceTensor(scratch(n * dtype.bytes()), dtype, shape);
+    }
+
+    /** Where the scratch arena is now; scratch taken after it is given back by {@link #release}. */
+    public synchronized long mark() { return arena.mark(); }
+
+    /**
+     * Gives back the scratch taken since {@code mark}. Safe as soon as the work using it is queued: the
+     * stream runs in order, so whatever reuses the memory runs after it.
+     */
+    public synchronized void release(long mark) { arena.release(mark); }
 
     /** Starts a step that gives its scratch back itself; returns the mark for {@link #endStep}. */
     public synchronized long beginStep() {

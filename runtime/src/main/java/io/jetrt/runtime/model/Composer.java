@@ -8,6 +8,8 @@ import io.jetrt.loader.safetensors.TensorInfo;
 import io.jetrt.runtime.cpu.Nd4jCpuOps;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
@@ -77,6 +79,7 @@ public final class Composer {
                     + (problems.size() == 1 ? "" : "s") + "):\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size())))
                     + (problems.size() > 20 ? "\n  ..." : ""));
         }
+        binder.decideBackend(bindings);
         DenseModel dense = loadDense(cfg, ckpt);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
@@ -92,9 +95,21 @@ public final class Composer {
                 w = new CheckpointWeights(ckpt, HfNames.blockPrefix(i), this::register);
                 source = "checkpoint " + HfNames.blockPrefix(i) + "*";
             }
-            layers.add(binder.bind(new Layer(i, types.get(i), null, null, configs.get(i), w, source, null), b));
+            try {
+                layers.add(binder.bind(new Layer(i, types.get(i), null, null, configs.get(i), w, source, null, null), b));
+            } catch (RuntimeException e) {
+                layers.forEach(Layer::release);
+                throw e;
+            }
         }
-        Model model = new Model(cfg, dense, layers, binder, gate, ckpt, live);
+        GpuModel gpu = null;
+        try {
+            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get());
+        } catch (RuntimeException e) {
+            layers.forEach(Layer::release);
+            throw new ComposeException("model " + cfg.source() + ": cannot put the dense weights on the GPU: " + e.getMessage());
+        }
+        Model model = new Model(cfg, dense, layers, binder, gate, ckpt, live, gpu);
         live.add(model);
         return model;
     }

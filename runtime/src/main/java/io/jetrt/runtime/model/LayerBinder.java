@@ -1,8 +1,9 @@
 package io.jetrt.runtime.model;
 
-import io.jetrt.runtime.cuda.CudaDriver;
 import io.jetrt.runtime.host.BlockRegistry;
 import io.jetrt.runtime.host.ProviderBinding;
+import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockServices;
@@ -12,7 +13,9 @@ import io.jetrt.spi.WeightDecl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -26,6 +29,8 @@ final class LayerBinder {
     private final BlockRegistry registry;
     private final CpuOps ops;
     private final ComposeOptions options;
+    private Backend modelBackend;
+    private String gpuWhy;
 
     LayerBinder(BlockRegistry registry, CpuOps ops, ComposeOptions options) {
         this.registry = registry;
@@ -58,18 +63,20 @@ final class LayerBinder {
             }
         }
         Backend backend = chooseBackend(layer.index(), b);
-        BlockServices services = () -> ops;
+        GpuBlockServices gpu = null;
         Block block;
         try {
+            gpu = backend == Backend.CUDA ? new GpuBlockServices(ops, "layer " + layer.index() + " (" + b + ")") : null;
+            BlockServices services = gpu != null ? gpu : () -> ops;
             block = b.provider().create(layer.config(), layer.weights(), backend, services);
         } catch (RuntimeException | LinkageError e) {
-            throw new ComposeException("layer " + layer.index() + ": provider " + b + " failed to create a block: " + e);
+            if (gpu != null) gpu.close();
+            throw new ComposeException("layer " + layer.index() + ": provider " + b + " failed to create a block on " + backend.id() + ": " + e);
         }
         log.info("layer {} {} <- bundle {} (provider {} {}), backend {}: {}; weights from {}", layer.index(), layer.type(), b.bundleName(),
                 b.provider().type(), b.provider().version(), backend.id(), reason(backend), layer.weightSource());
-        return new Layer(layer.index(), layer.type(), b, backend, layer.config(), layer.weights(), layer.weightSource(), block);
+        return new Layer(layer.index(), layer.type(), b, backend, layer.config(), layer.weights(), layer.weightSource(), block, gpu);
     }
-
     private static java.util.List<WeightDecl> declarations(Layer layer, ProviderBinding b, String who) {
         try {
             return b.provider().weights(layer.config());
@@ -78,27 +85,66 @@ final class LayerBinder {
         }
     }
 
-    private Backend chooseBackend(int layer, ProviderBinding b) {
+    /**
+     * Decides the backend of the whole model before any layer is bound: the forced one, else cuda when this
+     * machine can run it and every layer's provider offers it (the GPU model keeps the residual stream on the
+     * device, so it takes all layers or none), else the CPU path. Logs why.
+     */
+    void decideBackend(List<ProviderBinding> bindings) {
         Backend forced = options.backend();
-        if (forced == Backend.CUDA && !CudaDriver.status().available()) {
-            throw new ComposeException("layer " + layer + ": backend cuda was asked for, but this machine cannot run it: "
-                    + CudaDriver.status().reason());
+        if (forced == Backend.CUDA) {
+            String missing = GpuContext.missing();
+            if (missing != null) throw new ComposeException("backend cuda was asked for, but this machine cannot run it: " + missing);
+            for (int i = 0; i < bindings.size(); i++) {
+                ProviderBinding b = bindings.get(i);
+                if (!b.provider().backends().contains(Backend.CUDA)) {
+                    throw new ComposeException("layer " + i + ": backend cuda was asked for, but provider " + b + " offers only "
+                            + b.provider().backends() + noKernelsHint(b));
+                }
+            }
+            modelBackend = Backend.CUDA;
+            gpuWhy = "forced by the compose options";
+            return;
         }
         if (forced != null) {
-            if (!b.provider().backends().contains(forced)) {
-                throw new ComposeException("layer " + layer + ": backend " + forced.id() + " was asked for, but provider " + b
+            modelBackend = forced;
+            return;
+        }
+        String missing = GpuContext.missing();
+        List<Integer> without = new ArrayList<>();
+        for (int i = 0; i < bindings.size(); i++) if (!bindings.get(i).provider().backends().contains(Backend.CUDA)) without.add(i);
+        if (missing == null && without.isEmpty()) {
+            modelBackend = Backend.CUDA;
+            gpuWhy = "a GPU is present and every layer's provider offers cuda";
+        } else {
+            modelBackend = null;
+            gpuWhy = missing != null ? "no cuda: " + missing
+                    : "no cuda: layer(s) " + without + " have no provider offering it" + noKernelsHint(bindings.get(without.getFirst()));
+        }
+    }
+
+    /** The backend every layer was put on, or null when each layer takes the best CPU backend its provider offers. */
+    Backend modelBackend() { return modelBackend; }
+
+    private static String noKernelsHint(ProviderBinding b) {
+        return " (a bundle built without nvcc has no kernels: rebuild " + b.bundleName() + " with nvcc on PATH or -Djetrt.nvcc=...)";
+    }
+
+    private Backend chooseBackend(int layer, ProviderBinding b) {
+        if (modelBackend != null) {
+            if (!b.provider().backends().contains(modelBackend)) {
+                throw new ComposeException("layer " + layer + ": the model runs on " + modelBackend.id() + ", but provider " + b
                         + " offers only " + b.provider().backends());
             }
-            return forced;
+            return modelBackend;
         }
         for (Backend pref : new Backend[] {Backend.CPU, Backend.REFERENCE}) if (b.provider().backends().contains(pref)) return pref;
         throw new ComposeException("layer " + layer + ": provider " + b + " offers no CPU backend (" + b.provider().backends() + ")");
     }
 
     private String reason(Backend chosen) {
-        if (options.backend() != null) return "forced by the compose options";
-        // blocks run on the GPU once their bundles offer CUDA; the device layer already reports the machine
-        String why = CudaDriver.status().available() ? "the provider offers no cuda backend" : "no CUDA on this machine";
+        if (options.backend() != null && options.backend() != Backend.CUDA) return "forced by the compose options";
+        String why = gpuWhy == null ? "" : gpuWhy;
         if (chosen == Backend.REFERENCE) why += "; cpu not offered by the provider";
         return "preferred order cuda > cpu > reference (" + why + ")";
     }

@@ -38,9 +38,12 @@ public final class Model implements AutoCloseable {
     private final AutoCloseable checkpoint;
     private final LiveModels live;
     private final Object availability = new Object();
+    /** The GPU path when the model runs on cuda, else null. */
+    private final GpuModel gpu;
 
     Model(ModelConfig config, DenseModel dense, List<Layer> layers, LayerBinder binder, StepGate gate, AutoCloseable checkpoint,
-          LiveModels live) {
+          LiveModels live, GpuModel gpu) {
+        this.gpu = gpu;
         this.config = config;
         this.dense = dense;
         this.layers = new AtomicReferenceArray<>(layers.toArray(new Layer[0]));
@@ -54,6 +57,8 @@ public final class Model implements AutoCloseable {
     @Override
     public void close() {
         live.remove(this);
+        for (int i = 0; i < layers.length(); i++) layers.get(i).release();
+        if (gpu != null) gpu.close();
         try {
             checkpoint.close();
         } catch (Exception e) {
@@ -62,6 +67,11 @@ public final class Model implements AutoCloseable {
     }
 
     public ModelConfig config() { return config; }
+
+    /** Whether the model runs on the GPU (every layer on cuda, the residual stream on the device). */
+    public boolean onGpu() { return gpu != null; }
+
+    GpuModel gpu() { return gpu; }
 
     /** The layers as bound now. */
     public List<Layer> layers() {
@@ -92,6 +102,7 @@ public final class Model implements AutoCloseable {
                 try {
                     Layer next = binder.bind(cur.unbound(), best.get());
                     layers.set(i, next);
+                    cur.release();
                     log.info("layer {} re-bound: {} -> {}", i, cur.available() ? cur.binding() : "unavailable", best.get());
                     continue;
                 } catch (ComposeException e) {
@@ -100,6 +111,7 @@ public final class Model implements AutoCloseable {
             }
             if (losing || (best.isEmpty() && cur.available() && goneServiceId < 0)) {
                 layers.set(i, cur.unbound());
+                cur.release();
                 log.warn("{} is unavailable: {}", cur.describe(), binder.missing(i, cur.type()));
             }
         }
@@ -164,6 +176,18 @@ public final class Model implements AutoCloseable {
     FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, ModelState state, boolean allLogits, LayerObserver observer) {
         int steps = tokens.length / batch, rows = tokens.length, d = config.hiddenSize();
         int[] positions = state.positions();
+        if (gpu != null) {
+            for (int r = 0; r < rows; r++) {
+                if (tokens[r] < 0 || tokens[r] >= config.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + tokens[r] + " at input position " + r + " is outside the vocabulary [0, "
+                            + config.vocabSize() + ")");
+                }
+            }
+            FloatTensor logits = gpu.run(snapshot, tokens, batch, positions, state.gpuStates(), allLogits, observer);
+            state.advance(steps);
+            checkFinite(logits);
+            return logits;
+        }
         float[] h = new float[rows * d], u = new float[rows * d];
         dense.embed(tokens, h);
         FloatTensor uT = new FloatTensor(u, new int[] {batch, steps, d});
@@ -188,6 +212,17 @@ public final class Model implements AutoCloseable {
         float[] normed = new float[outRows * d];
         dense.rmsNorm(last, dense.finalNorm, normed, outRows);
         return new FloatTensor(dense.logits(normed, outRows), new int[] {batch, allLogits ? steps : 1, config.vocabSize()});
+    }
+
+    /** On the GPU blocks are not checked one by one (that would wait for each); non-finite logits name the step. */
+    private void checkFinite(FloatTensor logits) {
+        float[] l = logits.data();
+        for (int k = 0; k < l.length; k++) {
+            if (!Float.isFinite(l[k])) {
+                throw new BlockFaultException("model " + config.source() + " on cuda produced " + l[k] + " at logits index " + k
+                        + "; run with --backend cpu, or verify each block (jetrt verify --backend cuda), to find the layer", null);
+            }
+        }
     }
 
     /** Calls the block; a throw or a non-finite output becomes a {@link BlockFaultException} naming layer and bundle. */

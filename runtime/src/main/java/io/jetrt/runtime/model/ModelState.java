@@ -1,6 +1,7 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.spi.BlockState;
+import io.jetrt.spi.StateSlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,24 +16,35 @@ import java.util.List;
  * rebuilt by running the tokens seen so far through the new bindings, so a generation never loses a
  * token and no old implementation runs after its bundle is gone.
  */
-public final class ModelState {
+public final class ModelState implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelState.class);
 
     private final int capacity;
     private final int batch;
     private Layer[] bound;
     private BlockState[] states;
+    private List<StateSlot>[] layouts;
     private int[] positions;
+    /** The model, for its GPU path: states then live on the device ({@link #gpuStates}). */
+    private final Model model;
+    private GpuStates gpuStates;
     /** Every chunk fed so far, each {@code [B, T_chunk]} row-major, in order: replaying them rebuilds the state. */
     private final List<int[]> fed = new ArrayList<>();
 
     ModelState(Model model, int batch, int capacity) {
         this.capacity = capacity;
         this.batch = batch;
+        this.model = model;
         reset(model.layers());
     }
 
-    public BlockState layer(int i) { return states[i]; }
+    /** Layer {@code i}'s host state; a model on the GPU keeps its states on the device instead. */
+    public BlockState layer(int i) {
+        if (gpuStates != null) throw new IllegalStateException("layer " + i + ": the model runs on cuda; its state is on the device");
+        return states[i];
+    }
+
+    GpuStates gpuStates() { return gpuStates; }
 
     public int batch() { return batch; }
 
@@ -53,7 +65,7 @@ public final class ModelState {
         for (Layer cur : snapshot) {
             int i = cur.index();
             if (bound[i] == cur) continue;
-            if (bound[i] != null && states[i] != null && states[i].layout().equals(cur.stateLayout(capacity))) {
+            if (bound[i] != null && layouts[i] != null && layouts[i].equals(cur.stateLayout(capacity))) {
                 log.info("layer {}: sequences continue on {} (same state layout)", i, cur.binding());
                 bound[i] = cur;
             } else {
@@ -68,18 +80,33 @@ public final class ModelState {
         for (int[] chunk : fed) model.run(snapshot, chunk, batch, this, false, null);
     }
 
+    @SuppressWarnings("unchecked") // an array of lists: one layout per layer
     private void reset(List<Layer> layers) {
         bound = layers.toArray(new Layer[0]);
         states = new BlockState[bound.length];
-        for (int i = 0; i < bound.length; i++) {
-            states[i] = bound[i].available() ? new BlockState(batch, bound[i].stateLayout(capacity)) : null;
+        layouts = new List[bound.length];
+        for (int i = 0; i < bound.length; i++) layouts[i] = bound[i].available() ? bound[i].stateLayout(capacity) : null;
+        if (gpuStates != null) gpuStates.close();
+        gpuStates = null;
+        if (model.onGpu()) {
+            gpuStates = model.gpu().newStates(layers, batch, capacity);
+        } else {
+            for (int i = 0; i < bound.length; i++) states[i] = layouts[i] != null ? new BlockState(batch, layouts[i]) : null;
         }
         positions = new int[batch];
+    }
+
+    /** Frees the device states of a model on the GPU (a no-op on the CPU). */
+    @Override
+    public void close() {
+        if (gpuStates != null) gpuStates.close();
+        gpuStates = null;
     }
 
     /** Bytes of state per sequence over all layers (float32), e.g. for reports. */
     public long bytesPerSequence() {
         long n = 0;
+        if (gpuStates != null) return gpuStates.stateBytes() / batch;
         for (BlockState s : states) if (s != null) n += s.elements() / s.batch() * 4L;
         return n;
     }

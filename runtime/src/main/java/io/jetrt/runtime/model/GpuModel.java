@@ -1,0 +1,195 @@
+package io.jetrt.runtime.model;
+
+import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.runtime.cuda.CudaGraph;
+import io.jetrt.runtime.cuda.DenseKernels;
+import io.jetrt.runtime.cuda.Stream;
+import io.jetrt.runtime.gpu.BlockGpuOps;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceBlock;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import jcuda.Pointer;
+
+import java.util.List;
+
+/**
+ * The decoder of {@link Model} on the GPU: the residual stream, the dense weights (bf16) and every layer's
+ * state stay on the device, blocks run through {@link DeviceBlock}, and only token ids and logits cross
+ * to the host. A one-token step with no observer is captured into a CUDA graph per {@link GpuStates} and
+ * replayed (launching a few hundred kernels one by one costs more than the step's memory traffic).
+ *
+ * <p>Per layer: {@code u = norm_in(h); y = block(u); h += y; u = norm_post(h); h += down(silu(gate(u))·up(u))},
+ * with each residual add fused into the norm after it; gate and up are one GEMM over the stacked weight.
+ */
+final class GpuModel implements AutoCloseable {
+    private final ModelConfig cfg;
+    private final GpuContext ctx;
+    private final DenseKernels k;
+    private final Stream stream;
+    private final BlockGpuOps weights;
+    private final DeviceTensor embed, head, finalNorm;
+    private final DeviceTensor[] inNorm, postNorm, gateUp, down;
+    private final float eps;
+
+    GpuModel(ModelConfig cfg, DenseModel dense, GpuContext ctx) {
+        this.cfg = cfg;
+        this.ctx = ctx;
+        this.k = ctx.dense();
+        this.stream = ctx.stream();
+        this.eps = (float) cfg.rmsNormEps();
+        this.weights = new BlockGpuOps(ctx, "dense weights of " + cfg.source());
+        int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), n = cfg.numLayers();
+        try {
+            embed = weights.upload(new FloatTensor(dense.embed, new int[] {v, d}), DType.BF16);
+            head = dense.head == dense.embed ? embed : weights.upload(new FloatTensor(dense.head, new int[] {v, d}), DType.BF16);
+            finalNorm = weights.upload(new FloatTensor(dense.finalNorm, new int[] {d}), DType.BF16);
+            inNorm = new DeviceTensor[n];
+            postNorm = new DeviceTensor[n];
+            gateUp = new DeviceTensor[n];
+            down = new DeviceTensor[n];
+            for (int i = 0; i < n; i++) {
+                inNorm[i] = weights.upload(new FloatTensor(dense.inNorm[i], new int[] {d}), DType.BF16);
+                postNorm[i] = weights.upload(new FloatTensor(dense.postNorm[i], new int[] {d}), DType.BF16);
+                float[] stacked = new float[2 * inter * d];
+                System.arraycopy(dense.gate[i], 0, stacked, 0, inter * d);
+                System.arraycopy(dense.up[i], 0, stacked, inter * d, inter * d);
+                gateUp[i] = weights.upload(new FloatTensor(stacked, new int[] {2 * inter, d}), DType.BF16);
+                down[i] = weights.upload(new FloatTensor(dense.down[i], new int[] {d, inter}), DType.BF16);
+            }
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** Zeroed device states of {@code batch} sequences for the layers as {@code bound}. */
+    GpuStates newStates(List<Layer> bound, int batch, int capacity) {
+        BlockGpuOps memory = new BlockGpuOps(ctx, "state of " + batch + " sequence(s) of " + cfg.source());
+        try {
+            return new GpuStates(memory, bound, batch, capacity);
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** Device bytes of the dense weights. */
+    long weightBytes() { return weights.bytesHeld(); }
+
+    /**
+     * Runs {@code tokens [B, T]} from {@code positions}; logits for every position or only the last. One-token
+     * steps without an observer replay the captured step.
+     */
+    FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
+                    Model.LayerObserver observer) {
+        int steps = tokens.length / batch;
+        if (steps == 1 && observer == null) return decodeCaptured(snapshot, tokens, positions, states);
+        long mark = ctx.beginStep();
+        try {
+            DeviceTensor tok = ctx.scratchTensor(DType.I32, tokens.length), pos = ctx.scratchTensor(DType.I32, batch);
+            stream.copyIn(Pointer.to(tokens), tok.address(), 4L * tokens.length);
+            stream.copyIn(Pointer.to(positions), pos.address(), 4L * batch);
+            DeviceTensor logits = forward(snapshot, tok, pos, positions, batch, steps, states, allLogits, observer);
+            return weights.download(logits).reshape(batch, allLogits ? steps : 1, cfg.vocabSize());
+        } finally {
+            ctx.endStep(mark);
+        }
+    }
+
+    private FloatTensor decodeCaptured(List<Layer> snapshot, int[] tokens, int[] positions, GpuStates st) {
+        if (st.graph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
+        stream.copyIn(Pointer.to(tokens), st.graphTokens.address(), 4L * tokens.length);
+        stream.copyIn(Pointer.to(positions), st.graphPositions.address(), 4L * positions.length);
+        st.graph.launch(stream);
+        return weights.download(st.graphLogits).reshape(st.batch, 1, cfg.vocabSize());
+    }
+
+    private void capture(List<Layer> snapshot, GpuStates st) {
+        st.dropGraph();
+        if (st.graphTokens == null) {
+            st.graphTokens = st.memory.allocate(DType.I32, st.batch);
+            st.graphPositions = st.memory.allocate(DType.I32, st.batch);
+            st.graphLogits = st.memory.allocate(DType.F32, st.batch, cfg.vocabSize());
+        }
+        long mark = ctx.beginStep();
+        try {
+            st.graph = CudaGraph.captureRelaxed(stream, () -> {
+                DeviceTensor logits = forward(snapshot, st.graphTokens, st.graphPositions, null, st.batch, 1, st, false, null);
+                stream.copy(logits.address(), st.graphLogits.address(), logits.bytes());
+            });
+            st.graphBindings = snapshot;
+        } finally {
+            ctx.endStep(mark);
+        }
+    }
+
+    private static boolean sameBindings(List<Layer> a, List<Layer> b) {
+        if (a == null || a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) if (a.get(i) != b.get(i)) return false;
+        return true;
+    }
+
+    /**
+     * Queues the whole model: embedding, layers, final norm, head; returns the logits (scratch). With
+     * {@code hostPositions} null this is a decode step being captured: blocks get {@code decode}.
+     */
+    private DeviceTensor forward(List<Layer> snapshot, DeviceTensor tok, DeviceTensor pos, int[] hostPositions, int batch, int steps,
+                                 GpuStates st, boolean allLogits, Model.LayerObserver observer) {
+        int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), rows = batch * steps;
+        DeviceTensor h = ctx.scratchTensor(DType.F32, batch, steps, d), u = ctx.scratchTensor(DType.F32, batch, steps, d);
+        DeviceTensor y = ctx.scratchTensor(DType.F32, batch, steps, d);
+        DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter), act = ctx.scratchTensor(DType.F32, rows, inter);
+        k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
+        k.rmsNorm(stream, u.address(), h.address(), inNorm[0].address(), rows, d, eps);
+        for (Layer layer : snapshot) {
+            int i = layer.index();
+            callBlock(layer, u, pos, hostPositions, st, y, steps == 1);
+            k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps);
+            linear(u.reshape(rows, d), gateUp[i], gu);
+            k.swigluPair(stream, act.address(), gu.address(), rows, inter);
+            linear(act, down[i], y.reshape(rows, d));
+            DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
+            k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps);
+            if (observer != null) observer.after(i, weights.download(h));
+        }
+        DeviceTensor last = u;
+        if (!allLogits && steps > 1) {
+            last = ctx.scratchTensor(DType.F32, batch, 1, d);
+            for (int b = 0; b < batch; b++) {
+                stream.copy(u.address() + 4L * ((long) (b + 1) * steps - 1) * d, last.address() + 4L * b * d, 4L * d);
+            }
+        }
+        int outRows = allLogits ? rows : batch;
+        DeviceTensor logits = ctx.scratchTensor(DType.F32, outRows, v);
+        linear(last.reshape(outRows, d), head, logits);
+        return logits;
+    }
+
+    private void callBlock(Layer layer, DeviceTensor u, DeviceTensor pos, int[] hostPositions, GpuStates st, DeviceTensor y, boolean oneToken) {
+        if (!(layer.block() instanceof DeviceBlock block)) {
+            throw new BlockFaultException(layer.describe() + " was bound for cuda but its block is not a DeviceBlock ("
+                    + layer.block().getClass().getName() + ")", null);
+        }
+        long mark = ctx.mark();
+        try {
+            if (hostPositions == null || oneToken) block.decode(u, pos, st.layers[layer.index()], y);
+            else block.prefill(u, pos, hostPositions, st.layers[layer.index()], y);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            throw new BlockFaultException(layer.describe() + " threw during " + (oneToken ? "decode" : "prefill") + " on cuda: " + e, e);
+        } finally {
+            ctx.release(mark);
+        }
+    }
+
+    /** The dense GEMMs give their bf16 input copy back at once: the stream orders any reuse after the GEMM. */
+    private void linear(DeviceTensor x, DeviceTensor w, DeviceTensor y) {
+        long mark = ctx.mark();
+        weights.linear(x, w, y);
+        ctx.release(mark);
+    }
+
+    @Override
+    public void close() { weights.close(); }
+}

@@ -1,0 +1,67 @@
+package io.jetrt.runtime.model;
+
+import io.jetrt.runtime.cuda.CudaGraph;
+import io.jetrt.runtime.gpu.BlockGpuOps;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceState;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.StateSlot;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The device side of a {@link ModelState} on the GPU: each layer's {@link DeviceState} (zeroed), and the
+ * decode step captured for these states and bindings with its fixed input/output buffers. Owns its device
+ * memory; {@link #close} frees it.
+ */
+final class GpuStates implements AutoCloseable {
+    final int batch;
+    final DeviceState[] layers;
+    final BlockGpuOps memory;
+    /** The bindings the captured decode step calls, by identity; a re-bound layer makes it stale. */
+    List<Layer> graphBindings;
+    CudaGraph graph;
+    /** The captured step's inputs {@code tokens, positions} i32 [B] and output {@code logits} f32 [B, V]. */
+    DeviceTensor graphTokens, graphPositions, graphLogits;
+
+    GpuStates(BlockGpuOps memory, List<Layer> bound, int batch, int capacity) {
+        this.memory = memory;
+        this.batch = batch;
+        this.layers = new DeviceState[bound.size()];
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = bound.get(i);
+            if (!l.available()) continue;
+            List<StateSlot> layout = l.stateLayout(capacity);
+            Map<String, DeviceTensor> slots = new LinkedHashMap<>();
+            for (StateSlot s : layout) {
+                int[] per = s.shape();
+                int[] shape = new int[per.length + 1];
+                shape[0] = batch;
+                System.arraycopy(per, 0, shape, 1, per.length);
+                slots.put(s.name(), memory.allocate(DType.F32, shape));
+            }
+            layers[i] = new DeviceState(batch, layout, slots);
+        }
+    }
+
+    void dropGraph() {
+        if (graph != null) graph.close();
+        graph = null;
+        graphBindings = null;
+    }
+
+    /** Device bytes of the layers' states. */
+    long stateBytes() {
+        long n = 0;
+        for (DeviceState s : layers) if (s != null) for (DeviceTensor t : s.tensors().values()) n += t.bytes();
+        return n;
+    }
+
+    @Override
+    public void close() {
+        dropGraph();
+        memory.close();
+    }
+}
