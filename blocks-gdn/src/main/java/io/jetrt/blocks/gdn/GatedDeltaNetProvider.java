@@ -37,7 +37,12 @@ public final class GatedDeltaNetProvider implements BlockProvider {
 
     @Override public String version() { return version; }
 
-    @Override public Set<Backend> backends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
+    /** Reference and CPU always; CUDA when the bundle carries its compiled kernels (gdn.fatbin). */
+    @Override public Set<Backend> backends() {
+        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
+        if (GatedDeltaNetCuda.IMAGE.present()) b.add(Backend.CUDA);
+        return b;
+    }
 
     @Override
     public List<WeightDecl> weights(BlockConfig config) { return GatedDeltaNetWeights.declare(GatedDeltaNetConfig.from(config)); }
@@ -84,7 +89,11 @@ public final class GatedDeltaNetProvider implements BlockProvider {
         return switch (backend) {
             case REFERENCE -> new GatedDeltaNetReference(c, w);
             case CPU -> new GatedDeltaNetCpu(c, w, services.cpu());
-            default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu; got " + backend.id());
+            case CUDA -> {
+                if (!GatedDeltaNetCuda.IMAGE.present()) throw new IllegalStateException(c.where() + ": kernels missing: " + GatedDeltaNetCuda.IMAGE.missingReason());
+                yield new GatedDeltaNetCuda(c, w, services.gpu());
+            }
+            default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu, cuda; got " + backend.id());
         };
     }
 }

@@ -1,0 +1,93 @@
+/*
+causal_conv.cuh: the causal depthwise convolution of width W over C channels with its cache, on the GPU:
+Gated DeltaNet's static short convs (q, k, v) and JetBlock's dynamic conv on values (a kernel per token).
+Included by blocks-gdn/src/main/cuda/gdn.cu and blocks-jetblock/src/main/cuda/jetblock.cu.
+
+Java reference: blocks-common io.jetrt.blocks.common.ShortConvState (convolveChunk, push, convolve).
+Cache [B, C, W] fp32, the last W raw inputs per channel, oldest first, slot W-1 the newest: exactly the CPU
+slots (q/k/v_conv_state, conv_state). Kernel weights [C, W] flat (c*W + w), w = W-1 multiplies the current token.
+
+Kernels (version 1 each):
+  causal_conv_kernel1        out[r, c] = act(sum_w in(t-(W-1)+w, c) * (kern[r', c*W+w] + kbias[c*W+w]) + bias[c])
+                             for rows r = b*T + t in [row0, row0 + nrows): in(tau) is x[b*T + tau] for tau >= 0 and
+                             the cache slot W + tau before it; r' = r - row0 (kern_stride 0: one static kernel).
+                             act = silu when silu != 0. kbias and bias may be null. Reads the cache, never writes it,
+                             so it runs in any number of row ranges before causal_conv_state_kernel1.
+                             Launch: grid-stride, any grid, block 256.
+  causal_conv_state_kernel1  the cache after T tokens: slot s = x[b*T + T-W+s] if T-W+s >= 0, else old slot s+T.
+                             One thread per (b, c). Launch: grid ceil(B*C/256), block 256.
+  causal_conv_step_kernel1   one decode token (T = 1), fused: shift the cache row left, write x into slot W-1,
+                             out = act(sum_w cache[w] * (kern[c*W+w] + kbias) + bias). One thread per (b, c).
+                             Launch: grid ceil(B*C/256), block 256.
+Inputs x are (pointer, row stride) so they can be column ranges of one fused projection.
+*/
+#pragma once
+#include <cuda_runtime.h>
+
+__device__ __forceinline__ float cc_silu(float x) { return x / (1.0f + expf(-x)); }
+
+extern "C" __global__ void causal_conv_kernel1(float* __restrict__ out, int out_stride,
+                                               const float* __restrict__ x, int x_stride,
+                                               const float* __restrict__ cache,
+                                               const float* __restrict__ kern, long long kern_stride,
+                                               const float* __restrict__ kbias, const float* __restrict__ bias,
+                                               int tokens, int channels, int width,
+                                               long long row0, long long nrows, int silu) {
+    long long n = nrows * channels;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
+        long long rr = e / channels;
+        int c = (int)(e % channels);
+        long long r = row0 + rr;
+        long long bi = r / tokens;
+        int t = (int)(r % tokens);
+        const float* kr = kern + rr * kern_stride + (long long)c * width;
+        float acc = 0.0f;
+        for (int w = 0; w < width; w++) {
+            int tau = t - (width - 1) + w; // < 0: the cache, slot W + tau
+            float in = tau >= 0 ? x[(bi * tokens + tau) * x_stride + c] : cache[(bi * channels + c) * width + width + tau];
+            float kw = kr[w];
+            if (kbias != nullptr) kw += kbias[(long long)c * width + w];
+            acc += in * kw;
+        }
+        if (bias != nullptr) acc += bias[c];
+        out[r * out_stride + c] = silu ? cc_silu(acc) : acc;
+    }
+}
+
+extern "C" __global__ void causal_conv_state_kernel1(float* __restrict__ cache, const float* __restrict__ x, int x_stride,
+                                                     int batch, int tokens, int channels, int width) {
+    long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= (long long)batch * channels) return;
+    long long bi = e / channels;
+    int c = (int)(e % channels);
+    float* row = cache + e * width;
+    // ascending s reads old slot s + T before anything overwrites it
+    for (int s = 0; s < width; s++) {
+        int tau = tokens - width + s;
+        row[s] = tau >= 0 ? x[(bi * tokens + tau) * x_stride + c] : row[s + tokens];
+    }
+}
+
+extern "C" __global__ void causal_conv_step_kernel1(float* __restrict__ out, int out_stride,
+                                                    const float* __restrict__ x, int x_stride,
+                                                    float* __restrict__ cache,
+                                                    const float* __restrict__ kern, long long kern_stride,
+                                                    const float* __restrict__ kbias, const float* __restrict__ bias,
+                                                    int batch, int channels, int width, int silu) {
+    long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= (long long)batch * channels) return;
+    long long bi = e / channels;
+    int c = (int)(e % channels);
+    float* row = cache + e * width;
+    const float* kr = kern + bi * kern_stride + (long long)c * width;
+    float acc = 0.0f;
+    for (int w = 0; w < width; w++) {
+        float in = w + 1 < width ? row[w + 1] : x[bi * x_stride + c];
+        row[w] = in;
+        float kw = kr[w];
+        if (kbias != nullptr) kw += kbias[(long long)c * width + w];
+        acc += in * kw;
+    }
+    if (bias != nullptr) acc += bias[c];
+    out[bi * out_stride + c] = silu ? cc_silu(acc) : acc;
+}
