@@ -1,6 +1,7 @@
 package io.jetrt.blocks.fullattn;
 
 import io.jetrt.blocks.common.Init;
+import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -12,6 +13,7 @@ import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,9 @@ import java.util.Set;
  * config {@code sliding_window}). State: {@code key_cache, value_cache [Hkv, L, Dh]}, L the capacity or window.
  */
 public final class AttentionProvider implements BlockProvider {
+    /** The compiled kernels of {@code src/main/cuda/attention.cu}; the parent pom's nvcc profile writes them. */
+    static final KernelImage KERNELS = new KernelImage(AttentionProvider.class, "/io/jetrt/blocks/fullattn/attention.fatbin");
+
     private final boolean sliding;
     private final String version;
 
@@ -37,7 +42,12 @@ public final class AttentionProvider implements BlockProvider {
 
     @Override public String version() { return version; }
 
-    @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+    @Override
+    public Set<Backend> backends() {
+        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
+        if (KERNELS.present()) b.add(Backend.CUDA);
+        return Set.copyOf(b);
+    }
 
     @Override
     public List<WeightDecl> weights(BlockConfig config) {
@@ -79,6 +89,7 @@ public final class AttentionProvider implements BlockProvider {
         return switch (backend) {
             case REFERENCE -> new AttentionReference(c, weights);
             case CPU -> new AttentionCpu(c, weights, services.cpu());
+            case CUDA -> new AttentionCuda(c, weights, services.gpu(), KERNELS.bytes());
             default -> throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered");
         };
     }

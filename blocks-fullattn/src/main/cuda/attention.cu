@@ -1,0 +1,350 @@
+/*
+attention.cu: Qwen2-style GQA attention with RoPE (full causal and sliding window) on the GPU.
+
+Java references (blocks-fullattn/src/main/java/io/jetrt/blocks/fullattn/):
+  Rope.java                 rotation of q and k (HF default layout, halves of Dh/2)
+  KvCache.java              the cache layout every kernel here reads and writes: key_cache, value_cache
+                            [B, Hkv, L, Dh], keys after RoPE; full attention keeps token p at row p
+                            (L = capacity); sliding window keeps the last W tokens oldest first in rows
+                            0..min(seen, W)-1 (L = W), shifted left when full (appendChunk / append)
+  AttentionReference.java   the per-token math (softmax over the keys the cache holds)
+  AttentionCpu.java         the chunked form (a chunk's queries see the cache's past rows then the chunk)
+The Java launcher is AttentionCuda.java (same package), one call per kernel, named like the kernel.
+Tests: blocks-fullattn/src/test/java/io/jetrt/blocks/fullattn/AttentionCudaTest.java (golden files,
+CUDA vs CPU through the conformance kit at T = 1, 63, 65, 500 with NaN-poisoned outputs, decode with a
+different position per sequence).
+
+Shapes (row-major, fp32): rows = B*T; qkv [rows, (H + 2 Hkv) Dh] the fused q|k|v projection output;
+q [rows, H, Dh]; kn, vn [rows, Hkv, Dh] (this call's keys after RoPE and values); cache [B, Hkv, L, Dh].
+
+The "virtual key sequence" of sequence b, shared by prefill and decode: with pos = positions[b] (tokens
+seen before this call) and past = min(pos, W) for a sliding window (min(pos, L) for full attention),
+virtual row j < past is cache row j, and row past + t is this call's token t; its absolute position is
+pos - past + j. Query t (position pos + t) attends rows whose position p has p <= pos + t and, with a
+window, p > pos + t - W: exactly what the Java reference attends (the cache contents then the new keys).
+
+Kernels (version 1 each: the simplest correct form):
+  attention_rope_kernel1     q, kn, vn from qkv: + bias, RoPE on q and k at position positions[b] + t, the
+                             angle in double and cos/sin cast to float as Rope.java does. Grid (rows),
+                             block = Dh/2 rounded up to 32 (one thread per frequency, all heads).
+  attention_prefill_kernel1  softmax(q kᵀ · Dh^-½ + mask) v over the virtual key sequence, online softmax
+                             in key tiles of KT (32, or 16 when Dh > 128) staged in shared memory.
+                             Grid (ceil(T / QT), H, B), block 32·WARPS; each warp owns NQ = 4 queries, so
+                             QT = 4·WARPS (16, or 8 when Dh > 128). Lane l scores key l of the tile; the
+                             p·V step broadcasts p by shuffles, each lane owning channels lane + 32c.
+  attention_decode_kernel1   one query per (sequence, head) at position positions[b] (flash decoding): the
+                             virtual keys (past + 1) are split into S contiguous ranges, a multiple of KT
+                             long, computed from the key count read on the device; each block writes the
+                             unnormalised partial o, its max m and sum l. Grid (S, Hkv·ceil(G / QT), B):
+                             one block serves the G query heads of one KV head, so each K/V tile is read
+                             once per group. S depends only on B, the config and the cache length (never
+                             on positions), so the launch is the same at every step (CUDA graphs).
+  attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128.
+  attention_append_kernel1   full attention: cache row positions[b] + t := kn/vn token t (rows past the
+                             capacity are skipped; the host checks the capacity in prefill).
+                             Grid (T, Hkv, B), 128 threads over Dh.
+  attention_window_kernel1   sliding window: with n = past + T and m = min(n, W), cache rows [0, m) :=
+                             virtual rows [n - m, n), read from a copy of the cache taken before the call
+                             (ko, vo) and from kn/vn. This is KvCache.appendChunk and KvCache.append in one
+                             rule (rows >= m are left as they are, as the Java does).
+                             Grid (W, Hkv, B), 128 threads over Dh.
+
+Limits: Dh <= 256 (MAXC channels of 32 per lane); shared memory (QT·Dh + KT·(Dh+1) + KT·Dh)·4 bytes stays
+under 48 KiB (41 KiB at Dh = 128 or 256).
+*/
+#include <math_constants.h>
+
+#define NQ 4      // queries per warp
+#define MAXC 8    // channels per lane: Dh <= 32 * MAXC
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+extern "C" __global__ void attention_rope_kernel1(float* __restrict__ q, float* __restrict__ kn, float* __restrict__ vn,
+                                                  const float* __restrict__ qkv, const float* __restrict__ bias,
+                                                  const int* __restrict__ positions, int T, int H, int Hkv, int dh,
+                                                  long long thetaBits) {
+    int r = blockIdx.x, b = r / T, t = r % T;
+    long long pos = (long long)positions[b] + t;
+    int half = dh / 2, width = (H + 2 * Hkv) * dh;
+    const float* in = qkv + (size_t)r * width;
+    double theta = __longlong_as_double(thetaBits);
+    for (int i = threadIdx.x; i < half; i += blockDim.x) {
+        // as Rope.java: invFreq = theta^(-2i/Dh) and the angle in double, cos/sin rounded to float
+        double angle = (double)pos * pow(theta, -2.0 * i / dh);
+        float c = (float)cos(angle), s = (float)sin(angle);
+        for (int h = 0; h < H + Hkv; h++) {
+            int a = h * dh + i;
+            float x1 = in[a] + bias[a], x2 = in[a + half] + bias[a + half];
+            float* out = h < H ? q + (size_t)r * H * dh + h * dh : kn + (size_t)r * Hkv * dh + (h - H) * dh;
+            // no fused multiply-add: the Java rounds each product
+            out[i] = __fsub_rn(__fmul_rn(x1, c), __fmul_rn(x2, s));
+            out[i + half] = __fadd_rn(__fmul_rn(x2, c), __fmul_rn(x1, s));
+        }
+    }
+    for (int i = threadIdx.x; i < Hkv * dh; i += blockDim.x) {
+        int a = (H + Hkv) * dh + i;
+        vn[(size_t)r * Hkv * dh + i] = in[a] + bias[a];
+    }
+}
+
+// Cache rows the virtual key sequence starts with (see the header).
+__device__ __forceinline__ int past_rows(int pos, int window, int L) {
+    int cap = window > 0 ? window : L;
+    return pos < cap ? pos : cap;
+}
+
+// Stages virtual key rows [j0, j0 + cnt) of (b, kvh) in Ks [KT][Dh+1] and Vs [KT][Dh]; rows >= cnt are
+// zero. Called by the whole block.
+__device__ __forceinline__ void load_tile(float* Ks, float* Vs, const float* __restrict__ kc, const float* __restrict__ vc,
+                                          const float* __restrict__ kn, const float* __restrict__ vn,
+                                          int b, int kvh, int Hkv, int dh, int L, int T, int past, int j0, int cnt, int kt) {
+    for (int e = threadIdx.x; e < kt * dh; e += blockDim.x) {
+        int row = e / dh, i = e % dh, j = j0 + row;
+        float kv = 0.0f, vv = 0.0f;
+        if (row < cnt) {
+            size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + i
+                                  : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + i;
+            const float* ks = j < past ? kc : kn;
+            const float* vs = j < past ? vc : vn;
+            kv = ks[off];
+            vv = vs[off];
+        }
+        Ks[row * (dh + 1) + i] = kv;
+        Vs[row * dh + i] = vv;
+    }
+}
+
+// One warp, its NQ queries (Qw [NQ][Dh], already scaled; qpos < 0 = no query), one staged tile of cnt
+// keys whose first has absolute position kp0: online-softmax update of m, l, o.
+__device__ __forceinline__ void attend_tile(float (&m)[NQ], float (&l)[NQ], float (&o)[NQ][MAXC], const float* Qw,
+                                            const int (&qpos)[NQ], const float* Ks, const float* Vs,
+                                            int dh, int cnt, int kp0, int window) {
+    int lane = threadIdx.x & 31;
+    float s[NQ];
+#pragma unroll
+    for (int q = 0; q < NQ; q++) s[q] = -CUDART_INF_F;
+    if (lane < cnt) {
+        float acc[NQ];
+#pragma unroll
+        for (int q = 0; q < NQ; q++) acc[q] = 0.0f;
+        const float* kr = Ks + lane * (dh + 1);
+        for (int i = 0; i < dh; i++) {
+            float kv = kr[i];
+#pragma unroll
+            for (int q = 0; q < NQ; q++) acc[q] += Qw[q * dh + i] * kv;
+        }
+        int kp = kp0 + lane;
+#pragma unroll
+        for (int q = 0; q < NQ; q++) {
+            bool seen = qpos[q] >= 0 && kp <= qpos[q] && (window <= 0 || kp > qpos[q] - window);
+            if (seen) s[q] = acc[q];
+        }
+    }
+    float p[NQ];
+#pragma unroll
+    for (int q = 0; q < NQ; q++) {
+        float mnew = fmaxf(m[q], warp_max(s[q]));   // the same on every lane
+        float corr;
+        if (mnew == -CUDART_INF_F) {                // nothing seen yet: l and o stay 0
+            corr = 1.0f;
+            p[q] = 0.0f;
+        } else {
+            corr = m[q] == -CUDART_INF_F ? 0.0f : expf(m[q] - mnew);
+            p[q] = s[q] == -CUDART_INF_F ? 0.0f : expf(s[q] - mnew);
+        }
+        l[q] = l[q] * corr + warp_sum(p[q]);
+        m[q] = mnew;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) o[q][c] *= corr;
+    }
+    for (int j = 0; j < cnt; j++) {
+        float pj[NQ];
+#pragma unroll
+        for (int q = 0; q < NQ; q++) pj[q] = __shfl_sync(0xffffffffu, p[q], j);
+        const float* vr = Vs + j * dh;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) {
+            int i = lane + 32 * c;
+            if (i < dh) {
+                float vv = vr[i];
+#pragma unroll
+                for (int q = 0; q < NQ; q++) o[q][c] += pj[q] * vv;
+            }
+        }
+    }
+}
+
+extern "C" __global__ void attention_prefill_kernel1(float* __restrict__ out, const float* __restrict__ q,
+                                                     const float* __restrict__ kc, const float* __restrict__ vc,
+                                                     const float* __restrict__ kn, const float* __restrict__ vn,
+                                                     const int* __restrict__ positions, int T, int H, int Hkv, int dh,
+                                                     int L, int window, int kt, float scale) {
+    extern __shared__ float smem[];
+    int warps = blockDim.x >> 5, qt = warps * NQ;
+    float* Qs = smem;                       // [QT][Dh]
+    float* Ks = Qs + qt * dh;               // [KT][Dh+1]
+    float* Vs = Ks + kt * (dh + 1);         // [KT][Dh]
+    int b = blockIdx.z, h = blockIdx.y, t0 = blockIdx.x * qt, kvh = h / (H / Hkv);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int pos = positions[b], past = past_rows(pos, window, L), kp0 = pos - past;
+    int t1 = min(t0 + qt, T);
+    for (int e = threadIdx.x; e < qt * dh; e += blockDim.x) {
+        int r = e / dh, i = e % dh, t = t0 + r;
+        Qs[e] = t < T ? q[(((size_t)b * T + t) * H + h) * dh + i] * scale : 0.0f;
+    }
+    // virtual key range the tile's queries can see: [lo, hi)
+    int hi = past + t1;                    // the last query's own key is row past + t1 - 1
+    int lo = window > 0 ? max(0, pos + t0 - window + 1 - kp0) : 0;
+    float m[NQ], l[NQ], o[NQ][MAXC];
+    int qpos[NQ];
+#pragma unroll
+    for (int qi = 0; qi < NQ; qi++) {
+        int t = t0 + warp * NQ + qi;
+        qpos[qi] = t < T ? pos + t : -1;
+        m[qi] = -CUDART_INF_F;
+        l[qi] = 0.0f;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) o[qi][c] = 0.0f;
+    }
+    const float* Qw = Qs + warp * NQ * dh;
+    for (int j0 = lo; j0 < hi; j0 += kt) {
+        int cnt = min(kt, hi - j0);
+        __syncthreads();                    // the previous tile is no longer read (and Qs is written)
+        load_tile(Ks, Vs, kc, vc, kn, vn, b, kvh, Hkv, dh, L, T, past, j0, cnt, kt);
+        __syncthreads();
+        attend_tile(m, l, o, Qw, qpos, Ks, Vs, dh, cnt, kp0 + j0, window);
+    }
+#pragma unroll
+    for (int qi = 0; qi < NQ; qi++) {
+        if (qpos[qi] < 0) continue;
+        int t = t0 + warp * NQ + qi;
+        float inv = 1.0f / l[qi];
+        float* orow = out + (((size_t)b * T + t) * H + h) * dh;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) {
+            int i = lane + 32 * c;
+            if (i < dh) orow[i] = o[qi][c] * inv;
+        }
+    }
+}
+
+extern "C" __global__ void attention_decode_kernel1(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
+                                                    const float* __restrict__ q,
+                                                    const float* __restrict__ kc, const float* __restrict__ vc,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int H, int Hkv, int dh,
+                                                    int L, int window, int kt, float scale, int splits) {
+    extern __shared__ float smem[];
+    int warps = blockDim.x >> 5, qt = warps * NQ;
+    float* Qs = smem;
+    float* Ks = Qs + qt * dh;
+    float* Vs = Ks + kt * (dh + 1);
+    int G = H / Hkv, chunks = (G + qt - 1) / qt;
+    int b = blockIdx.z, s = blockIdx.x, kvh = blockIdx.y / chunks, g0 = (blockIdx.y % chunks) * qt;
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int pos = positions[b], past = past_rows(pos, window, L), kp0 = pos - past, n = past + 1;
+    // this split's keys: [lo, hi), a multiple of KT long, from the count read on the device
+    int per = (n + splits - 1) / splits;
+    per = (per + kt - 1) / kt * kt;
+    int lo = min(n, s * per), hi = min(n, lo + per);
+    for (int e = threadIdx.x; e < qt * dh; e += blockDim.x) {
+        int r = e / dh, i = e % dh, g = g0 + r;
+        Qs[e] = g < G ? q[((size_t)b * H + kvh * G + g) * dh + i] * scale : 0.0f;
+    }
+    float m[NQ], l[NQ], o[NQ][MAXC];
+    int qpos[NQ];
+#pragma unroll
+    for (int qi = 0; qi < NQ; qi++) {
+        qpos[qi] = g0 + warp * NQ + qi < G ? pos : -1;
+        m[qi] = -CUDART_INF_F;
+        l[qi] = 0.0f;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) o[qi][c] = 0.0f;
+    }
+    const float* Qw = Qs + warp * NQ * dh;
+    for (int j0 = lo; j0 < hi; j0 += kt) {
+        int cnt = min(kt, hi - j0);
+        __syncthreads();
+        load_tile(Ks, Vs, kc, vc, kn, vn, b, kvh, Hkv, dh, L, 1, past, j0, cnt, kt);
+        __syncthreads();
+        attend_tile(m, l, o, Qw, qpos, Ks, Vs, dh, cnt, kp0 + j0, window);
+    }
+#pragma unroll
+    for (int qi = 0; qi < NQ; qi++) {
+        if (qpos[qi] < 0) continue;
+        int h = kvh * G + g0 + warp * NQ + qi;
+        size_t ps = ((size_t)b * H + h) * splits + s;
+        float* orow = opart + ps * dh;
+#pragma unroll
+        for (int c = 0; c < MAXC; c++) {
+            int i = lane + 32 * c;
+            if (i < dh) orow[i] = o[qi][c];
+        }
+        if (lane == 0) {
+            mpart[ps] = m[qi];
+            lpart[ps] = l[qi];
+        }
+    }
+}
+
+extern "C" __global__ void attention_combine_kernel1(float* __restrict__ out, const float* __restrict__ opart,
+                                                     const float* __restrict__ mpart, const float* __restrict__ lpart,
+                                                     int H, int dh, int splits) {
+    int b = blockIdx.y, h = blockIdx.x;
+    size_t base = ((size_t)b * H + h) * splits;
+    float M = -CUDART_INF_F;
+    for (int s = 0; s < splits; s++) M = fmaxf(M, mpart[base + s]);
+    float den = 0.0f;
+    for (int s = 0; s < splits; s++) {
+        float ms = mpart[base + s];
+        if (ms != -CUDART_INF_F) den += lpart[base + s] * expf(ms - M);
+    }
+    float inv = 1.0f / den;
+    for (int i = threadIdx.x; i < dh; i += blockDim.x) {
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) {
+            float ms = mpart[base + s];
+            if (ms != -CUDART_INF_F) acc += opart[(base + s) * dh + i] * expf(ms - M);
+        }
+        out[((size_t)b * H + h) * dh + i] = acc * inv;
+    }
+}
+
+extern "C" __global__ void attention_append_kernel1(float* __restrict__ kc, float* __restrict__ vc,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int T, int Hkv, int dh, int L) {
+    int t = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+    int row = positions[b] + t;
+    if (row < 0 || row >= L) return;
+    size_t dst = (((size_t)b * Hkv + kvh) * L + row) * dh, src = (((size_t)b * T + t) * Hkv + kvh) * dh;
+    for (int i = threadIdx.x; i < dh; i += blockDim.x) {
+        kc[dst + i] = kn[src + i];
+        vc[dst + i] = vn[src + i];
+    }
+}
+
+extern "C" __global__ void attention_window_kernel1(float* __restrict__ kc, float* __restrict__ vc,
+                                                    const float* __restrict__ ko, const float* __restrict__ vo,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int T, int Hkv, int dh, int W) {
+    int r = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+    int pos = positions[b], past = pos < W ? pos : W, n = past + T, m = n < W ? n : W;
+    if (r >= m) return;
+    int j = n - m + r;
+    size_t dst = (((size_t)b * Hkv + kvh) * W + r) * dh;
+    const float* ks = j < past ? ko : kn;
+    const float* vs = j < past ? vo : vn;
+    size_t src = j < past ? (((size_t)b * Hkv + kvh) * W + j) * dh : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh;
+    for (int i = threadIdx.x; i < dh; i += blockDim.x) {
+        kc[dst + i] = ks[src + i];
+        vc[dst + i] = vs[src + i];
+    }
+}

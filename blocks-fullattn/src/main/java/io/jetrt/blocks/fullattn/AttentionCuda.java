@@ -1,0 +1,178 @@
+package io.jetrt.blocks.fullattn;
+
+import io.jetrt.blocks.common.HostBridgedBlock;
+import io.jetrt.spi.BlockState;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceState;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuKernel;
+import io.jetrt.spi.GpuOps;
+import io.jetrt.spi.Weights;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * GQA attention with RoPE on the GPU (kernels: {@code src/main/cuda/attention.cu}), equal to
+ * {@link AttentionCpu} within bf16 GEMM error. One call over {@code x [B, T, D]} runs, in order on the
+ * runtime's stream:
+ * <ol>
+ *   <li>{@code qkv [B·T, (H + 2 Hkv)·Dh] = x · [Wq; Wk; Wv]ᵀ} (one bf16 GEMM over the stacked weights);</li>
+ *   <li>bias and RoPE into {@code q [B·T, H, Dh]}, {@code kn, vn [B·T, Hkv, Dh]} ({@code attention_rope_kernel1});</li>
+ *   <li>for a sliding window, a copy of the cache (the window shift below reads the old rows from it);</li>
+ *   <li>attention over the cache's past rows then the call's own keys: {@code attention_prefill_kernel1},
+ *       or in decode {@code attention_decode_kernel1} (keys split over blocks) and {@code attention_combine_kernel1};</li>
+ *   <li>the cache update in the {@link KvCache} layout ({@code attention_append_kernel1} for full attention,
+ *       {@code attention_window_kernel1} for a window);</li>
+ *   <li>{@code y = o · Woᵀ}.</li>
+ * </ol>
+ * Decode reads positions on the device only; its launches depend on B, the config and the cache length,
+ * so it can be captured into a CUDA graph.
+ */
+final class AttentionCuda extends HostBridgedBlock {
+    /** Largest head dim: each lane of attention.cu holds MAXC = 8 channels of 32. */
+    static final int MAX_HEAD_DIM = 256;
+    /** Queries per warp in attention.cu (NQ). */
+    private static final int NQ = 4;
+    /** Most key splits of one decode query. */
+    private static final int MAX_SPLITS = 256;
+
+    private final AttentionConfig cfg;
+    private final DeviceTensor wqkv, bqkv, wo;
+    private final GpuKernel rope, prefill, decode, combine, append, window;
+    /** Key tile and warps per block of the attention kernels: 32 keys and 4 warps, or 16 and 2 when Dh > 128. */
+    private final int keyTile, warps;
+    private final float scale;
+
+    AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image) {
+        super(gpu);
+        if (cfg.headDim() > MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("attention (cuda): head_dim must be <= " + MAX_HEAD_DIM
+                    + " (attention.cu keeps 8 channels per lane); got " + cfg.headDim());
+        }
+        this.cfg = cfg;
+        AttentionWeights w = new AttentionWeights(cfg, weights);
+        int d = cfg.hidden(), qd = cfg.qDim(), kvd = cfg.kvDim(), rows = qd + 2 * kvd;
+        float[] stacked = new float[rows * d];
+        System.arraycopy(w.q(), 0, stacked, 0, qd * d);
+        System.arraycopy(w.k(), 0, stacked, qd * d, kvd * d);
+        System.arraycopy(w.v(), 0, stacked, (qd + kvd) * d, kvd * d);
+        // no bias: zeros, so the rope kernel always adds one (x + 0 = x)
+        float[] bias = new float[rows];
+        if (cfg.qkvBias()) {
+            System.arraycopy(w.qBias(), 0, bias, 0, qd);
+            System.arraycopy(w.kBias(), 0, bias, qd, kvd);
+            System.arraycopy(w.vBias(), 0, bias, qd + kvd, kvd);
+        }
+        wqkv = gpu.upload(new FloatTensor(stacked, new int[] {rows, d}), DType.BF16);
+        bqkv = gpu.upload(new FloatTensor(bias, new int[] {rows}), DType.F32);
+        wo = gpu.upload(new FloatTensor(w.o(), new int[] {d, qd}), DType.BF16);
+        rope = gpu.kernel(image, "attention_rope_kernel1");
+        prefill = gpu.kernel(image, "attention_prefill_kernel1");
+        decode = gpu.kernel(image, "attention_decode_kernel1");
+        combine = gpu.kernel(image, "attention_combine_kernel1");
+        append = gpu.kernel(image, "attention_append_kernel1");
+        window = gpu.kernel(image, "attention_window_kernel1");
+        keyTile = cfg.headDim() > 128 ? 16 : 32;
+        warps = cfg.headDim() > 128 ? 2 : 4;
+        scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
+    }
+
+    /** Queries per block of the attention kernels (QT). */
+    private int queryTile() { return warps * NQ; }
+
+    /** Dynamic shared memory of the attention kernels: Q [QT, Dh], K [KT, Dh+1], V [KT, Dh]. */
+    private int sharedBytes() {
+        int dh = cfg.headDim();
+        return 4 * (queryTile() * dh + keyTile * (dh + 1) + keyTile * dh);
+    }
+
+    @Override
+    public void prefill(DeviceTensor x, DeviceTensor positions, int[] hostPositions, DeviceState state, DeviceTensor y) {
+        int batch = x.dim(0), steps = x.dim(1);
+        DeviceTensor kc = state.get(KvCache.KEYS);
+        int len = kc.dim(2);
+        if (!cfg.sliding()) {
+            for (int b = 0; b < batch; b++) {
+                if (hostPositions[b] + steps > len) {
+                    throw new IllegalStateException("attention: sequence " + b + " reached position " + (hostPositions[b] + steps - 1)
+                            + " but the KV cache holds " + len + " tokens (the capacity asked for)");
+                }
+            }
+        }
+        forward(x, positions, state, y, false);
+    }
+
+    @Override
+    public void decode(DeviceTensor x, DeviceTensor positions, DeviceState state, DeviceTensor y) {
+        if (x.dim(1) != 1) throw new IllegalArgumentException("attention (cuda): decode x must be [B, 1, D]; got " + Arrays.toString(x.shape()));
+        forward(x, positions, state, y, true);
+    }
+
+    private void forward(DeviceTensor x, DeviceTensor positions, DeviceState state, DeviceTensor y, boolean oneStep) {
+        int batch = x.dim(0), steps = x.dim(1), rows = batch * steps, d = cfg.hidden(), dh = cfg.headDim();
+        int h = cfg.heads(), hkv = cfg.kvHeads();
+        DeviceTensor kc = state.get(KvCache.KEYS), vc = state.get(KvCache.VALUES);
+        int len = kc.dim(2), win = cfg.window();
+
+        DeviceTensor qkv = gpu.scratch(DType.F32, rows, cfg.qDim() + 2 * cfg.kvDim());
+        gpu.linear(x.reshape(rows, d), wqkv, qkv);
+        DeviceTensor q = gpu.scratch(DType.F32, rows, cfg.qDim());
+        DeviceTensor kn = gpu.scratch(DType.F32, rows, cfg.kvDim());
+        DeviceTensor vn = gpu.scratch(DType.F32, rows, cfg.kvDim());
+        int ropeThreads = Math.min(256, Math.max(32, (dh / 2 + 31) / 32 * 32));
+        gpu.launch(rope, rows, 1, 1, ropeThreads, 1, 0, q, kn, vn, qkv, bqkv, positions, steps, h, hkv, dh,
+                Double.doubleToRawLongBits(cfg.ropeTheta()));
+
+        DeviceTensor ko = null, vo = null;
+        if (cfg.sliding()) {
+            ko = gpu.scratch(DType.F32, kc.shape());
+            vo = gpu.scratch(DType.F32, vc.shape());
+            gpu.copy(kc, ko);
+            gpu.copy(vc, vo);
+        }
+
+        DeviceTensor o = gpu.scratch(DType.F32, rows, cfg.qDim());
+        int threads = 32 * warps, smem = sharedBytes();
+        if (oneStep) {
+            int splits = splits(batch, len);
+            int chunks = (cfg.group() + queryTile() - 1) / queryTile();
+            DeviceTensor opart = gpu.scratch(DType.F32, batch, h, splits, dh);
+            DeviceTensor mpart = gpu.scratch(DType.F32, batch, h, splits);
+            DeviceTensor lpart = gpu.scratch(DType.F32, batch, h, splits);
+            gpu.launch(decode, splits, hkv * chunks, batch, threads, 1, smem, opart, mpart, lpart, q, kc, vc, kn, vn, positions,
+                    h, hkv, dh, len, win, keyTile, scale, splits);
+            gpu.launch(combine, h, batch, 1, 128, 1, 0, o, opart, mpart, lpart, h, dh, splits);
+        } else {
+            int tiles = (steps + queryTile() - 1) / queryTile();
+            gpu.launch(prefill, tiles, h, batch, threads, 1, smem, o, q, kc, vc, kn, vn, positions,
+                    steps, h, hkv, dh, len, win, keyTile, scale);
+        }
+
+        int copyThreads = Math.min(128, (dh + 31) / 32 * 32);
+        if (cfg.sliding()) {
+            gpu.launch(window, win, hkv, batch, copyThreads, 1, 0, kc, vc, ko, vo, kn, vn, positions, steps, hkv, dh, win);
+        } else {
+            gpu.launch(append, steps, hkv, batch, copyThreads, 1, 0, kc, vc, kn, vn, positions, steps, hkv, dh, len);
+        }
+        gpu.linear(o, wo, y.reshape(rows, d));
+    }
+
+    /**
+     * Key splits of a decode query: enough blocks for two waves over the multiprocessors at this batch, no
+     * more than the key tiles the cache can hold. Depends on B, the config and the cache length only.
+     */
+    int splits(int batch, int cacheLength) {
+        int chunks = (cfg.group() + queryTile() - 1) / queryTile();
+        int perSplit = batch * cfg.kvHeads() * chunks;
+        int want = (2 * gpu.multiprocessors() + perSplit - 1) / perSplit;
+        int tiles = (cacheLength + 1 + keyTile - 1) / keyTile;
+        return Math.max(1, Math.min(Math.min(want, tiles), MAX_SPLITS));
+    }
+
+    @Override
+    public Map<String, FloatTensor> exportState(BlockState state, int seen) {
+        return AttentionState.export(cfg, state, seen);
+    }
+}

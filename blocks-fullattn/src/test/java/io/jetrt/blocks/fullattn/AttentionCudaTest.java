@@ -1,0 +1,219 @@
+package io.jetrt.blocks.fullattn;
+
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.conformance.BlockConformance;
+import io.jetrt.conformance.Shape;
+import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.runtime.verify.VerifyReport;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.BlockState;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.WeightDecl;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static io.jetrt.blocks.fullattn.AttentionPropertiesTest.put;
+import static io.jetrt.blocks.fullattn.AttentionPropertiesTest.random;
+import static io.jetrt.blocks.fullattn.AttentionPropertiesTest.slice;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CUDA backend (src/main/cuda/attention.cu) against the CPU path within the bf16 tolerance
+ * {@link BlockConformance#CUDA_TOLERANCE}: the golden files (full and sliding window), the conformance kit's
+ * backend agreement at T = 1, 63, 65, 500 and batch 1 and 3 (outputs poisoned with NaN, states compared and
+ * handed over both ways), prefill in chunks shorter than the window, and batch-3 decode with a different
+ * position per sequence from a random cache. Skipped, with the reason, without a GPU.
+ *
+ * <p>Configs: {@code SMALL} is AttentionPropertiesTest's (Dh 8: lanes 8..31 own no channel, group 3);
+ * {@code WIDE} has Jet-Nemotron's head dim 128 (4 channels per lane) and group 6; {@code HUGE} Dh 160
+ * (the Dh > 128 form: key tiles of 16, 2 warps, a partial last channel) with group 1 and no bias.
+ */
+class AttentionCudaTest {
+    private static final double TOL = BlockConformance.CUDA_TOLERANCE;
+
+    private static BlockConfig config(String name, int hidden, int heads, int kvHeads, int headDim, int window, boolean bias) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("hidden_size", hidden);
+        p.put("num_attention_heads", heads);
+        p.put("num_key_value_heads", kvHeads);
+        p.put("head_dim", headDim);
+        p.put("rope_theta", 10000.0);
+        p.put("qkv_bias", bias);
+        if (window > 0) p.put("sliding_window", window);
+        return new BlockConfig(name + " window " + window, p);
+    }
+
+    static BlockConfig small(int window) { return config("small", 48, 6, 2, 8, window, true); }
+
+    static BlockConfig wide(int window) { return config("wide", 96, 12, 2, 128, window, true); }
+
+    static BlockConfig huge(int window) { return config("huge", 64, 2, 2, 160, window, false); }
+
+    private static void assumeGpu() {
+        Assumptions.assumeTrue(GpuContext.missing() == null, () -> "no GPU here: " + GpuContext.missing());
+        // a GPU but no kernels in the bundle would make every comparison vacuous: fail instead
+        assertTrue(new AttentionProvider(false, "1.0.0").backends().contains(Backend.CUDA),
+                () -> "attention kernels missing: " + AttentionProvider.KERNELS.missingReason());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"attention.safetensors,false", "swa_attention.safetensors,true"})
+    void matchesTheGoldenFileOnCuda(String file, boolean sliding) {
+        assumeGpu();
+        String dir = System.getProperty("jetrt.fixtures");
+        if (dir == null) throw new IllegalStateException("system property jetrt.fixtures must name the fixtures folder; it is unset");
+        VerifyReport r = BlockVerifier.verify(Path.of(dir, "blocks", file), new AttentionProvider(sliding, "1.0.0"),
+                List.of(Backend.CUDA), new PlainCpuOps());
+        assertTrue(r.passed(), r.format());
+        // declarations, then io.y, io.y_next and both cache slots after prefill and after decode
+        assertEquals(1 + 6, r.checks().size(), r.format());
+    }
+
+    static Stream<Arguments> agreement() {
+        List<Arguments> a = new ArrayList<>();
+        List<BlockConfig> configs = List.of(small(0), small(16), small(600), wide(0), wide(48), huge(0), huge(20));
+        for (BlockConfig c : configs) {
+            for (int b : new int[] {1, 3}) {
+                for (int t : new int[] {1, 63, 65, 500}) a.add(Arguments.of(c, Shape.of(b, t)));
+            }
+        }
+        return a.stream();
+    }
+
+    /** The kit's agreement check: prefill then decode, outputs (NaN-poisoned) and states, states handed over both ways. */
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("agreement")
+    void cudaAgreesWithCpu(BlockConfig config, Shape shape) {
+        assumeGpu();
+        AttentionProvider provider = new AttentionProvider(config.has("sliding_window"), "1.0.0");
+        try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
+            int pairs = new BlockConformance(provider, config, 17).withCudaAvailable(true).withServices(gpu).checkBackendsAgree(shape);
+            assertTrue(pairs >= 1, "no backend pair was compared for " + config.where() + " " + shape);
+        }
+    }
+
+    /** Chunks shorter than the window after it has filled (the window kernel keeps old rows and takes the chunk's), and longer. */
+    @ParameterizedTest(name = "window 16, chunks of {0}")
+    @CsvSource({"5", "7", "16", "23"})
+    void cudaPrefillInChunksEqualsCpuPrefill(int chunk) {
+        assumeGpu();
+        BlockConfig c = small(16);
+        int batch = 2, steps = 47;
+        FloatTensor x = random(new SplittableRandom(21), 1.0, batch, steps, 48);
+        BlockState whole = state(c, batch, steps);
+        FloatTensor expected = prefill(block(c, Backend.CPU, cpuServices()), x, whole, new int[batch]);
+        try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
+            Block b = block(c, Backend.CUDA, gpu);
+            BlockState s = state(c, batch, steps);
+            FloatTensor out = FloatTensor.filled(Float.NaN, batch, steps, 48);
+            for (int t0 = 0; t0 < steps; t0 += chunk) {
+                int n = Math.min(chunk, steps - t0);
+                put(out, prefill(b, slice(x, t0, t0 + n), s, new int[] {t0, t0}), t0);
+            }
+            assertClose(expected, out, "cuda prefill in chunks of " + chunk + " vs cpu prefill(47): y");
+            for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) {
+                assertClose(whole.get(slot), s.get(slot), "cuda prefill in chunks of " + chunk + " vs cpu: state " + slot);
+            }
+        }
+    }
+
+    static Stream<Arguments> positionsPerSequence() {
+        return Stream.of(Arguments.of(small(0)), Arguments.of(small(16)), Arguments.of(wide(0)), Arguments.of(wide(48)),
+                Arguments.of(huge(0)), Arguments.of(huge(20)));
+    }
+
+    /**
+     * Batch 3 from a random cache, each sequence at its own position (0, one past the window, deep into the
+     * cache): a prefill of 7 tokens, then 3 decode steps, CUDA vs CPU, outputs and states after every call.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("positionsPerSequence")
+    void decodeWithAPositionPerSequence(BlockConfig c) {
+        assumeGpu();
+        int batch = 3, capacity = 300, d = c.intParam("hidden_size");
+        int[] start = {0, 17, 250};
+        BlockState sCpu = state(c, batch, capacity), sGpu = state(c, batch, capacity);
+        SplittableRandom rng = new SplittableRandom(99);
+        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) {
+            FloatTensor r = random(rng, 1.0, sCpu.get(slot).shape());
+            System.arraycopy(r.data(), 0, sCpu.get(slot).data(), 0, r.size());
+            System.arraycopy(r.data(), 0, sGpu.get(slot).data(), 0, r.size());
+        }
+        try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
+            Block cpu = block(c, Backend.CPU, cpuServices()), cuda = block(c, Backend.CUDA, gpu);
+            FloatTensor x = random(new SplittableRandom(5), 1.0, batch, 7, d);
+            assertClose(prefill(cpu, x, sCpu, start), prefill(cuda, x, sGpu, start), c.where() + ": prefill(7) at " + Arrays.toString(start) + ": y");
+            assertStates(sCpu, sGpu, c.where() + ": prefill(7) at " + Arrays.toString(start));
+            for (int step = 0; step < 3; step++) {
+                int[] pos = new int[batch];
+                for (int b = 0; b < batch; b++) pos[b] = start[b] + 7 + step;
+                FloatTensor xs = random(new SplittableRandom(40 + step), 1.0, batch, 1, d);
+                FloatTensor yCpu = FloatTensor.filled(Float.NaN, batch, 1, d), yGpu = FloatTensor.filled(Float.NaN, batch, 1, d);
+                cpu.decode(xs, pos, sCpu, yCpu);
+                cuda.decode(xs, pos, sGpu, yGpu);
+                assertClose(yCpu, yGpu, c.where() + ": decode at " + Arrays.toString(pos) + ": y");
+                assertStates(sCpu, sGpu, c.where() + ": decode at " + Arrays.toString(pos));
+            }
+        }
+    }
+
+    private static BlockServices cpuServices() {
+        PlainCpuOps ops = new PlainCpuOps();
+        return () -> ops;
+    }
+
+    private static Block block(BlockConfig c, Backend backend, BlockServices services) {
+        AttentionProvider provider = new AttentionProvider(c.has("sliding_window"), "1.0.0");
+        SplittableRandom rng = new SplittableRandom(7);
+        Map<String, FloatTensor> w = new LinkedHashMap<>();
+        for (WeightDecl d : provider.weights(c)) w.put(d.name(), random(rng, 0.3, d.shape()));
+        return provider.create(c, new MapWeights("test", w), backend, services);
+    }
+
+    private static BlockState state(BlockConfig c, int batch, int capacity) {
+        return new BlockState(batch, new AttentionProvider(c.has("sliding_window"), "1.0.0").stateLayout(c, capacity));
+    }
+
+    private static FloatTensor prefill(Block b, FloatTensor x, BlockState s, int[] positions) {
+        FloatTensor y = FloatTensor.filled(Float.NaN, x.shape());
+        b.prefill(x, positions.clone(), s, y);
+        return y;
+    }
+
+    private static void assertStates(BlockState expected, BlockState got, String what) {
+        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) assertClose(expected.get(slot), got.get(slot), what + ": state " + slot);
+    }
+
+    private static void assertClose(FloatTensor expected, FloatTensor got, String what) {
+        assertTrue(Arrays.equals(expected.shape(), got.shape()), what + ": shape " + Arrays.toString(got.shape()) + " != " + Arrays.toString(expected.shape()));
+        double maxAbs = 0, maxRef = 0;
+        for (int i = 0; i < got.size(); i++) {
+            float g = got.data()[i];
+            assertTrue(Float.isFinite(g), what + ": cuda value " + g + " at " + i + " (outputs start as NaN: NaN means never written)");
+            maxAbs = Math.max(maxAbs, Math.abs(g - expected.data()[i]));
+            maxRef = Math.max(maxRef, Math.abs(expected.data()[i]));
+        }
+        assertTrue(maxRef > 0, what + ": expected tensor is all zeros, the check would be vacuous");
+        double rel = maxAbs / maxRef;
+        assertTrue(rel <= TOL, what + ": relative error " + rel + " > " + TOL + " (max abs " + maxAbs + ", max ref " + maxRef + ")");
+    }
+}
