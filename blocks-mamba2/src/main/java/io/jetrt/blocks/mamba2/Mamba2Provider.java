@@ -2,6 +2,7 @@ package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.Init;
+import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -13,17 +14,21 @@ import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The Mamba2 mixer (mamba_ssm / fla {@code Mamba2}), type {@code mamba2}, on the reference and CPU backends.
+ * The Mamba2 mixer (mamba_ssm / fla {@code Mamba2}), type {@code mamba2}, on the reference and CPU backends,
+ * and on CUDA when the bundle carries its compiled kernels ({@link #KERNELS}).
  * Weight names are those of the upstream module's {@code state_dict()}.
  */
 public final class Mamba2Provider implements BlockProvider {
     public static final String TYPE = "mamba2";
+    /** The kernels of {@code src/main/cuda/mamba2.cu}, compiled by the build (absent without nvcc). */
+    static final KernelImage KERNELS = new KernelImage(Mamba2Provider.class, "/io/jetrt/blocks/mamba2/mamba2.fatbin");
     private final String version;
 
     /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
@@ -40,7 +45,20 @@ public final class Mamba2Provider implements BlockProvider {
 
     @Override public String version() { return version; }
 
-    @Override public Set<Backend> backends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+    private static byte[] image;
+
+    /** The kernel image, read once: GpuOps loads an image once per instance of the array it is given. */
+    private static synchronized byte[] image() {
+        if (image == null) image = KERNELS.bytes();
+        return image;
+    }
+
+    @Override
+    public Set<Backend> backends() {
+        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
+        if (KERNELS.present()) b.add(Backend.CUDA);
+        return Set.copyOf(b);
+    }
 
     @Override
     public List<WeightDecl> weights(BlockConfig config) {
@@ -98,6 +116,13 @@ public final class Mamba2Provider implements BlockProvider {
         return switch (backend) {
             case REFERENCE -> new Mamba2Reference(c, p);
             case CPU -> new Mamba2Cpu(c, p, services.cpu());
+            case CUDA -> {
+                if (!KERNELS.present()) {
+                    throw new IllegalArgumentException(config.where() + ": backend must be one of " + backends() + " for block "
+                            + TYPE + "; got cuda (kernels missing: " + KERNELS.missingReason() + ")");
+                }
+                yield new Mamba2Cuda(c, p, services.gpu(), image());
+            }
             default -> throw new IllegalArgumentException(config.where() + ": backend must be one of "
                     + backends() + " for block " + TYPE + "; got " + backend);
         };

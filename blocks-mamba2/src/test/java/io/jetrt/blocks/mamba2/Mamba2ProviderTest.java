@@ -23,7 +23,9 @@ class Mamba2ProviderTest {
         assertEquals("mamba2", PROVIDER.type());
         assertEquals("1.0.0", PROVIDER.version());
         assertEquals(Set.of(), PROVIDER.aliases());
-        assertEquals(Set.of(Backend.REFERENCE, Backend.CPU), PROVIDER.backends());
+        // cuda exactly when the build compiled the kernels into the bundle (it needs nvcc, not a GPU)
+        assertEquals(Mamba2Provider.KERNELS.present() ? Set.of(Backend.REFERENCE, Backend.CPU, Backend.CUDA)
+                : Set.of(Backend.REFERENCE, Backend.CPU), PROVIDER.backends());
     }
 
     /** BLOCKS.md §6's example: the defaults at the 2B hidden size. */
@@ -110,12 +112,18 @@ class Mamba2ProviderTest {
     void createRefusesOtherBackends() {
         BlockConfig cfg = config(16, 8, 4, 1);
         var w = new MapWeights("t", PROVIDER.initWeights(cfg, 1));
-        var e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, w, Backend.CUDA, SERVICES));
-        assertTrue(e.getMessage().contains("backend must be one of"), e.getMessage());
+        if (Mamba2Provider.KERNELS.present()) {
+            // cuda is offered, but these services have no GPU: the SPI's own refusal, naming why
+            var u = assertThrows(UnsupportedOperationException.class, () -> PROVIDER.create(cfg, w, Backend.CUDA, SERVICES));
+            assertTrue(u.getMessage().contains("no GPU services"), u.getMessage());
+        } else {
+            var e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, w, Backend.CUDA, SERVICES));
+            assertTrue(e.getMessage().contains("backend must be one of"), e.getMessage());
+        }
         assertInstanceOf(Mamba2Reference.class, PROVIDER.create(cfg, w, Backend.REFERENCE, SERVICES));
         var bad = new java.util.LinkedHashMap<>(w.tensors());
         bad.put("D", FloatTensor.zeros(3));
-        e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, new MapWeights("t", bad), Backend.CPU, SERVICES));
+        var e = assertThrows(IllegalArgumentException.class, () -> PROVIDER.create(cfg, new MapWeights("t", bad), Backend.CPU, SERVICES));
         assertTrue(e.getMessage().contains("weight D must have shape [4]; got [3]"), e.getMessage());
         assertInstanceOf(Mamba2Cpu.class, PROVIDER.create(cfg, w, Backend.CPU, SERVICES));
     }

@@ -1,0 +1,204 @@
+/*
+mamba2.cu: the Mamba2 mixer (BLOCKS.md §6) on the GPU, between the two bf16 GEMMs (in_proj, out_proj)
+that io.jetrt.blocks.mamba2.Mamba2Cuda runs through GpuOps.linear.
+
+Java reference: blocks-mamba2/src/main/java/io/jetrt/blocks/mamba2/Mamba2Reference.java (the literal
+per-token recurrence) and Mamba2Cpu.java (the same passes over a whole chunk: conv, scan, gate + norm).
+The Java launcher is Mamba2Cuda, which calls each kernel by this file's name.
+Tests: blocks-mamba2/src/test/java/io/jetrt/blocks/mamba2/Mamba2CudaTest.java (the golden file, CUDA vs
+CPU through the conformance kit at T = 1, 63, 65, 500 and batch 1 and 3 with outputs poisoned with NaN,
+and a batch-3 decode with a different position per sequence).
+
+Shapes (row-major; M = B·T rows, token t of sequence b is row b·T + t):
+  zx   [M, R]      in_proj output [z d_inner | xBC_raw conv_dim | dt_raw H], R = d_inner + conv_dim + H
+  xbc  [M, cd]     silu(conv(xBC_raw) + bias): [x d_inner | B G·N | C G·N], cd = conv_dim
+  ys   [M, di]     the scan output, then gated and normed in place (the input of out_proj)
+  conv_state [B, cd, W]     the last W raw xBC inputs per channel, oldest first (ShortConvState's layout)
+  ssm_state  [B, H, P, N]   per head the [P, N] state S; head h reads B/C group h / (H/G)
+The state layouts are exactly the CPU ones (Mamba2Provider.stateLayout), so a state hands over between
+backends.
+
+Kernels (version 1 each: the simplest form we are sure of; later versions keep their number):
+  mamba2_add_bias_kernel1     y[r, j] += bias[j] over [rows, n]; the optional in_proj/out_proj biases.
+                              Grid-stride, any grid.
+  mamba2_conv_kernel1         prefill conv: xbc[r, c] = silu(Σ_k in(t−W+1+k, c)·w[c, k] + bias[c]), where
+                              in(τ, c) is zx's xBC column c of token τ, or conv_state slot W+τ for τ < 0
+                              (Mamba2Cpu.conv, the same summation order k = 0..W−1, bias last).
+                              Grid (M, ceil(cd/blockDim.x)), one thread per (row, channel). Reads the state
+                              only; mamba2_conv_state_kernel1 updates it afterwards.
+  mamba2_conv_state_kernel1   prefill conv state update: new slot s = raw token T−W+s, or old slot s+T
+                              when T < W−s (ascending s reads each old slot before it is overwritten:
+                              ShortConvState.convolveChunk). Grid (ceil(cd/blockDim.x), B).
+  mamba2_conv_decode_kernel1  T = 1 (decode, and a prefill of one token): shift the W slots left, write the
+                              new raw input into slot W−1 and convolve, in one pass that reads and writes
+                              the conv state once (ShortConvState.push + convolve, then silu).
+                              Grid (ceil(cd/blockDim.x), B).
+  mamba2_scan_kernel1         the selective scan, sequential over T (Mamba2Reference.scan): per token
+                              dt = softplus(dt_raw + dt_bias) (x itself when > 20), decay = exp(dt·A),
+                              S[p, n] = decay·S[p, n] + (dt·x[p])·B[n], y[p] = Σ_n S[p, n]·C[n] + D[p]·x[p].
+                              One warp per state row p of one head of one sequence; lane l holds
+                              S[p, l + 32j] in registers for j < ceil(N/32) (N ≤ 32·SCAN_MAX_J), the sum
+                              over n is a warp shuffle reduction. Each state element is read once before
+                              the loop and written once after it. Grid (ceil(P/warps), H, B), block
+                              32·warps threads; at the 2B shape (H 48, P 64) and 4 warps per block a decode
+                              of batch 1 launches 768 blocks.
+  mamba2_gate_norm_kernel1    y ← y·silu(z), then (rmsnorm) y ← y / sqrt(mean_group(y²) + eps)·w over each
+                              group of d_inner/G channels (GatedRmsNorm.apply: gate first). In place on ys.
+                              Grid (M, G), one block per (row, group); blockDim.x a multiple of 32.
+*/
+#include <math_constants.h>
+
+// Registers per lane for a state row: N ≤ 32·SCAN_MAX_J. Mamba2Cuda refuses larger state sizes.
+#define SCAN_MAX_J 8
+
+__device__ __forceinline__ float silu_f(float x) { return x * (1.0f / (1.0f + expf(-x))); }
+
+// log(1 + e^x), x itself above 20 (Activations.softplus, PyTorch and the Triton kernels)
+__device__ __forceinline__ float softplus_f(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+
+// Sum of v over the block; every thread gets the total. Call at most once per kernel (one shared array).
+__device__ __forceinline__ float block_sum(float v) {
+    __shared__ float partial[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    int warps = (blockDim.x + 31) >> 5;
+    v = lane < warps ? partial[lane] : 0.0f;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+extern "C" __global__ void mamba2_add_bias_kernel1(float* __restrict__ y, const float* __restrict__ bias,
+                                                   long long rows, int n) {
+    long long total = rows * n;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        y[i] += bias[i % n];
+    }
+}
+
+// zx [B·T, R] (xBC_raw at column di + c), convState [B, cd, W] (read only here), w [cd, W], bias [cd]
+// (zeros when the block has no conv bias), xbc [B·T, cd].
+extern "C" __global__ void mamba2_conv_kernel1(float* __restrict__ xbc, const float* __restrict__ zx,
+                                               const float* __restrict__ convState, const float* __restrict__ w,
+                                               const float* __restrict__ bias, int T, int cd, int W, int R, int di) {
+    int row = blockIdx.x;                              // b·T + t
+    int c = blockIdx.y * blockDim.x + threadIdx.x;
+    if (c >= cd) return;
+    int b = row / T, t = row - b * T;
+    const float* st = convState + ((size_t)b * cd + c) * W;
+    const float* wc = w + (size_t)c * W;
+    float acc = 0.0f;
+    for (int k = 0; k < W; k++) {
+        int tau = t - (W - 1) + k;                     // the token tap k reads; < 0 lies in the state at slot W + tau
+        float v = tau >= 0 ? zx[((size_t)b * T + tau) * R + di + c] : st[W + tau];
+        acc += v * wc[k];
+    }
+    acc += bias[c];
+    xbc[(size_t)row * cd + c] = silu_f(acc);
+}
+
+// After mamba2_conv_kernel1 (same stream): convState [B, cd, W] ← the last W raw inputs of the chunk.
+extern "C" __global__ void mamba2_conv_state_kernel1(float* __restrict__ convState, const float* __restrict__ zx,
+                                                     int T, int cd, int W, int R, int di) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    int b = blockIdx.y;
+    if (c >= cd) return;
+    float* st = convState + ((size_t)b * cd + c) * W;
+    for (int s = 0; s < W; s++) {
+        int tau = T - W + s;
+        st[s] = tau >= 0 ? zx[((size_t)b * T + tau) * R + di + c] : st[s + T];   // s + T > s: not yet overwritten
+    }
+}
+
+// One token per sequence: zx [B, R], convState [B, cd, W] updated in place, xbc [B, cd].
+extern "C" __global__ void mamba2_conv_decode_kernel1(float* __restrict__ xbc, float* __restrict__ convState,
+                                                      const float* __restrict__ zx, const float* __restrict__ w,
+                                                      const float* __restrict__ bias, int cd, int W, int R, int di) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    int b = blockIdx.y;
+    if (c >= cd) return;
+    float* st = convState + ((size_t)b * cd + c) * W;
+    const float* wc = w + (size_t)c * W;
+    float acc = 0.0f;
+    for (int k = 0; k < W - 1; k++) {
+        float v = st[k + 1];
+        st[k] = v;
+        acc += v * wc[k];
+    }
+    float v = zx[(size_t)b * R + di + c];
+    st[W - 1] = v;
+    acc += v * wc[W - 1];
+    acc += bias[c];
+    xbc[(size_t)b * cd + c] = silu_f(acc);
+}
+
+// ssm [B, H, P, N] in place; ys [B·T, di]; zx [B·T, R] (dt_raw at column di + cd + h); xbc [B·T, cd];
+// dtBias [H], A [H] (= −exp(A_log)), D [di] (per channel; a per-head D repeated over its P channels).
+extern "C" __global__ void mamba2_scan_kernel1(float* __restrict__ ssm, float* __restrict__ ys,
+                                               const float* __restrict__ zx, const float* __restrict__ xbc,
+                                               const float* __restrict__ dtBias, const float* __restrict__ A,
+                                               const float* __restrict__ D, int T, int H, int P, int N, int G,
+                                               int di, int cd, int R) {
+    int lane = threadIdx.x & 31;
+    int p = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int h = blockIdx.y, b = blockIdx.z;
+    if (p >= P) return;                                // the whole warp leaves: the shuffles below stay full-warp
+    int g = h / (H / G);
+    int nj = (N + 31) >> 5;
+    float* st = ssm + (((size_t)b * H + h) * P + p) * N;
+    float s[SCAN_MAX_J];
+#pragma unroll
+    for (int j = 0; j < SCAN_MAX_J; j++) {
+        int n = lane + 32 * j;
+        s[j] = (j < nj && n < N) ? st[n] : 0.0f;
+    }
+    float bias = dtBias[h], a = A[h], dskip = D[h * P + p];
+    int ch = h * P + p, bOff = di + g * N, cOff = di + G * N + g * N;
+    for (int t = 0; t < T; t++) {
+        size_t row = (size_t)b * T + t;
+        const float* xr = xbc + row * cd;
+        float dt = softplus_f(zx[row * R + di + cd + h] + bias);
+        float decay = expf(dt * a);
+        float xv = xr[ch];
+        float dx = dt * xv;
+        float acc = 0.0f;
+#pragma unroll
+        for (int j = 0; j < SCAN_MAX_J; j++) {
+            int n = lane + 32 * j;
+            if (j < nj && n < N) {
+                float v = decay * s[j] + dx * xr[bOff + n];
+                s[j] = v;
+                acc += v * xr[cOff + n];
+            }
+        }
+        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        if (lane == 0) ys[row * di + ch] = acc + dskip * xv;
+    }
+#pragma unroll
+    for (int j = 0; j < SCAN_MAX_J; j++) {
+        int n = lane + 32 * j;
+        if (j < nj && n < N) st[n] = s[j];
+    }
+}
+
+// ys [M, di] in place, gated by z = zx[:, 0:di] (zx [M, R]); normW [di] (ignored when rmsnorm == 0).
+extern "C" __global__ void mamba2_gate_norm_kernel1(float* __restrict__ ys, const float* __restrict__ zx,
+                                                    const float* __restrict__ normW, int di, int R, int groupSize,
+                                                    int rmsnorm, float eps) {
+    // grid (M, G): no early return before block_sum, every thread must reach its barrier
+    int row = blockIdx.x, g0 = blockIdx.y * groupSize;
+    float* y = ys + (size_t)row * di + g0;
+    const float* z = zx + (size_t)row * R + g0;
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < groupSize; i += blockDim.x) {
+        float v = y[i] * silu_f(z[i]);
+        y[i] = v;
+        ss += v * v;
+    }
+    if (!rmsnorm) return;                              // uniform over the block: no thread is left at a barrier
+    ss = block_sum(ss);
+    float inv = 1.0f / sqrtf(ss / (float)groupSize + eps);
+    const float* wg = normW + g0;
+    for (int i = threadIdx.x; i < groupSize; i += blockDim.x) y[i] = y[i] * inv * wg[i];   // each thread rereads its own writes
+}

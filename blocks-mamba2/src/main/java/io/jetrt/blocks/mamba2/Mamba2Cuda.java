@@ -1,0 +1,122 @@
+package io.jetrt.blocks.mamba2;
+
+import io.jetrt.blocks.common.HostBridgedBlock;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceState;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuKernel;
+import io.jetrt.spi.GpuOps;
+
+import java.util.Arrays;
+
+/**
+ * The Mamba2 mixer on the GPU (kernels: {@code src/main/cuda/mamba2.cu}), equal to {@link Mamba2Cpu} within
+ * bf16 GEMM error. One call over {@code x [B, T, D]} runs, in order on the runtime's stream:
+ * <ol>
+ *   <li>in_proj: {@code zx [B·T, R] = x · in_projᵀ} (bf16 weight, fp32 out), plus its bias if any;</li>
+ *   <li>the causal conv + silu into {@code xbc [B·T, conv_dim]}, and the conv state update
+ *       ({@code mamba2_conv_kernel1} then {@code mamba2_conv_state_kernel1}; one fused
+ *       {@code mamba2_conv_decode_kernel1} when T = 1);</li>
+ *   <li>the scan over T per (sequence, head, state row) into {@code ys [B·T, d_inner]} ({@code mamba2_scan_kernel1});</li>
+ *   <li>gate and group RMSNorm in place on ys ({@code mamba2_gate_norm_kernel1}), then out_proj into y.</li>
+ * </ol>
+ * Positions are not used (Mamba2 has none); the launches depend only on B, T and the config, so decode can
+ * be captured into a CUDA graph. The state is read and written in the CPU layout
+ * ({@link Mamba2Provider#stateLayout}).
+ */
+final class Mamba2Cuda extends HostBridgedBlock {
+    /** Channels per block of the conv kernels and threads per block of the elementwise ones. */
+    private static final int THREADS = 256;
+    /** Warps per block of the scan kernel: one state row each. */
+    private static final int SCAN_WARPS = 4;
+    /** Largest state size the scan kernel holds in registers (32 lanes × SCAN_MAX_J in mamba2.cu). */
+    static final int MAX_STATE_SIZE = 32 * 8;
+
+    private final Mamba2Config c;
+    private final DeviceTensor inW, inB, convW, convB, dtBias, a, d, normW, outW, outB;
+    private final GpuKernel addBias, conv, convState, convDecode, scan, gateNorm;
+
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) {
+        super(gpu);
+        if (c.stateSize() > MAX_STATE_SIZE) {
+            throw new IllegalArgumentException(c.where() + ": state_size must be <= " + MAX_STATE_SIZE
+                    + " on the cuda backend (the scan keeps a state row in registers); got " + c.stateSize());
+        }
+        this.c = c;
+        int di = c.dInner(), cd = c.convDim(), kw = c.convKernel(), h = c.heads();
+        inW = gpu.upload(tensor(w.inW(), c.inProjRows(), c.hidden()), DType.BF16);
+        inB = w.inB() == null ? null : gpu.upload(tensor(w.inB(), c.inProjRows()), DType.F32);
+        convW = gpu.upload(tensor(w.convW(), cd, kw), DType.F32);
+        // no conv bias: zeros, so the conv kernel always adds one (x + 0 = x)
+        convB = gpu.upload(w.convB() == null ? FloatTensor.zeros(cd) : tensor(w.convB(), cd), DType.F32);
+        dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
+        a = gpu.upload(tensor(w.a(), h), DType.F32);
+        d = gpu.upload(tensor(w.d(), di), DType.F32);
+        // rmsnorm off: the kernel gets a flag and never reads the weight; D stands in for the pointer
+        normW = w.normW() == null ? d : gpu.upload(tensor(w.normW(), di), DType.F32);
+        outW = gpu.upload(tensor(w.outW(), c.hidden(), di), DType.BF16);
+        outB = w.outB() == null ? null : gpu.upload(tensor(w.outB(), c.hidden()), DType.F32);
+        addBias = gpu.kernel(image, "mamba2_add_bias_kernel1");
+        conv = gpu.kernel(image, "mamba2_conv_kernel1");
+        convState = gpu.kernel(image, "mamba2_conv_state_kernel1");
+        convDecode = gpu.kernel(image, "mamba2_conv_decode_kernel1");
+        scan = gpu.kernel(image, "mamba2_scan_kernel1");
+        gateNorm = gpu.kernel(image, "mamba2_gate_norm_kernel1");
+    }
+
+    @Override
+    public void prefill(DeviceTensor x, DeviceTensor positions, int[] hostPositions, DeviceState state, DeviceTensor y) {
+        forward(x, state, y);
+    }
+
+    @Override
+    public void decode(DeviceTensor x, DeviceTensor positions, DeviceState state, DeviceTensor y) {
+        if (x.dim(1) != 1) throw new IllegalArgumentException(c.where() + ": decode x must be [B, 1, D]; got " + Arrays.toString(x.shape()));
+        forward(x, state, y);
+    }
+
+    /** {@code x, y [B, T, D]}; the state {@code [B, ...]} updated in place. */
+    private void forward(DeviceTensor x, DeviceState state, DeviceTensor y) {
+        int batch = state.batch();
+        if (x.rank() != 3 || x.dim(0) != batch || x.dim(2) != c.hidden() || !y.sameShape(x.shape())) {
+            throw new IllegalArgumentException(c.where() + ": x must be [" + batch + ", T, " + c.hidden() + "] and y the same; got x "
+                    + Arrays.toString(x.shape()) + ", y " + Arrays.toString(y.shape()));
+        }
+        int t = x.dim(1), m = batch * t;
+        int di = c.dInner(), cd = c.convDim(), rows = c.inProjRows(), kw = c.convKernel();
+        DeviceTensor conv1 = state.get(Mamba2Provider.CONV_STATE), ssm = state.get(Mamba2Provider.SSM_STATE);
+
+        DeviceTensor zx = gpu.scratch(DType.F32, m, rows);
+        gpu.linear(x.reshape(m, c.hidden()), inW, zx);
+        if (inB != null) bias(zx, inB, m, rows);
+
+        DeviceTensor xbc = gpu.scratch(DType.F32, m, cd);
+        int channelBlocks = (cd + THREADS - 1) / THREADS;
+        if (t == 1) {
+            gpu.launch(convDecode, channelBlocks, batch, 1, THREADS, 1, 0, xbc, conv1, zx, convW, convB, cd, kw, rows, di);
+        } else {
+            gpu.launch(conv, m, channelBlocks, 1, THREADS, 1, 0, xbc, zx, conv1, convW, convB, t, cd, kw, rows, di);
+            gpu.launch(convState, channelBlocks, batch, 1, THREADS, 1, 0, conv1, zx, t, cd, kw, rows, di);
+        }
+
+        DeviceTensor ys = gpu.scratch(DType.F32, m, di);
+        gpu.launch(scan, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
+                ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
+
+        gpu.launch(gateNorm, m, c.groups(), 1, THREADS, 1, 0, ys, zx, normW, di, rows, c.normGroupSize(),
+                c.rmsnorm() ? 1 : 0, (float) c.normEps());
+
+        gpu.linear(ys, outW, y.reshape(m, c.hidden()));
+        if (outB != null) bias(y, outB, m, c.hidden());
+    }
+
+    private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
+
+    /** {@code t[r, j] += b[j]} over {@code [rows, n]}. */
+    private void bias(DeviceTensor t, DeviceTensor b, int rows, int n) {
+        long total = (long) rows * n;
+        int blocks = (int) Math.min((total + THREADS - 1) / THREADS, 4096);
+        gpu.launch(addBias, blocks, 1, 1, THREADS, 1, 0, t, b, (long) rows, n);
+    }
+}

@@ -1,0 +1,171 @@
+package io.jetrt.blocks.mamba2;
+
+import io.jetrt.blocks.common.Init;
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.conformance.BlockConformance;
+import io.jetrt.conformance.Shape;
+import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.runtime.verify.VerifyReport;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.Block;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockState;
+import io.jetrt.spi.FloatTensor;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.jetrt.blocks.mamba2.Mamba2Testing.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The CUDA backend (src/main/cuda/mamba2.cu) against the CPU path, within the bf16 tolerance
+ * {@link BlockConformance#CUDA_TOLERANCE}: the golden file, the conformance kit's backend agreement at
+ * T = 1, 63, 65, 500 and batch 1 and 3 (outputs poisoned with NaN, states compared, states handed over in
+ * both directions), CUDA's own chunking, batch independence and state round trip, and a batch-3 decode
+ * with a different position per sequence from a random state. Skipped, with the reason, without a GPU.
+ */
+class Mamba2CudaTest {
+    private static final double TOL = BlockConformance.CUDA_TOLERANCE;
+
+    /** P 5 (the last scan block has 3 idle warps), N 17 (lanes 17..31 idle), G 2 (two norm groups, heads 0-1 / 2-3). */
+    static final BlockConfig ODD = config(10, 5, 17, 2);
+    /** N 40 (two state registers per lane), P 16, in_proj/out_proj biases, D per channel. */
+    static final BlockConfig WIDE = config(48, 16, 40, 1, "use_bias", true, "D_has_hdim", true);
+    /** rmsnorm off (gate only), no conv bias, conv width 2, N 3. */
+    static final BlockConfig GATE_ONLY = config(12, 6, 3, 1, "rmsnorm", false, "use_conv_bias", false, "conv_kernel", 2);
+    /** Conv width 1 (no conv state carried over in effect), G 3. */
+    static final BlockConfig WIDTH_ONE = config(18, 4, 8, 3, "conv_kernel", 1);
+
+    private static void assumeGpu() {
+        Assumptions.assumeTrue(GpuContext.missing() == null, () -> "no GPU here: " + GpuContext.missing());
+        // a GPU but no kernels in the bundle would make every comparison below vacuous: fail instead
+        assertTrue(PROVIDER.backends().contains(Backend.CUDA), () -> "mamba2 kernels missing: " + Mamba2Provider.KERNELS.missingReason());
+    }
+
+    @Test
+    void matchesTheGoldenFileOnCuda() {
+        assumeGpu();
+        String dir = System.getProperty("jetrt.fixtures");
+        if (dir == null) throw new IllegalStateException("system property jetrt.fixtures must name the fixtures folder; it is unset");
+        VerifyReport r = BlockVerifier.verify(Path.of(dir, "blocks", "mamba2.safetensors"), new Mamba2Provider(),
+                List.of(Backend.CUDA), new PlainCpuOps());
+        assertTrue(r.passed(), r.format());
+        // declarations, then io.y, io.y_next and every io.final.* and io.final_next.* slot
+        assertEquals(1 + 6, r.checks().size(), r.format());
+    }
+
+    static Stream<Arguments> agreement() {
+        List<Arguments> out = new ArrayList<>();
+        for (BlockConfig cfg : List.of(ODD, WIDE, GATE_ONLY, WIDTH_ONE)) {
+            for (int t : new int[] {1, 63, 65, 500}) {
+                for (int b : new int[] {1, 3}) out.add(Arguments.of(cfg.where(), cfg, Shape.of(b, t)));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Prefill then one decode, CUDA vs CPU, outputs and states, and each continuing the other's state. */
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("agreement")
+    void cudaAgreesWithCpu(String name, BlockConfig cfg, Shape shape) {
+        assumeGpu();
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            BlockConformance k = new BlockConformance(PROVIDER, cfg, 2024).withCudaAvailable(true).withServices(gpu);
+            assertTrue(k.runnableBackends().contains(Backend.CUDA), "cuda runs");
+            // reference vs CPU, and CPU vs CUDA
+            assertEquals(2, k.checkBackendsAgree(shape), "backend pairs compared");
+        }
+    }
+
+    /** CUDA against itself: chunked prefill and decode equal one prefill; rows independent; the state is all there is. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void cudaChunksBatchesAndHandsOverState(String name, BlockConfig cfg) {
+        assumeGpu();
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            BlockConformance k = new BlockConformance(PROVIDER, cfg, 77).withCudaAvailable(true).withServices(gpu);
+            for (Shape s : List.of(Shape.of(1, 1), Shape.of(3, 65))) {
+                k.checkChunking(Backend.CUDA, s);
+                k.checkOutputs(Backend.CUDA, s);
+                k.checkStateRoundTrip(Backend.CUDA, s);
+            }
+            k.checkBatchIndependence(Backend.CUDA, 63);
+        }
+    }
+
+    static Stream<Arguments> configs() {
+        return Stream.of(ODD, WIDE, GATE_ONLY, WIDTH_ONE).map(c -> Arguments.of(c.where(), c));
+    }
+
+    /**
+     * Batch 3 from a random state, one decode with a different position per sequence, CUDA vs CPU, outputs
+     * and both states; then a prefill of 65 tokens from that state. The test weights put head 0 past the
+     * softplus threshold (dt_raw + dt_bias > 20) and dt from about 0.02 to 7 elsewhere.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void batchDecodeWithOwnPositions(String name, BlockConfig cfg) {
+        assumeGpu();
+        Map<String, FloatTensor> w = weights(cfg, 5);
+        int d = Mamba2Config.from(cfg).hidden();
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            Block cpu = create(cfg, w, Backend.CPU);
+            Block cuda = PROVIDER.create(cfg, new MapWeights(cfg.where(), w), Backend.CUDA, gpu);
+            BlockState sCpu = state(cfg, 3, 6), sCuda = copy(sCpu);
+            int[] positions = {0, 17, 499};
+            FloatTensor x = new Init(7).normal(1, 3, 1, d);
+            FloatTensor yCpu = FloatTensor.filled(Float.NaN, 3, 1, d), yCuda = FloatTensor.filled(Float.NaN, 3, 1, d);
+            cpu.decode(x, positions, sCpu, yCpu);
+            cuda.decode(x, positions, sCuda, yCuda);
+            String what = "mamba2 cuda vs cpu, f32 activations, bf16 projections, " + cfg.where() + ", B=3 decode at positions 0, 17, 499";
+            assertClose(yCuda, yCpu, TOL, what + ", y");
+            for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
+                assertClose(sCuda.get(slot), sCpu.get(slot), TOL, what + ", " + slot);
+            }
+            FloatTensor x2 = new Init(8).normal(1, 3, 65, d);
+            int[] next = {1, 18, 500};
+            FloatTensor pCpu = FloatTensor.filled(Float.NaN, 3, 65, d), pCuda = FloatTensor.filled(Float.NaN, 3, 65, d);
+            cpu.prefill(x2, next, sCpu, pCpu);
+            cuda.prefill(x2, next, sCuda, pCuda);
+            String what2 = "mamba2 cuda vs cpu, " + cfg.where() + ", B=3 T=65 prefill after that decode";
+            assertClose(pCuda, pCpu, TOL, what2 + ", y");
+            for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
+                assertClose(sCuda.get(slot), sCpu.get(slot), TOL, what2 + ", " + slot);
+            }
+        }
+    }
+
+    /** The 2B-like shape (H 48, P 64, N 128): one decode of batch 1 and a prefill of 300 tokens, CUDA vs CPU. */
+    @Test
+    void twoBShape() {
+        assumeGpu();
+        BlockConfig cfg = config(1536, 64, 128, 1);
+        Map<String, FloatTensor> w = weights(cfg, 9);
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            Block cpu = create(cfg, w, Backend.CPU);
+            Block cuda = PROVIDER.create(cfg, new MapWeights(cfg.where(), w), Backend.CUDA, gpu);
+            BlockState sCpu = state(cfg, 1, 10), sCuda = copy(sCpu);
+            FloatTensor x = new Init(11).normal(1, 1, 300, 1536);
+            FloatTensor yCpu = prefill(cpu, x, 0, sCpu), yCuda = prefill(cuda, x, 0, sCuda);
+            assertClose(yCuda, yCpu, TOL, "mamba2 cuda vs cpu, 2B shape, B=1 T=300 prefill, y");
+            FloatTensor xd = new Init(12).normal(1, 1, 1, 1536);
+            FloatTensor dCpu = decode(cpu, xd, 300, sCpu), dCuda = decode(cuda, xd, 300, sCuda);
+            assertClose(dCuda, dCpu, TOL, "mamba2 cuda vs cpu, 2B shape, decode after 300, y");
+            for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
+                assertClose(sCuda.get(slot), sCpu.get(slot), TOL, "mamba2 cuda vs cpu, 2B shape, " + slot);
+            }
+        }
+    }
+}
