@@ -36,7 +36,12 @@ public final class JetBlockProvider implements BlockProvider {
 
     @Override public String version() { return version; }
 
-    @Override public Set<Backend> backends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
+    /** Reference and CPU always; CUDA when the bundle carries its compiled kernels (jetblock.fatbin). */
+    @Override public Set<Backend> backends() {
+        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
+        if (JetBlockCuda.IMAGE.present()) b.add(Backend.CUDA);
+        return b;
+    }
 
     @Override
     public List<WeightDecl> weights(BlockConfig config) { return JetBlockWeights.declare(JetBlockConfig.from(config)); }
@@ -81,7 +86,11 @@ public final class JetBlockProvider implements BlockProvider {
         return switch (backend) {
             case REFERENCE -> new JetBlockReference(c, w);
             case CPU -> new JetBlockCpu(c, w, services.cpu());
-            default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu; got " + backend.id());
+            case CUDA -> {
+                if (!JetBlockCuda.IMAGE.present()) throw new IllegalStateException(c.where() + ": kernels missing: " + JetBlockCuda.IMAGE.missingReason());
+                yield new JetBlockCuda(c, w, services.gpu());
+            }
+            default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu, cuda; got " + backend.id());
         };
     }
 }

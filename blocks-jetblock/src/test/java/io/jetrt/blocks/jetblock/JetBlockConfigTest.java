@@ -63,12 +63,12 @@ class JetBlockConfigTest {
     }
 
     @Test
-    void createRefusesOtherBackendsAndMissingWeights() {
+    void createRefusesCudaWithoutGpuServicesAndMissingWeights() {
         JetBlockProvider p = new JetBlockProvider();
         BlockConfig c = new BlockConfig("layer 3", released());
         MapWeights w = new MapWeights("init", p.initWeights(c, 1));
-        assertEquals("layer 3: backend must be one of reference, cpu; got cuda",
-                assertThrows(IllegalArgumentException.class, () -> p.create(c, w, Backend.CUDA, PlainCpuOps::new)).getMessage());
+        // cuda is a backend now; created without GPU services it says so
+        assertThrows(UnsupportedOperationException.class, () -> p.create(c, w, Backend.CUDA, PlainCpuOps::new));
         Map<String, io.jetrt.spi.FloatTensor> partial = new LinkedHashMap<>(w.tensors());
         partial.remove("A_log");
         assertEquals("layer 3: weight A_log must be present; it is missing",

@@ -1,0 +1,145 @@
+package io.jetrt.blocks.jetblock;
+
+import io.jetrt.blocks.common.HostBridgedBlock;
+import io.jetrt.blocks.common.KernelImage;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceState;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuKernel;
+import io.jetrt.spi.GpuOps;
+
+/**
+ * JetBlock on the GPU (kernels in {@code src/main/cuda/jetblock.cu}, which includes the shared
+ * {@code causal_conv.cuh} and {@code gated_delta_rule.cuh} of blocks-common). Equal to {@link JetBlockCpu} up to the
+ * bf16 projections: the six input projections run as one bf16 GEMM into {@code proj [rows, P]}, columns
+ * {@code [q Kd | k Kd | v0 Vd | gate Vd | a H | b H]}; the kernel generator {@code w2(silu(w1 x))} runs in blocks of
+ * {@link #GENERATOR_ROWS} rows into {@code kern [n, Vd·W]} (b2 is added inside the conv kernel); the dynamic conv
+ * writes {@code v [rows, Vd]}; the gated delta rule (silu and L2 norm of q, k inside) and its output norm write
+ * {@code o [rows, Vd]}; o_proj is the last GEMM. The state slots and their layouts are the CPU ones.
+ */
+final class JetBlockCuda extends HostBridgedBlock {
+    static final KernelImage IMAGE = new KernelImage(JetBlockProvider.class, "/io/jetrt/blocks/jetblock/jetblock.fatbin");
+    /** gated_delta_rule.cuh holds at most this many state rows per (batch, head) in registers. */
+    static final int MAX_DK = 256;
+    /** Rows per kernel-generator pass: its output is Vd·W floats per row (48 KiB at 2B, so 48 MiB of scratch). */
+    private static final int GENERATOR_ROWS = 1024;
+    private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
+
+    private final JetBlockConfig c;
+    private final int d, h, dk, dv, kd, vd, cw, gh, kw, width;
+    private final int kOff, vOff, gOff, aOff, bOff;
+    private final DeviceTensor wAll, wO, w1, w2, b2, aLog, dtBias, oNorm;
+    private final GpuKernel conv, convState, convStep, prep, scan, step, outNorm, silu;
+
+    JetBlockCuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) {
+        super(gpu);
+        this.c = c;
+        d = c.hiddenSize();
+        h = c.numHeads();
+        dk = c.dk();
+        dv = c.dv();
+        kd = c.keyDim();
+        vd = c.valueDim();
+        cw = c.convSize();
+        gh = c.generatorHidden();
+        kw = vd * cw;
+        if (dk > MAX_DK) throw new IllegalArgumentException(c.where() + ": head_dim must be <= " + MAX_DK + " for the cuda backend; got " + dk);
+        kOff = kd;
+        vOff = 2 * kd;
+        gOff = 2 * kd + vd;
+        aOff = 2 * kd + 2 * vd;
+        bOff = aOff + h;
+        width = bOff + h;
+        float[] all = new float[width * d];
+        int at = 0;
+        for (float[] m : new float[][] {w.q(), w.k(), w.v(), w.gate(), w.a(), w.b()}) {
+            System.arraycopy(m, 0, all, at, m.length);
+            at += m.length;
+        }
+        wAll = gpu.upload(tensor(all, width, d), DType.BF16);
+        wO = gpu.upload(tensor(w.o(), d, vd), DType.BF16);
+        w1 = gpu.upload(tensor(w.w1(), gh, d), DType.BF16);
+        w2 = gpu.upload(tensor(w.w2(), kw, gh), DType.BF16);
+        b2 = gpu.upload(tensor(w.b2(), kw), DType.F32);
+        aLog = gpu.upload(tensor(w.aLog(), h), DType.F32);
+        dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
+        oNorm = gpu.upload(tensor(w.oNorm(), dv), DType.F32);
+        byte[] image = IMAGE.bytes();
+        conv = gpu.kernel(image, "causal_conv_kernel1");
+        convState = gpu.kernel(image, "causal_conv_state_kernel1");
+        convStep = gpu.kernel(image, "causal_conv_step_kernel1");
+        prep = gpu.kernel(image, "gdr_prep_kernel1");
+        scan = gpu.kernel(image, "gdr_prefill_kernel1");
+        step = gpu.kernel(image, "gdr_decode_kernel1");
+        outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
+        silu = gpu.kernel(image, "jetblock_silu_kernel1");
+    }
+
+    @Override
+    public void prefill(DeviceTensor x, DeviceTensor positions, int[] hostPositions, DeviceState state, DeviceTensor y) {
+        int batch = state.batch(), tokens = x.dim(1), rows = batch * tokens;
+        DeviceTensor xr = x.reshape(rows, d);
+        DeviceTensor proj = gpu.scratch(DType.F32, rows, width);
+        gpu.linear(xr, wAll, proj);
+        DeviceTensor cache = state.get(JetBlockProvider.CONV_STATE);
+        DeviceTensor v = gpu.scratch(DType.F32, rows, vd);
+        int block = Math.min(GENERATOR_ROWS, rows);
+        DeviceTensor hid = gpu.scratch(DType.F32, block, gh), kern = gpu.scratch(DType.F32, block, kw);
+        // the conv reads the cache and never writes it, so it runs block by block before the cache update
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int n = Math.min(block, rows - r0);
+            DeviceTensor hn = hid.slice(0, n), kn = kern.slice(0, n);
+            gpu.linear(xr.slice(r0, n), w1, hn);
+            gpu.launch(silu, gridFor((long) n * gh), 1, 1, THREADS, 1, 0, hn, (long) n * gh);
+            gpu.linear(hn, w2, kn);
+            gpu.launch(conv, gridFor((long) n * vd), 1, 1, THREADS, 1, 0,
+                    v, vd, at(proj, vOff), width, cache, kn, (long) kw, b2, 0L, tokens, vd, cw, (long) r0, (long) n, 1);
+        }
+        gpu.launch(convState, ceilDiv((long) batch * vd, THREADS), 1, 1, THREADS, 1, 0, cache, at(proj, vOff), width, batch, tokens, vd, cw);
+        DeviceTensor qn = gpu.scratch(DType.F32, rows, kd), kn = gpu.scratch(DType.F32, rows, kd);
+        DeviceTensor gbq = gpu.scratch(DType.F32, rows, h, 3);
+        gpu.launch(prep, ceilDiv((long) rows * h, PREP_WARPS), 1, 1, 32 * PREP_WARPS, 1, 0,
+                qn, kn, gbq, proj, width, at(proj, kOff), width, at(proj, aOff), at(proj, bOff), width,
+                aLog, dtBias, rows, h, dk, 1, 1f);
+        DeviceTensor o = gpu.scratch(DType.F32, rows, vd);
+        gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0,
+                state.get(JetBlockProvider.RECURRENT_STATE), o, qn, kn, v, vd, gbq, tokens, h, dk, dv);
+        gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
+        gpu.linear(o, wO, y.reshape(rows, d));
+    }
+
+    @Override
+    public void decode(DeviceTensor x, DeviceTensor positions, DeviceState state, DeviceTensor y) {
+        int batch = state.batch();
+        DeviceTensor xr = x.reshape(batch, d);
+        DeviceTensor proj = gpu.scratch(DType.F32, batch, width);
+        gpu.linear(xr, wAll, proj);
+        DeviceTensor hid = gpu.scratch(DType.F32, batch, gh), kern = gpu.scratch(DType.F32, batch, kw);
+        gpu.linear(xr, w1, hid);
+        gpu.launch(silu, gridFor((long) batch * gh), 1, 1, THREADS, 1, 0, hid, (long) batch * gh);
+        gpu.linear(hid, w2, kern);
+        DeviceTensor v = gpu.scratch(DType.F32, batch, vd);
+        gpu.launch(convStep, ceilDiv((long) batch * vd, THREADS), 1, 1, THREADS, 1, 0,
+                v, vd, at(proj, vOff), width, state.get(JetBlockProvider.CONV_STATE), kern, (long) kw, b2, 0L, batch, vd, cw, 1);
+        DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
+        gpu.launch(step, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0,
+                state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width,
+                v, vd, at(proj, aOff), at(proj, bOff), width, aLog, dtBias, h, dk, dv, 1, 1f);
+        gpu.launch(outNorm, batch * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
+        gpu.linear(o, wO, y.reshape(batch, d));
+    }
+
+    private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
+
+    /** The F32 tensor {@code t} seen from element {@code offset} on (a column offset of a row-major matrix). */
+    private static DeviceTensor at(DeviceTensor t, int offset) {
+        if (offset == 0) return t;
+        return new DeviceTensor(t.address() + 4L * offset, DType.F32, new int[] {Math.toIntExact(t.elements() - offset)});
+    }
+
+    private static int ceilDiv(long n, int d) { return Math.toIntExact((n + d - 1) / d); }
+
+    /** Blocks for a grid-stride kernel over n elements: enough to cover them, at most 65536. */
+    private static int gridFor(long n) { return (int) Math.max(1, Math.min(65536, (n + THREADS - 1) / THREADS)); }
+}
