@@ -6,7 +6,8 @@
 #                        it pulls in (the CPU ops then use plain Java loops), JCuda's natives cut to the
 #                        driver binding (the PTX compiler, NVRTC and runtime bindings are unused)
 #   jetrt-gpu/bundles/   the block bundles
-#   jetrt-gpu/test/      with --tests: runtime test classes and the JUnit console launcher
+#   jetrt-gpu/test/      with --tests: the test classes of runtime, tests and the block bundles, the conformance
+#                        kit, the JUnit console launcher; jetrt-gpu/fixtures/ the golden files they read
 #   jetrt-gpu/run.sh     the entry point (below)
 #
 #   scripts/gpu-image.sh [--tests] [--nd4j] [--build]
@@ -71,7 +72,17 @@ fi
 
 if [ "$tests" = 1 ]; then
   mkdir -p "$stage/test"
-  cp -r "$root/runtime/target/test-classes" "$stage/test/classes"
+  # test classes of the runtime, the in-framework tests and each block bundle, the conformance kit, and the
+  # fixtures the GPU tests read (../shared/fixtures beside the checkout: blocks and the tiny model)
+  cp -r "$root/runtime/target/test-classes" "$stage/test/runtime-classes"
+  cp -r "$root/tests/target/test-classes" "$stage/test/tests-classes"
+  for m in fullattn jetblock gdn mamba2; do
+    [ -d "$root/blocks-$m/target/test-classes" ] && cp -r "$root/blocks-$m/target/test-classes" "$stage/test/blocks-$m-classes"
+  done
+  cp "$root"/conformance/target/jetrt-conformance-*.jar "$stage/test/"
+  fixtures="${JETRT_FIXTURES:-$root/../shared/fixtures}"
+  mkdir -p "$stage/fixtures"
+  cp -r "$fixtures/blocks" "$fixtures/model" "$fixtures/README.md" "$stage/fixtures/"
   v=$(sed -n 's:.*<junit.version>5\.\([0-9.]*\)</junit.version>.*:1.\1:p' "$root/pom.xml")
   "$root/mvnw" -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$v" \
     -DoutputDirectory="$stage/test" >&2
@@ -99,11 +110,14 @@ done
 java=("$here/jre/bin/java" -XX:MaxRAMPercentage=70 --enable-native-access=ALL-UNNAMED
       --sun-misc-unsafe-memory-access=allow --add-modules jdk.incubator.vector ${JETRT_JAVA_OPTS:-})
 cp="$here/lib/*"
-[ -d "$here/test" ] && cp="$here/test/classes:$here/test/*:$cp"
+if [ -d "$here/test" ]; then
+  for d in "$here"/test/*-classes; do cp="$d:$cp"; done
+  cp="$here/test/*:$here/bundles/*:$cp"
+fi
 what="${1:-}"; shift || true
 case "$what" in
   jetrt) exec "${java[@]}" -Djetrt.bundles="${JETRT_BUNDLES:-$here/bundles}" -cp "$here/lib/*" io.jetrt.runtime.cli.Main "$@" ;;
-  test) exec "${java[@]}" -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree "$@" ;;
+  test) exec "${java[@]}" -Djetrt.fixtures="$here/fixtures" -Djetrt.bundles="$here/bundles" -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree "$@" ;;
   main) exec "${java[@]}" -cp "$cp" "$@" ;;
   *) echo "usage: run.sh jetrt <cli args> | run.sh test <junit console args> | run.sh main <class> <args>" >&2; exit 2 ;;
 esac

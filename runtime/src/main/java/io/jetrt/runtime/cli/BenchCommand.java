@@ -3,15 +3,19 @@ package io.jetrt.runtime.cli;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.cpu.Nd4jCpuOps;
 import io.jetrt.runtime.demo.DemoModel;
+import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.runtime.model.ModelState;
+import io.jetrt.spi.Backend;
 import io.jetrt.spi.CpuOps;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -22,7 +26,7 @@ import java.util.SplittableRandom;
  * bandwidth for decode — and a JSON line to keep. Warm-up runs precede the timed ones.
  */
 final class BenchCommand {
-    private static final Set<String> OPTIONS = Set.of("model", "prompt-len", "gen", "batch", "bundles");
+    private static final Set<String> OPTIONS = Set.of("model", "prompt-len", "gen", "batch", "bundles", "json", "profile", "prefill-rows");
 
     private final JetRuntime rt;
     private final Args args;
@@ -36,13 +40,60 @@ final class BenchCommand {
 
     int run() {
         args.rejectUnknown(ComposeArgs.plus(OPTIONS));
-        int promptLen = args.integer("prompt-len", 256), gen = args.integer("gen", 16), batch = args.integer("batch", 1);
+        ComposeOptions options = ComposeArgs.from(args);
+        boolean maybeGpu = options.backend() == Backend.CUDA || (options.backend() == null && GpuContext.missing() == null);
+        if (maybeGpu) {
+            Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
+            Model model = rt.load(dir, options);
+            if (model.onGpu()) return runGpu(model, dir);
+            return runCpu(model, dir, gemmRate(rt.cpu()), copyBandwidth());
+        }
         // the machine first: measured after a large model is resident, both read low (memory pressure)
         double gemmFlops = gemmRate(rt.cpu());
         double bandwidth = copyBandwidth();
         Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
-        ComposeOptions options = ComposeArgs.from(args);
-        Model model = rt.load(dir, options);
+        return runCpu(rt.load(dir, options), dir, gemmFlops, bandwidth);
+    }
+
+    /** Every combination of {@code --batch} and {@code --prompt-len} (comma lists), a table, and JSON to {@code --json FILE}. */
+    private int runGpu(Model model, Path dir) {
+        int gen = args.integer("gen", 64), prefillRows = args.integer("prefill-rows", 16384);
+        out.printf(Locale.ROOT, "model %s: %,d parameters, %d layers, backend cuda%n", dir, model.parameterCount(), model.layers().size());
+        GpuBench bench = new GpuBench(model, out);
+        List<String> rows = new ArrayList<>();
+        for (int batch : ints("batch", "1")) {
+            for (int context : ints("prompt-len", "4096")) {
+                GpuBench.Row r = bench.run(batch, context, gen, prefillRows, args.has("profile"));
+                rows.add(r.json());
+                out.println(r.json());
+            }
+        }
+        if (args.has("json")) {
+            Path file = Path.of(args.get("json", null));
+            try {
+                java.nio.file.Files.writeString(file, "[\n  " + String.join(",\n  ", rows) + "\n]\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("writing " + file, e);
+            }
+            out.println("wrote " + file);
+        }
+        return 0;
+    }
+
+    private List<Integer> ints(String option, String fallback) {
+        List<Integer> out = new ArrayList<>();
+        for (String p : args.get(option, fallback).split(",")) {
+            try {
+                out.add(Integer.parseInt(p.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + option + " must be a number or a comma list of numbers; got " + args.get(option, fallback));
+            }
+        }
+        return out;
+    }
+
+    private int runCpu(Model model, Path dir, double gemmFlops, double bandwidth) {
+        int promptLen = args.integer("prompt-len", 256), gen = args.integer("gen", 16), batch = args.integer("batch", 1);
         int vocab = model.config().vocabSize();
         long params = model.parameterCount();
 

@@ -23,12 +23,13 @@ public final class Main {
               chat     [--model DIR] [--system TEXT] ...   a running runtime: one line per turn; :install/:update/
                        :uninstall JAR, :layers, :bundles, :reset, :quit; the bundles directory is watched
               info     [--model DIR]   framework, bundles, block types and backends; with a model, what is bound where
-              verify   FILE.safetensors | MODEL_DIR  [--backend reference|cpu]   exit 0 only when every check passes
+              verify   FILE.safetensors | MODEL_DIR  [--backend reference|cpu|cuda]   exit 0 only when every check passes
               demo     --out DIR [--shape tiny|2b]   write the demo model (random weights) as a Hugging Face directory
-              bench    [--model DIR] [--prompt-len N] [--gen N] [--batch B] [--backend cpu]   tokens/s next to the GEMM floor
+              bench    [--model DIR] [--prompt-len N[,N..]] [--gen N] [--batch B[,B..]] [--backend cpu|cuda] [--profile] [--json FILE]
+                       prefill and decode tokens/s next to their floors (GEMM rate, bandwidth)
               compare  [EXPERIMENT.json] [--out DIR] [--max-rows N]   block variants side by side: tables, CSV, JSON, HTML
                        without a file: the built-in default comparison; a rerun resumes finished rows
-            model options: --override 0-13:mamba2,jet:gdn  --pin jet:1.0  --backend reference|cpu  --init-seed S
+            model options: --override 0-13:mamba2,jet:gdn  --pin jet:1.0  --backend reference|cpu|cuda  --init-seed S
             common: --bundles DIR (default build/bundles or -Djetrt.bundles)
             """;
 
@@ -56,7 +57,7 @@ public final class Main {
             return 2;
         }
         try {
-            Args args = new Args(rest, GenerateCommand.FLAGS);
+            Args args = new Args(rest, command.equals("bench") ? java.util.Set.of("profile") : GenerateCommand.FLAGS);
             RuntimeSettings settings = RuntimeSettings.defaults();
             if (args.has("bundles")) settings = settings.withBundles(Path.of(args.get("bundles", null)));
             if (command.equals("chat")) settings = settings.watching(1000); // a long-running session picks up dropped-in jars

@@ -63,7 +63,7 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
                             + " is " + args[i] + "; allowed are DeviceTensor, Integer, Long, Float");
                 }
             }
-            l.launch(ctx.stream, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes);
+            ctx.timed(k.name(), () -> l.launch(ctx.stream, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes));
         }
     }
 
@@ -75,8 +75,11 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
             throw new IllegalArgumentException(owner + ": linear needs f32 x [.., " + k + "] and y [.., " + n + "] with the same rows for w "
                     + Arrays.toString(w.shape()) + "; got x " + x + ", y " + y);
         }
-        long rows = x.elements() / k;
-        int m = Math.toIntExact(rows);
+        int m = Math.toIntExact(x.elements() / k);
+        ctx.timed("linear " + m + "x" + n + "x" + k + (w.dtype() == DType.BF16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
+    }
+
+    private void gemm(DeviceTensor x, DeviceTensor w, DeviceTensor y, int m, int n, int k) {
         switch (w.dtype()) {
             case BF16 -> {
                 long xb = ctx.scratch(2L * x.elements());

@@ -28,6 +28,8 @@ public final class GpuContext {
     final Cublas cublas;
     final DenseKernels dense;
     final ScratchArena arena;
+    /** When set, launches through {@link #timed} are timed by events (never inside a graph capture). */
+    private volatile KernelProfiler profiler;
     /** Nesting of runtime steps that manage the arena themselves; outside one, a download frees scratch. */
     private int steps;
 
@@ -120,6 +122,23 @@ public final class GpuContext {
     /** After a synchronous download outside any step nothing queued uses scratch any more. */
     synchronized void idle() {
         if (steps == 0) arena.release(0);
+    }
+
+    /** Starts timing every launch (see {@link KernelProfiler}); graphs are not used meanwhile. */
+    public synchronized KernelProfiler startProfiling() {
+        profiler = new KernelProfiler(device, stream);
+        return profiler;
+    }
+
+    public synchronized void stopProfiling() { profiler = null; }
+
+    public boolean profiling() { return profiler != null; }
+
+    /** Runs {@code launch}, timed under {@code name} while profiling. */
+    public void timed(String name, Runnable launch) {
+        KernelProfiler p = profiler;
+        if (p == null) launch.run();
+        else p.time(name, launch);
     }
 
     /** Device bytes the scratch arena holds. */

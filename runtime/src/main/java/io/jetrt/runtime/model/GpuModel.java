@@ -85,7 +85,7 @@ final class GpuModel implements AutoCloseable {
     FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
                     Model.LayerObserver observer) {
         int steps = tokens.length / batch;
-        if (steps == 1 && observer == null) return decodeCaptured(snapshot, tokens, positions, states);
+        if (steps == 1 && observer == null && !ctx.profiling()) return decodeCaptured(snapshot, tokens, positions, states);
         long mark = ctx.beginStep();
         try {
             DeviceTensor tok = ctx.scratchTensor(DType.I32, tokens.length), pos = ctx.scratchTensor(DType.I32, batch);
@@ -106,9 +106,28 @@ final class GpuModel implements AutoCloseable {
         return weights.download(st.graphLogits).reshape(st.batch, 1, cfg.vocabSize());
     }
 
+    /**
+     * {@code n} greedy steps fed from {@code first} [B], all on the device: one captured step computes the
+     * logits, takes the argmax as the next input and advances the positions, so replays need no host round
+     * trip (for benchmarks and greedy generation). Returns the chosen tokens {@code [n, B]} row-major.
+     */
+    int[] greedy(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
+        if (n > st.capacity) throw new IllegalArgumentException("greedy: " + n + " steps exceed the state's capacity " + st.capacity);
+        if (st.greedyGraph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
+        stream.copyIn(Pointer.to(first), st.graphTokens.address(), 4L * first.length);
+        stream.copyIn(Pointer.to(positions), st.graphPositions.address(), 4L * positions.length);
+        weights.zero(st.greedyStep);
+        for (int i = 0; i < n; i++) st.greedyGraph.launch(stream);
+        int[] out = new int[n * st.batch];
+        stream.copyOut(st.greedyHistory.address(), Pointer.to(out), 4L * out.length);
+        return out;
+    }
+
     private void capture(List<Layer> snapshot, GpuStates st) {
         st.dropGraph();
         if (st.graphTokens == null) {
+            st.greedyHistory = st.memory.allocate(DType.I32, st.capacity, st.batch);
+            st.greedyStep = st.memory.allocate(DType.I32, 1);
             st.graphTokens = st.memory.allocate(DType.I32, st.batch);
             st.graphPositions = st.memory.allocate(DType.I32, st.batch);
             st.graphLogits = st.memory.allocate(DType.F32, st.batch, cfg.vocabSize());
@@ -118,6 +137,11 @@ final class GpuModel implements AutoCloseable {
             st.graph = CudaGraph.captureRelaxed(stream, () -> {
                 DeviceTensor logits = forward(snapshot, st.graphTokens, st.graphPositions, null, st.batch, 1, st, false, null);
                 stream.copy(logits.address(), st.graphLogits.address(), logits.bytes());
+            });
+            st.greedyGraph = CudaGraph.captureRelaxed(stream, () -> {
+                DeviceTensor logits = forward(snapshot, st.graphTokens, st.graphPositions, null, st.batch, 1, st, false, null);
+                k.argmax(stream, st.graphTokens.address(), logits.address(), st.batch, cfg.vocabSize());
+                k.advance(stream, st.graphPositions.address(), st.graphTokens.address(), st.greedyHistory.address(), st.greedyStep.address(), st.batch);
             });
             st.graphBindings = snapshot;
         } finally {
@@ -141,17 +165,17 @@ final class GpuModel implements AutoCloseable {
         DeviceTensor h = ctx.scratchTensor(DType.F32, batch, steps, d), u = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor y = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter), act = ctx.scratchTensor(DType.F32, rows, inter);
-        k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
-        k.rmsNorm(stream, u.address(), h.address(), inNorm[0].address(), rows, d, eps);
+        ctx.timed("embedding", () -> k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v));
+        ctx.timed("rmsnorm", () -> k.rmsNorm(stream, u.address(), h.address(), inNorm[0].address(), rows, d, eps));
         for (Layer layer : snapshot) {
             int i = layer.index();
             callBlock(layer, u, pos, hostPositions, st, y, steps == 1);
-            k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps);
+            ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
             linear(u.reshape(rows, d), gateUp[i], gu);
-            k.swigluPair(stream, act.address(), gu.address(), rows, inter);
+            ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
             linear(act, down[i], y.reshape(rows, d));
             DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
-            k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps);
+            ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps));
             if (observer != null) observer.after(i, weights.download(h));
         }
         DeviceTensor last = u;

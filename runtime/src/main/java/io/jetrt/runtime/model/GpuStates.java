@@ -25,10 +25,15 @@ final class GpuStates implements AutoCloseable {
     CudaGraph graph;
     /** The captured step's inputs {@code tokens, positions} i32 [B] and output {@code logits} f32 [B, V]. */
     DeviceTensor graphTokens, graphPositions, graphLogits;
+    /** The self-feeding greedy step (argmax and position advance on the device) and its token history [capacity, B]. */
+    CudaGraph greedyGraph;
+    DeviceTensor greedyHistory, greedyStep;
+    final int capacity;
 
     GpuStates(BlockGpuOps memory, List<Layer> bound, int batch, int capacity) {
         this.memory = memory;
         this.batch = batch;
+        this.capacity = capacity;
         this.layers = new DeviceState[bound.size()];
         for (int i = 0; i < layers.length; i++) {
             Layer l = bound.get(i);
@@ -48,7 +53,9 @@ final class GpuStates implements AutoCloseable {
 
     void dropGraph() {
         if (graph != null) graph.close();
+        if (greedyGraph != null) greedyGraph.close();
         graph = null;
+        greedyGraph = null;
         graphBindings = null;
     }
 

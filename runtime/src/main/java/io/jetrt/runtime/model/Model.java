@@ -73,6 +73,9 @@ public final class Model implements AutoCloseable {
 
     GpuModel gpu() { return gpu; }
 
+    /** Device bytes of the dense weights on the GPU (0 on the CPU). */
+    public long gpuWeightBytes() { return gpu == null ? 0 : gpu.weightBytes(); }
+
     /** The layers as bound now. */
     public List<Layer> layers() {
         List<Layer> out = new ArrayList<>(layers.length());
@@ -142,6 +145,32 @@ public final class Model implements AutoCloseable {
             FloatTensor logits = run(snapshot, tokens, batch, state, allLogits, observer);
             state.record(tokens);
             return logits;
+        } finally {
+            gate.exitStep();
+        }
+    }
+
+    /**
+     * {@code n} greedy tokens per sequence after {@code first} [B] (the tokens to feed next), chosen on the GPU
+     * without copying logits to the host; advances {@code state} by {@code n}. Returns them {@code [n, B]}.
+     */
+    public int[] greedyOnDevice(int[] first, ModelState state, int n) {
+        if (gpu == null) throw new IllegalStateException("greedyOnDevice: model " + config.source() + " does not run on cuda");
+        int batch = state.batch();
+        if (first.length != batch) throw new IllegalArgumentException("greedyOnDevice: " + first.length + " first tokens for " + batch + " sequences");
+        for (int b = 0; b < batch; b++) {
+            if (state.positions()[b] + n > state.capacity()) {
+                throw new IllegalArgumentException("sequence " + b + " would reach " + (state.positions()[b] + n) + " tokens; the state was sized for " + state.capacity());
+            }
+        }
+        List<Layer> snapshot = enterStepWhenAvailable();
+        try {
+            state.follow(snapshot, this);
+            int[] out = gpu.greedy(snapshot, state.gpuStates(), first, state.positions(), n);
+            state.record(first);
+            for (int s = 0; s + 1 < n; s++) state.record(java.util.Arrays.copyOfRange(out, s * batch, (s + 1) * batch));
+            state.advance(n);
+            return out;
         } finally {
             gate.exitStep();
         }

@@ -135,4 +135,95 @@ class DenseKernelsTest {
             assertArrayEquals(ref, out.downloadInts());
         }
     }
+
+    @Test
+    void addRmsNormAddsInPlaceThenNormalises() {
+        int[][] shapes = {{1, 1536}, {63, 257}, {65, 1537}};
+        float eps = 1e-6f;
+        for (int[] sh : shapes) {
+            int rows = sh[0], dim = sh[1], n = rows * dim;
+            float[] h = gaussian(rnd, n, 2), y = gaussian(rnd, n, 2), w = gaussian(rnd, dim, 0.3);
+            float[] wb = rounded(DType.BF16, w);
+            double[] sum = new double[n], ref = new double[n];
+            for (int r = 0; r < rows; r++) {
+                double ss = 0;
+                for (int i = 0; i < dim; i++) {
+                    sum[r * dim + i] = (float) (h[r * dim + i] + y[r * dim + i]);
+                    ss += sum[r * dim + i] * sum[r * dim + i];
+                }
+                double inv = 1 / Math.sqrt(ss / dim + eps);
+                for (int i = 0; i < dim; i++) ref[r * dim + i] = sum[r * dim + i] * inv * wb[i];
+            }
+            try (DeviceBuffer hb = device().alloc(DType.F32, n); DeviceBuffer yb = device().alloc(DType.F32, n);
+                 DeviceBuffer out = device().alloc(DType.F32, n); DeviceBuffer wd = device().alloc(DType.BF16, dim)) {
+                hb.upload(h);
+                yb.upload(y);
+                wd.upload(w);
+                out.fill(Float.NaN);
+                kernels().addRmsNorm(stream(), hb.address(), yb.address(), out.address(), wd.address(), rows, dim, eps);
+                assertClose("addRmsNorm h [" + rows + ", " + dim + "]", hb.download(), sum, 1e-6);
+                assertClose("addRmsNorm out [" + rows + ", " + dim + "]", out.download(), ref, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void swigluPairReadsGateThenUpFromEachRow() {
+        int rows = 65, inter = 331;
+        float[] gu = gaussian(rnd, rows * 2 * inter, 3);
+        double[] ref = new double[rows * inter];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < inter; i++) {
+                double g = gu[r * 2 * inter + i];
+                ref[r * inter + i] = g / (1 + Math.exp(-g)) * gu[r * 2 * inter + inter + i];
+            }
+        }
+        try (DeviceBuffer in = device().alloc(DType.F32, gu.length); DeviceBuffer out = device().alloc(DType.F32, (long) rows * inter)) {
+            in.upload(gu);
+            out.fill(Float.NaN);
+            kernels().swigluPair(stream(), out.address(), in.address(), rows, inter);
+            assertClose("swigluPair [" + rows + ", " + inter + "]", out.download(), ref, 1e-5);
+        }
+    }
+
+    @Test
+    void toBf16RoundsLikeJava() {
+        int n = 100_003;
+        float[] x = gaussian(rnd, n, 10);
+        x[0] = Float.NaN;
+        x[1] = Float.POSITIVE_INFINITY;
+        try (DeviceBuffer in = device().alloc(DType.F32, n); DeviceBuffer out = device().alloc(DType.BF16, n)) {
+            in.upload(x);
+            out.fill(0f);
+            kernels().toBf16(stream(), out.address(), in.address(), n);
+            float[] got = out.download();
+            assertTrue(Float.isNaN(got[0]));
+            for (int i = 1; i < n; i++) assertEquals(DType.fromBf16(DType.toBf16(x[i])), got[i], "element " + i);
+        }
+    }
+
+    @Test
+    void advanceRecordsTokensAndMovesPositions() {
+        int batch = 300;
+        int[] pos = new int[batch], tok = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            pos[b] = 10 + b;
+            tok[b] = 1000 + b;
+        }
+        try (DeviceBuffer p = device().alloc(DType.I32, batch); DeviceBuffer t = device().alloc(DType.I32, batch);
+             DeviceBuffer hist = device().alloc(DType.I32, 3L * batch); DeviceBuffer step = device().alloc(DType.I32, 1)) {
+            p.upload(pos);
+            t.upload(tok);
+            hist.fill(-1);
+            step.upload(new int[] {1});
+            kernels().advance(stream(), p.address(), t.address(), hist.address(), step.address(), batch);
+            int[] h = hist.downloadInts(), np = p.downloadInts();
+            for (int b = 0; b < batch; b++) {
+                assertEquals(-1, h[b], "row 0 untouched");
+                assertEquals(1000 + b, h[batch + b], "row 1 holds the tokens");
+                assertEquals(11 + b, np[b], "position advanced");
+            }
+            assertEquals(2, step.downloadInts()[0]);
+        }
+    }
 }

@@ -1,0 +1,96 @@
+package io.jetrt.runtime.gpu;
+
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The GPU services a block gets, against plain Java: GEMMs at odd shapes, memory ownership, scratch reuse. */
+class BlockGpuOpsTest {
+    private final SplittableRandom rnd = new SplittableRandom(4);
+
+    @BeforeEach void needGpu() { assumeTrue(GpuContext.missing() == null, () -> "no GPU here: " + GpuContext.missing()); }
+
+    @Test
+    void linearMatchesJavaForBf16AndF32Weights() {
+        int[][] shapes = {{1, 1536, 1536}, {3, 65, 63}, {65, 257, 129}, {500, 7, 33}};
+        try (BlockGpuOps ops = new BlockGpuOps(GpuContext.get(), "test")) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                FloatTensor x = random(m, k), w = random(n, k);
+                for (DType wt : new DType[] {DType.BF16, DType.F32}) {
+                    DeviceTensor dx = ops.upload(x, DType.F32), dw = ops.upload(w, wt);
+                    DeviceTensor dy = ops.upload(FloatTensor.filled(Float.NaN, m, n), DType.F32);
+                    ops.linear(dx, dw, dy);
+                    float[] got = ops.download(dy).data();
+                    // bf16 rounds both inputs; fp32 accumulation either way
+                    double worst = 0, scale = 0;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double ref = 0;
+                            for (int p = 0; p < k; p++) ref += round(x.data()[i * k + p], wt) * round(w.data()[j * k + p], wt);
+                            worst = Math.max(worst, Math.abs(ref - got[i * n + j]));
+                            scale = Math.max(scale, Math.abs(ref));
+                        }
+                    }
+                    assertTrue(worst <= 1e-4 * Math.max(1, scale), "linear " + m + "x" + n + "x" + k + " " + wt + ": worst abs error " + worst);
+                    ops.free(dx);
+                    ops.free(dw);
+                    ops.free(dy);
+                }
+            }
+        }
+    }
+
+    @Test
+    void memoryIsOwnedFreedAndZeroed() {
+        GpuContext ctx = GpuContext.get();
+        long before = ctx.device().freeMemory();
+        BlockGpuOps ops = new BlockGpuOps(ctx, "test block");
+        DeviceTensor a = ops.allocate(DType.F32, 64, 1024, 1024); // 256 MiB
+        assertTrue(ops.bytesHeld() >= 256L << 20);
+        assertArrayEquals(new float[8], java.util.Arrays.copyOf(ops.download(a.slice(0, 1)).data(), 8), "allocate zeroes");
+        DeviceTensor view = a.slice(1, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.free(view));
+        assertTrue(e.getMessage().contains("test block"), e.getMessage());
+        ops.close();
+        assertTrue(Math.abs(ctx.device().freeMemory() - before) < (4L << 20), "close gives the memory back");
+        assertThrows(IllegalStateException.class, () -> ops.allocate(DType.F32, 4));
+    }
+
+    @Test
+    void scratchIsReusedAfterReleaseAndCopyMovesBytes() {
+        GpuContext ctx = GpuContext.get();
+        try (BlockGpuOps ops = new BlockGpuOps(ctx, "test")) {
+            long mark = ctx.mark();
+            DeviceTensor s1 = ops.scratch(DType.F32, 1000);
+            ctx.release(mark);
+            DeviceTensor s2 = ops.scratch(DType.F32, 1000);
+            assertEquals(s1.address(), s2.address(), "the same requests after the same mark get the same memory");
+            FloatTensor src = random(10, 100);
+            DeviceTensor d = ops.upload(src, DType.F32);
+            ops.copy(d, s2.reshape(10, 100));
+            assertArrayEquals(src.data(), ops.download(s2).data());
+            ctx.release(mark);
+        }
+    }
+
+    private FloatTensor random(int... shape) {
+        int n = 1;
+        for (int s : shape) n *= s;
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return new FloatTensor(d, shape);
+    }
+
+    private static double round(float f, DType t) { return t == DType.BF16 ? DType.fromBf16(DType.toBf16(f)) : f; }
+}

@@ -1,0 +1,173 @@
+package io.jetrt.tests;
+
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.demo.DemoModel;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.model.LayerRules;
+import io.jetrt.runtime.model.Model;
+import io.jetrt.runtime.model.ModelState;
+import io.jetrt.runtime.verify.Check;
+import io.jetrt.runtime.verify.VerifyReport;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.FloatTensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The whole model on the GPU against the CPU path: the tiny Jet-Nemotron fixture (logits, per-layer
+ * outputs, greedy ids, decode logits at the bf16 tolerance), a demo model at batch 3 prefilled with 65
+ * tokens then decoded through the captured graph, the graph against the same step launched one by one,
+ * the on-device greedy loop against greedy on the host, and device memory back to its level after close.
+ * Skipped, with the reason, where there is no GPU.
+ */
+class GpuModelTest {
+    static JetRuntime rt;
+    @TempDir static Path tmp;
+
+    @BeforeAll static void start() {
+        if (GpuContext.missing() == null) rt = JetRuntime.start(Fixtures.settings());
+    }
+
+    @AfterAll static void stop() {
+        if (rt != null) rt.close();
+    }
+
+    @BeforeEach void needGpu() { assumeTrue(GpuContext.missing() == null, () -> "no GPU here: " + GpuContext.missing()); }
+
+    @Test
+    void tinyJetMatchesTheFixtureOnCuda() {
+        VerifyReport r = rt.modelVerifier().verify(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withBackend(Backend.CUDA));
+        System.out.println(r.format());
+        assertTrue(r.passed(), r.format());
+        assertEquals(List.of("logits", "debug.layer_outputs", "generated_ids", "decode_logits"), r.checks().stream().map(Check::tensor).toList());
+    }
+
+    /** The demo model's layers are jet, swa, jet, attn, jet, swa; the overrides put every other block type in too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0:mamba2,2:gdn"})
+    void cudaMatchesCpuThroughPrefillAndCapturedDecode(String overrides) {
+        Path dir = DemoModel.write(tmp.resolve("demo-a" + overrides.hashCode()), rt.registry(), 11L);
+        ComposeOptions options = ComposeOptions.DEFAULT.withOverrides(overrides.isEmpty() ? LayerRules.NONE : LayerRules.parse(overrides));
+        try (Model cpu = rt.load(dir, options.withBackend(Backend.CPU)); Model gpu = rt.load(dir, options.withBackend(Backend.CUDA))) {
+            assertTrue(gpu.onGpu());
+            int batch = 3, len = 65, vocab = cpu.config().vocabSize();
+            int[] prompt = randomTokens(batch * len, vocab, 5);
+            try (ModelState sc = cpu.newState(batch, len + 8); ModelState sg = gpu.newState(batch, len + 8)) {
+                assertClose("prefill logits", cpu.forward(prompt, batch, sc, true, null), gpu.forward(prompt, batch, sg, true, null));
+                int[] next = new int[batch];
+                for (int step = 0; step < 6; step++) {
+                    for (int b = 0; b < batch; b++) next[b] = (7 * step + 31 * b) % vocab;
+                    assertClose("decode step " + step, cpu.forward(next, batch, sc, false, null), gpu.forward(next, batch, sg, false, null));
+                }
+            }
+        }
+    }
+
+    @Test
+    void graphReplayEqualsTheStepLaunchedOneByOne() {
+        Path dir = DemoModel.write(tmp.resolve("demo-b"), rt.registry(), 12L);
+        try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
+            int batch = 3, len = 17, vocab = gpu.config().vocabSize();
+            int[] prompt = randomTokens(batch * len, vocab, 6);
+            try (ModelState a = gpu.newState(batch, len + 4); ModelState b = gpu.newState(batch, len + 4)) {
+                gpu.forward(prompt, batch, a, false, null);
+                gpu.forward(prompt, batch, b, false, null);
+                int[] next = {3, 5, 7};
+                GpuContext.get().startProfiling(); // profiling launches one by one instead of replaying the graph
+                FloatTensor plain;
+                try {
+                    plain = gpu.forward(next, batch, a, false, null);
+                } finally {
+                    GpuContext.get().stopProfiling();
+                }
+                FloatTensor replayed = gpu.forward(next, batch, b, false, null);
+                assertArrayEquals(plain.data(), replayed.data(), 0f, "the replayed graph computes what the launches do");
+            }
+        }
+    }
+
+    @Test
+    void greedyOnTheDeviceEqualsGreedyOnTheHost() {
+        Path dir = DemoModel.write(tmp.resolve("demo-c"), rt.registry(), 13L);
+        try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
+            int batch = 3, len = 9, vocab = gpu.config().vocabSize(), n = 6;
+            int[] prompt = randomTokens(batch * len, vocab, 7);
+            try (ModelState a = gpu.newState(batch, len + n + 1); ModelState b = gpu.newState(batch, len + n + 1)) {
+                gpu.forward(prompt, batch, a, false, null);
+                gpu.forward(prompt, batch, b, false, null);
+                int[] first = {1, 2, 3};
+                int[] device = gpu.greedyOnDevice(first, a, n);
+                int[] host = new int[n * batch], feed = first.clone();
+                for (int s = 0; s < n; s++) {
+                    float[] l = gpu.forward(feed, batch, b, false, null).data();
+                    for (int r = 0; r < batch; r++) feed[r] = argmax(l, r * vocab, vocab);
+                    System.arraycopy(feed, 0, host, s * batch, batch);
+                }
+                assertArrayEquals(host, device);
+                assertArrayEquals(b.positions(), a.positions());
+            }
+        }
+    }
+
+    @Test
+    void closingModelAndStateGivesTheDeviceMemoryBack() {
+        Path dir = DemoModel.write(tmp.resolve("demo-d"), rt.registry(), 14L);
+        GpuContext ctx = GpuContext.get();
+        // one load first, so the scratch arena and modules' first growth are not counted
+        try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 40)) {
+            m.forward(randomTokens(64, m.config().vocabSize(), 8), 2, s, false, null);
+        }
+        long before = ctx.device().freeMemory();
+        for (int i = 0; i < 3; i++) {
+            try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 40)) {
+                m.forward(randomTokens(64, m.config().vocabSize(), 9), 2, s, false, null);
+                m.forward(new int[] {1, 2}, 2, s, false, null);
+            }
+        }
+        long after = ctx.device().freeMemory();
+        assertTrue(Math.abs(before - after) < (8L << 20), "device free memory " + before + " before, " + after + " after three load/close cycles");
+    }
+
+    private static int[] randomTokens(int n, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+
+    private static int argmax(float[] l, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (l[off + i] > l[off + best]) best = i;
+        return best;
+    }
+
+    /** Relative L2 error within the fixtures' bf16 tolerance 2e-2, and no NaN anywhere. */
+    private static void assertClose(String what, FloatTensor exp, FloatTensor got) {
+        assertArrayEquals(exp.shape(), got.shape(), what + ": shapes");
+        double num = 0, den = 0;
+        for (int i = 0; i < exp.size(); i++) {
+            assertTrue(Float.isFinite(got.data()[i]), what + ": non-finite at " + i);
+            double d = exp.data()[i] - got.data()[i];
+            num += d * d;
+            den += (double) exp.data()[i] * exp.data()[i];
+        }
+        double rel = Math.sqrt(num / Math.max(den, 1e-30));
+        System.out.printf("%s: rel %.2e%n", what, rel);
+        assertTrue(rel <= 2e-2, what + ": rel " + rel + " > 2e-2");
+    }
+}
