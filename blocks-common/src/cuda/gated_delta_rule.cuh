@@ -120,6 +120,10 @@ gdr_prefill_kernel1(float* __restrict__ state, float* __restrict__ o,
         long long row = (long long)bi * tokens + t;
         const float* kt = kn + (row * heads + h) * dk;
         const float* qt = qn + (row * heads + h) * dk;
+        // loads that do not wait for the reduction go first, so their latency overlaps it
+        const float* gq = gbq + (row * heads + h) * 3;
+        const float g = gq[0], beta = gq[1], qk = gq[2];
+        const float vj = col ? v[row * v_stride + (long long)h * dv + j] : 0.0f;
         float kr[GDR_PER_THREAD];
         float pk = 0.0f, pq = 0.0f;
 #pragma unroll
@@ -143,9 +147,7 @@ gdr_prefill_kernel1(float* __restrict__ state, float* __restrict__ o,
             pk += red[buf][0][y][tx];
             pq += red[buf][1][y][tx];
         }
-        const float* gq = gbq + (row * heads + h) * 3;
-        float alpha = expf(gq[0]), beta = gq[1], qk = gq[2];
-        float vj = col ? v[row * v_stride + (long long)h * dv + j] : 0.0f;
+        const float alpha = expf(g);
         float u = beta * (vj - alpha * pk);
         if (col && ty == 0) o[row * heads * dv + (long long)h * dv + j] = alpha * pq + qk * u;
 #pragma unroll

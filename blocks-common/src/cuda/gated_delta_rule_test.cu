@@ -1,0 +1,213 @@
+/*
+gated_delta_rule_test.cu: a standalone check (llm.c dev/cuda style) of gated_delta_rule.cuh and causal_conv.cuh
+against a literal CPU reference (the C++ twin of GatedDeltaRule.step, GatedRmsNorm.apply and ShortConvState
+push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/prefill timings at Jet-Nemotron-2B
+shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
+this one needs only nvcc and a GPU:
+  nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
+*/
+#include "causal_conv.cuh"
+#include "gated_delta_rule.cuh"
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#define CK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("CUDA %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); exit(1); } } while (0)
+
+static std::mt19937 rng(7);
+static std::vector<float> randn(size_t n, float std) {
+    std::normal_distribution<float> d(0.f, std);
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+}
+static float* up(const std::vector<float>& v) {
+    float* p; CK(cudaMalloc(&p, v.size() * 4 + 4)); CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice)); return p;
+}
+static float* nanbuf(size_t n) {
+    std::vector<float> v(n, NAN); return up(v);
+}
+static std::vector<float> down(const float* p, size_t n) {
+    std::vector<float> v(n); CK(cudaMemcpy(v.data(), p, n * 4, cudaMemcpyDeviceToHost)); return v;
+}
+static int failures = 0;
+static void cmp(const char* what, const std::vector<float>& e, const std::vector<float>& g, double tol = 1e-4) {
+    double ma = 0, mr = 0; size_t bad = (size_t)-1;
+    for (size_t i = 0; i < e.size(); i++) {
+        if (!std::isfinite(g[i])) { bad = i; break; }
+        ma = std::max(ma, (double)std::fabs(g[i] - e[i])); mr = std::max(mr, (double)std::fabs(e[i]));
+    }
+    double rel = bad != (size_t)-1 ? INFINITY : ma == 0 ? 0 : ma / mr;
+    bool ok = rel <= tol;
+    if (!ok) failures++;
+    printf("%-60s rel %.3g %s%s\n", what, rel, ok ? "ok" : "FAIL", bad != (size_t)-1 ? " (non-finite)" : "");
+}
+static float sig(float x) { return 1.f / (1.f + std::exp(-x)); }
+static float silu(float x) { return x * sig(x); }
+static float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
+
+// literal reference: one token of one (b, h); q, k raw (silu if asked), state [dk, dv]
+static void ref_token(float* S, int dk, int dv, const float* q0, const float* k0, const float* v, float a, float b,
+                      float alog, float dtb, int silu_qk, float bs, float* o) {
+    std::vector<float> q(q0, q0 + dk), k(k0, k0 + dk), u(dv);
+    if (silu_qk) for (int i = 0; i < dk; i++) { q[i] = silu(q[i]); k[i] = silu(k[i]); }
+    float sq = 0, sk = 0; for (int i = 0; i < dk; i++) { sq += q[i] * q[i]; sk += k[i] * k[i]; }
+    float fq = (float)(1.0 / std::sqrt((double)dk) / std::sqrt(sq + 1e-6)), fk = (float)(1.0 / std::sqrt(sk + 1e-6));
+    for (int i = 0; i < dk; i++) { q[i] *= fq; k[i] *= fk; }
+    float g = -std::exp(alog) * softplus(a + dtb), beta = sig(b) * bs, al = std::exp(g);
+    for (int i = 0; i < dk * dv; i++) S[i] *= al;
+    for (int j = 0; j < dv; j++) { float s = 0; for (int i = 0; i < dk; i++) s += S[i * dv + j] * k[i]; u[j] = beta * (v[j] - s); }
+    for (int i = 0; i < dk; i++) for (int j = 0; j < dv; j++) S[i * dv + j] += k[i] * u[j];
+    for (int j = 0; j < dv; j++) { float s = 0; for (int i = 0; i < dk; i++) s += S[i * dv + j] * q[i]; o[j] = s; }
+}
+static void ref_norm(float* o, const float* gate, const float* w, int dv, float eps) {
+    float ss = 0; for (int j = 0; j < dv; j++) ss += o[j] * o[j];
+    float r = (float)(1.0 / std::sqrt(ss / dv + eps));
+    for (int j = 0; j < dv; j++) o[j] = o[j] * r * w[j] * silu(gate[j]);
+}
+
+static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs) {
+    char name[200];
+    int rows = B * T, qs = H * dk + 3, vs = H * dv + 1, abs_ = H + 2; // strided inputs, as column ranges of a fused projection
+    auto q = randn((size_t)rows * qs, 1), k = randn((size_t)rows * qs, 1), v = randn((size_t)rows * vs, 1);
+    auto a = randn((size_t)rows * abs_, 1), b = randn((size_t)rows * abs_, 1), gate = randn((size_t)rows * vs, 1);
+    auto alog = randn(H, 1), dtb = randn(H, 1), w = randn(dv, 1), S0 = randn((size_t)B * H * dk * dv, 0.3f);
+    // reference: T tokens, then 3 decode tokens reusing rows 0..B-1 of t = 0..2
+    std::vector<float> S = S0, o((size_t)rows * H * dv);
+    for (int bi = 0; bi < B; bi++) for (int t = 0; t < T; t++) for (int h = 0; h < H; h++) {
+        size_t r = (size_t)bi * T + t; float* oo = &o[(r * H + h) * dv];
+        ref_token(&S[((size_t)bi * H + h) * dk * dv], dk, dv, &q[r * qs + h * dk], &k[r * qs + h * dk], &v[r * vs + h * dv],
+                  a[r * abs_ + h], b[r * abs_ + h], alog[h], dtb[h], silu_qk, bs, oo);
+        ref_norm(oo, &gate[r * vs + h * dv], w.data(), dv, 1e-5f);
+    }
+    float *dq = up(q), *dk_ = up(k), *dv_ = up(v), *da = up(a), *db = up(b), *dg = up(gate), *dal = up(alog), *ddt = up(dtb), *dw = up(w), *dS = up(S0);
+    float *qn = nanbuf((size_t)rows * H * dk), *kn = nanbuf((size_t)rows * H * dk), *gbq = nanbuf((size_t)rows * H * 3), *dO = nanbuf((size_t)rows * H * dv);
+    gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, dq, qs, dk_, qs, da, db, abs_, dal, ddt, rows, H, dk, silu_qk, bs);
+    gdr_prefill_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(dS, dO, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+    gdr_out_norm_kernel1<<<rows * H, 128>>>(dO, dg, vs, dw, H, dv, 1e-5f);
+    CK(cudaDeviceSynchronize());
+    snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+    cmp(name, o, down(dO, o.size()));
+    snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+    cmp(name, S, down(dS, S.size()));
+    for (int step = 0; step < 3; step++) { // decode: row bi of input is (bi, t = step)
+        std::vector<float> od((size_t)B * H * dv);
+        for (int bi = 0; bi < B; bi++) for (int h = 0; h < H; h++) {
+            size_t r = (size_t)bi * T + step; float* oo = &od[((size_t)bi * H + h) * dv];
+            ref_token(&S[((size_t)bi * H + h) * dk * dv], dk, dv, &q[r * qs + h * dk], &k[r * qs + h * dk], &v[r * vs + h * dv],
+                      a[r * abs_ + h], b[r * abs_ + h], alog[h], dtb[h], silu_qk, bs, oo);
+            ref_norm(oo, &gate[r * vs + h * dv], w.data(), dv, 1e-5f);
+        }
+        float* dOd = nanbuf(od.size());
+        // batch row bi reads input row bi*T + step: strides T times the row stride
+        gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(dS, dOd, dq + (size_t)step * qs, qs * T, dk_ + (size_t)step * qs, qs * T,
+            dv_ + (size_t)step * vs, vs * T, da + (size_t)step * abs_, db + (size_t)step * abs_, abs_ * T, dal, ddt, H, dk, dv, silu_qk, bs);
+        gdr_out_norm_kernel1<<<B * H, 128>>>(dOd, dg + (size_t)step * vs, vs * T, dw, H, dv, 1e-5f);
+        CK(cudaDeviceSynchronize());
+        snprintf(name, sizeof name, "decode step %d B%d H%d Dk%d Dv%d silu%d: o", step, B, H, dk, dv, silu_qk);
+        cmp(name, od, down(dOd, od.size()));
+        snprintf(name, sizeof name, "decode step %d B%d H%d Dk%d Dv%d silu%d: state", step, B, H, dk, dv, silu_qk);
+        cmp(name, S, down(dS, S.size()));
+        cudaFree(dOd);
+    }
+    for (float* p : {dq, dk_, dv_, da, db, dg, dal, ddt, dw, dS, qn, kn, gbq, dO}) cudaFree(p);
+}
+
+// conv: static (dynamic=0) or a kernel per row; prefill in two row ranges, cache update, then 2 decode steps
+static void test_conv(int B, int T, int C, int W, int dynamic) {
+    char name[200];
+    int rows = B * T, xs = C + 3, os = C + 1;
+    long long kst = dynamic ? (long long)C * W : 0;
+    auto x = randn((size_t)(rows + 2 * B) * xs, 1), kern = randn(dynamic ? (size_t)(rows + 2 * B) * C * W : (size_t)C * W, 1);
+    auto kb = randn((size_t)C * W, 1), bias = randn(C, 1), cache0 = randn((size_t)B * C * W, 1);
+    std::vector<float> cache = cache0, out((size_t)rows * os, NAN);
+    for (int bi = 0; bi < B; bi++) for (int t = 0; t < T; t++) for (int c = 0; c < C; c++) {
+        size_t r = (size_t)bi * T + t; float* row = &cache[((size_t)bi * C + c) * W];
+        for (int w = 0; w < W - 1; w++) row[w] = row[w + 1];
+        row[W - 1] = x[r * xs + c];
+        float acc = 0;
+        for (int w = 0; w < W; w++) acc += row[w] * (kern[r * kst + (size_t)c * W + w] + (dynamic ? kb[(size_t)c * W + w] : 0));
+        acc += dynamic ? 0 : bias[c];
+        out[r * os + c] = silu(acc);
+    }
+    float *dx = up(x), *dkern = up(kern), *dkb = up(kb), *dbias = up(bias), *dc = up(cache0), *dout = nanbuf(out.size());
+    long long half = rows / 2;
+    for (int part = 0; part < 2; part++) {
+        long long r0 = part ? half : 0, n = part ? rows - half : half;
+        if (n == 0) continue;
+        causal_conv_kernel1<<<64, 256>>>(dout, os, dx, xs, dc, dkern + r0 * kst, kst, dynamic ? dkb : nullptr,
+                                        dynamic ? nullptr : dbias, T, C, W, r0, n, 1);
+    }
+    causal_conv_state_kernel1<<<(B * C + 255) / 256, 256>>>(dc, dx, xs, B, T, C, W);
+    CK(cudaDeviceSynchronize());
+    auto got = down(dout, out.size());
+    for (size_t r = 0; r < (size_t)rows; r++) got[r * os + C] = out[r * os + C] = 0; // the gap column is never written
+    snprintf(name, sizeof name, "conv B%d T%d C%d W%d dynamic%d: out", B, T, C, W, dynamic); cmp(name, out, got);
+    snprintf(name, sizeof name, "conv B%d T%d C%d W%d dynamic%d: cache", B, T, C, W, dynamic); cmp(name, cache, down(dc, cache.size()));
+    for (int step = 0; step < 2; step++) { // decode: batch row bi reads x row rows + step*B + bi
+        std::vector<float> od((size_t)B * C);
+        for (int bi = 0; bi < B; bi++) for (int c = 0; c < C; c++) {
+            size_t r = (size_t)rows + step * B + bi; float* row = &cache[((size_t)bi * C + c) * W];
+            for (int w = 0; w < W - 1; w++) row[w] = row[w + 1];
+            row[W - 1] = x[r * xs + c];
+            float acc = 0;
+            for (int w = 0; w < W; w++) acc += row[w] * (kern[r * kst + (size_t)c * W + w] + (dynamic ? kb[(size_t)c * W + w] : 0));
+            acc += dynamic ? 0 : bias[c];
+            od[(size_t)bi * C + c] = silu(acc);
+        }
+        float* dod = nanbuf(od.size());
+        size_t r0 = (size_t)rows + step * B;
+        causal_conv_step_kernel1<<<(B * C + 255) / 256, 256>>>(dod, C, dx + r0 * xs, xs, dc, dkern + r0 * kst, kst,
+                                                             dynamic ? dkb : nullptr, dynamic ? nullptr : dbias, B, C, W, 1);
+        CK(cudaDeviceSynchronize());
+        snprintf(name, sizeof name, "conv step %d B%d C%d W%d dynamic%d: out", step, B, C, W, dynamic); cmp(name, od, down(dod, od.size()));
+        snprintf(name, sizeof name, "conv step %d B%d C%d W%d dynamic%d: cache", step, B, C, W, dynamic); cmp(name, cache, down(dc, cache.size()));
+        cudaFree(dod);
+    }
+    for (float* p : {dx, dkern, dkb, dbias, dc, dout}) cudaFree(p);
+}
+
+static void bench(int B, int T, int H, int dk, int dv) {
+    int rows = B * T;
+    float *q = up(randn((size_t)rows * H * dk, 1)), *v = up(randn((size_t)rows * H * dv, 1)), *ab = up(randn((size_t)rows * H * 2, 1));
+    float *al = up(randn(H, 1)), *dt = up(randn(H, 1)), *S = up(randn((size_t)B * H * dk * dv, 0.1f)), *o = nanbuf((size_t)rows * H * dv);
+    float *qn = nanbuf((size_t)rows * H * dk), *kn = nanbuf((size_t)rows * H * dk), *gbq = nanbuf((size_t)rows * H * 3);
+    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+    for (int i = 0; i < 3; i++)
+        gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, H, dk, dv, 1, 1.f);
+    cudaEventRecord(e0);
+    int n = 200;
+    for (int i = 0; i < n; i++)
+        gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, H, dk, dv, 1, 1.f);
+    cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+    float ms; cudaEventElapsedTime(&ms, e0, e1);
+    double bytes = 2.0 * B * H * dk * dv * 4;
+    printf("bench decode B%d H%d Dk%d Dv%d: %.2f us per launch (state r+w %.2f MB: %.0f GB/s)\n", B, H, dk, dv, 1000 * ms / n, bytes / 1e6, bytes / (ms / n * 1e-3) / 1e9);
+    gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, q, H * dk, q, H * dk, ab, ab + H, 2 * H, al, dt, rows, H, dk, 1, 1.f);
+    cudaEventRecord(e0);
+    gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, q, H * dk, q, H * dk, ab, ab + H, 2 * H, al, dt, rows, H, dk, 1, 1.f);
+    cudaEventRecord(e1); CK(cudaEventSynchronize(e1)); cudaEventElapsedTime(&ms, e0, e1);
+    printf("bench prep B%d T%d: %.3f ms\n", B, T, ms);
+    cudaEventRecord(e0);
+    gdr_prefill_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, qn, kn, v, H * dv, gbq, T, H, dk, dv);
+    cudaEventRecord(e1); CK(cudaEventSynchronize(e1)); cudaEventElapsedTime(&ms, e0, e1);
+    printf("bench prefill scan B%d T%d H%d Dk%d Dv%d: %.3f ms (%.0f tok/s for this kernel alone)\n", B, T, H, dk, dv, ms, rows / (ms * 1e-3));
+    for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);
+}
+
+int main() {
+    test_gdr(3, 65, 3, 5, 15, 0, 2.f);    // GDN odd config: Dk 5, Dv 15, allow_neg_eigval
+    test_gdr(1, 63, 2, 8, 16, 0, 1.f);
+    test_gdr(3, 7, 3, 7, 14, 1, 1.f);     // JetBlock odd config with silu on q, k
+    test_gdr(1, 100, 2, 96, 256, 1, 1.f); // Jet-Nemotron-2B head
+    test_gdr(2, 33, 1, 256, 40, 0, 1.f);  // Dk at its maximum
+    test_conv(3, 65, 37, 4, 0);
+    test_conv(3, 2, 33, 4, 1);            // T < W - 1: the cache reaches further
+    test_conv(1, 500, 300, 3, 1);
+    bench(1, 4096, 12, 96, 256);
+    bench(64, 1, 12, 96, 256);
+    printf(failures ? "FAILED: %d\n" : "all ok\n", failures);
+    return failures != 0;
+}
