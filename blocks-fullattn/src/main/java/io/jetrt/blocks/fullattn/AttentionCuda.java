@@ -46,6 +46,14 @@ final class AttentionCuda extends HostBridgedBlock {
     private final float scale;
 
     AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image) {
+        this(cfg, weights, gpu, image, DType.BF16);
+    }
+
+    /**
+     * {@code projections}: the type the q/k/v/o matrices are uploaded as, BF16 in production; tests use F32 to
+     * hold the kernels to float32 agreement with the CPU, apart from bf16 rounding.
+     */
+    AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections) {
         super(gpu);
         if (cfg.headDim() > MAX_HEAD_DIM) {
             throw new IllegalArgumentException("attention (cuda): head_dim must be <= " + MAX_HEAD_DIM
@@ -65,9 +73,9 @@ final class AttentionCuda extends HostBridgedBlock {
             System.arraycopy(w.kBias(), 0, bias, qd, kvd);
             System.arraycopy(w.vBias(), 0, bias, qd + kvd, kvd);
         }
-        wqkv = gpu.upload(new FloatTensor(stacked, new int[] {rows, d}), DType.BF16);
+        wqkv = gpu.upload(new FloatTensor(stacked, new int[] {rows, d}), projections);
         bqkv = gpu.upload(new FloatTensor(bias, new int[] {rows}), DType.F32);
-        wo = gpu.upload(new FloatTensor(w.o(), new int[] {d, qd}), DType.BF16);
+        wo = gpu.upload(new FloatTensor(w.o(), new int[] {d, qd}), projections);
         rope = gpu.kernel(image, "attention_rope_kernel1");
         prefill = gpu.kernel(image, "attention_prefill_kernel1");
         decode = gpu.kernel(image, "attention_decode_kernel1");

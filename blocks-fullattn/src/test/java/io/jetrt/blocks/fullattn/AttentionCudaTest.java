@@ -13,6 +13,7 @@ import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
+import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.WeightDecl;
 import org.junit.jupiter.api.Assumptions;
@@ -99,15 +100,62 @@ class AttentionCudaTest {
         return a.stream();
     }
 
-    /** The kit's agreement check: prefill then decode, outputs (NaN-poisoned) and states, states handed over both ways. */
+    /**
+     * The kit's agreement check: prefill then decode, outputs (NaN-poisoned) and states, states handed over both
+     * ways. {@code huge} runs with weight noise 0.15 instead of 0.3: at Dh 160 over D 64 the scores then have a
+     * std near 6 and bf16 rounding of the projections alone moved the softmax by 2-5e-2 (measured on an H100,
+     * while the same kernels agree within 1e-3 with float32 weights, {@link #float32WeightsAgreeClosely}).
+     */
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("agreement")
     void cudaAgreesWithCpu(BlockConfig config, Shape shape) {
         assumeGpu();
         AttentionProvider provider = new AttentionProvider(config.has("sliding_window"), "1.0.0");
+        double noise = config.intParam("head_dim") > 128 ? 0.15 : BlockConformance.DEFAULT_WEIGHT_NOISE;
         try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
-            int pairs = new BlockConformance(provider, config, 17).withCudaAvailable(true).withServices(gpu).checkBackendsAgree(shape);
+            int pairs = new BlockConformance(provider, config, 17).withCudaAvailable(true).withServices(gpu).withWeightNoise(noise)
+                    .checkBackendsAgree(shape);
             assertTrue(pairs >= 1, "no backend pair was compared for " + config.where() + " " + shape);
+        }
+    }
+
+    static Stream<Arguments> exactness() {
+        List<Arguments> a = new ArrayList<>();
+        for (BlockConfig c : List.of(small(0), small(16), small(600), wide(0), wide(48), huge(0), huge(20))) {
+            for (int t : new int[] {1, 65, 500}) a.add(Arguments.of(c, t));
+        }
+        return a.stream();
+    }
+
+    /**
+     * The kernels alone: with float32 projection matrices (no bf16 rounding) CUDA equals the CPU within 1e-3,
+     * batch 3, prefill of T then two decodes, outputs (NaN-poisoned) and states after each call.
+     */
+    @ParameterizedTest(name = "{0}, T={1}")
+    @MethodSource("exactness")
+    void float32WeightsAgreeClosely(BlockConfig c, int steps) {
+        assumeGpu();
+        int batch = 3, d = c.intParam("hidden_size");
+        AttentionConfig ac = AttentionConfig.from(c, c.has("sliding_window"));
+        Map<String, FloatTensor> w = weights(c);
+        try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
+            Block cpu = new AttentionProvider(c.has("sliding_window"), "1.0.0").create(c, new MapWeights("test", w), Backend.CPU, cpuServices());
+            Block cuda = new AttentionCuda(ac, new MapWeights("test", w), gpu.gpu(), AttentionProvider.KERNELS.bytes(), DType.F32);
+            BlockState sCpu = state(c, batch, steps + 2), sGpu = state(c, batch, steps + 2);
+            FloatTensor x = random(new SplittableRandom(steps), 1.0, batch, steps, d);
+            String what = c.where() + ", f32 weights, B=3 T=" + steps;
+            assertClose(prefill(cpu, x, sCpu, new int[batch]), prefill(cuda, x, sGpu, new int[batch]), what + ": prefill y", 1e-3);
+            assertStates(sCpu, sGpu, what + ": prefill", 1e-3);
+            for (int step = 0; step < 2; step++) {
+                int[] pos = new int[batch];
+                Arrays.fill(pos, steps + step);
+                FloatTensor xs = random(new SplittableRandom(70 + step), 1.0, batch, 1, d);
+                FloatTensor yCpu = FloatTensor.filled(Float.NaN, batch, 1, d), yGpu = FloatTensor.filled(Float.NaN, batch, 1, d);
+                cpu.decode(xs, pos, sCpu, yCpu);
+                cuda.decode(xs, pos, sGpu, yGpu);
+                assertClose(yCpu, yGpu, what + ": decode at " + pos[0] + ": y", 1e-3);
+                assertStates(sCpu, sGpu, what + ": decode at " + pos[0], 1e-3);
+            }
         }
     }
 
@@ -181,12 +229,19 @@ class AttentionCudaTest {
         return () -> ops;
     }
 
-    private static Block block(BlockConfig c, Backend backend, BlockServices services) {
+    private static Map<String, FloatTensor> weights(BlockConfig c) {
         AttentionProvider provider = new AttentionProvider(c.has("sliding_window"), "1.0.0");
         SplittableRandom rng = new SplittableRandom(7);
+        // Dh 160: a smaller gain keeps the scores where bf16 projections stay within 2e-2 (see cudaAgreesWithCpu)
+        double std = c.intParam("head_dim") > 128 ? 0.15 : 0.3;
         Map<String, FloatTensor> w = new LinkedHashMap<>();
-        for (WeightDecl d : provider.weights(c)) w.put(d.name(), random(rng, 0.3, d.shape()));
-        return provider.create(c, new MapWeights("test", w), backend, services);
+        for (WeightDecl d : provider.weights(c)) w.put(d.name(), random(rng, std, d.shape()));
+        return w;
+    }
+
+    private static Block block(BlockConfig c, Backend backend, BlockServices services) {
+        AttentionProvider provider = new AttentionProvider(c.has("sliding_window"), "1.0.0");
+        return provider.create(c, new MapWeights("test", weights(c)), backend, services);
     }
 
     private static BlockState state(BlockConfig c, int batch, int capacity) {
@@ -199,11 +254,15 @@ class AttentionCudaTest {
         return y;
     }
 
-    private static void assertStates(BlockState expected, BlockState got, String what) {
-        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) assertClose(expected.get(slot), got.get(slot), what + ": state " + slot);
+    private static void assertStates(BlockState expected, BlockState got, String what) { assertStates(expected, got, what, TOL); }
+
+    private static void assertStates(BlockState expected, BlockState got, String what, double tol) {
+        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) assertClose(expected.get(slot), got.get(slot), what + ": state " + slot, tol);
     }
 
-    private static void assertClose(FloatTensor expected, FloatTensor got, String what) {
+    private static void assertClose(FloatTensor expected, FloatTensor got, String what) { assertClose(expected, got, what, TOL); }
+
+    private static void assertClose(FloatTensor expected, FloatTensor got, String what, double tol) {
         assertTrue(Arrays.equals(expected.shape(), got.shape()), what + ": shape " + Arrays.toString(got.shape()) + " != " + Arrays.toString(expected.shape()));
         double maxAbs = 0, maxRef = 0;
         for (int i = 0; i < got.size(); i++) {
@@ -214,6 +273,6 @@ class AttentionCudaTest {
         }
         assertTrue(maxRef > 0, what + ": expected tensor is all zeros, the check would be vacuous");
         double rel = maxAbs / maxRef;
-        assertTrue(rel <= TOL, what + ": relative error " + rel + " > " + TOL + " (max abs " + maxAbs + ", max ref " + maxRef + ")");
+        assertTrue(rel <= tol, what + ": relative error " + rel + " > " + tol + " (max abs " + maxAbs + ", max ref " + maxRef + ")");
     }
 }

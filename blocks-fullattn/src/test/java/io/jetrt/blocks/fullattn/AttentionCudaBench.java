@@ -1,0 +1,86 @@
+package io.jetrt.blocks.fullattn;
+
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceState;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuOps;
+import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.WeightDecl;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Timings of one Jet-Nemotron-2B attention layer (D 1536, 12 heads over 2 KV heads of 128, window 1152 for
+ * swa) on the device path (no host copies): prefill of 4096 tokens, and decode at batch 1 and 4 after a
+ * 4096-token context. Wall time over queued calls, synchronised by a download; launch cost included.
+ * Run: {@code java ... io.jetrt.blocks.fullattn.AttentionCudaBench} on a GPU machine.
+ */
+public final class AttentionCudaBench {
+    public static void main(String[] args) {
+        for (int window : new int[] {0, 1152}) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("hidden_size", 1536);
+            p.put("num_attention_heads", 12);
+            p.put("num_key_value_heads", 2);
+            p.put("rope_theta", 1e6);
+            if (window > 0) p.put("sliding_window", window);
+            BlockConfig c = new BlockConfig("2B window " + window, p);
+            AttentionProvider provider = new AttentionProvider(window > 0, "1.0.0");
+            SplittableRandom rng = new SplittableRandom(1);
+            Map<String, FloatTensor> w = new LinkedHashMap<>();
+            for (WeightDecl d : provider.weights(c)) w.put(d.name(), AttentionPropertiesTest.random(rng, 0.02, d.shape()));
+            try (GpuBlockServices s = GpuBlockServices.open("bench")) {
+                GpuOps gpu = s.gpu();
+                AttentionCuda block = (AttentionCuda) provider.create(c, new MapWeights("bench", w), io.jetrt.spi.Backend.CUDA, s);
+                int ctx = 4096;
+                for (int batch : new int[] {1, 4}) {
+                    DeviceState st = state(gpu, provider, c, batch, ctx + 64);
+                    DeviceTensor x = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, batch, ctx, 1536), DType.F32);
+                    DeviceTensor y = gpu.allocate(DType.F32, batch, ctx, 1536);
+                    DeviceTensor pos0 = gpu.upload(new int[batch]);
+                    int reps = batch == 1 ? 5 : 2;
+                    block.prefill(x, pos0, new int[batch], st, y);
+                    gpu.download(pos0);
+                    long t0 = System.nanoTime();
+                    for (int r = 0; r < reps; r++) block.prefill(x, pos0, new int[batch], st, y);
+                    gpu.download(pos0);
+                    double pre = (System.nanoTime() - t0) / 1e6 / reps;
+                    int[] hp = new int[batch];
+                    java.util.Arrays.fill(hp, ctx);
+                    DeviceTensor pos = gpu.upload(hp);
+                    DeviceTensor x1 = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, batch, 1, 1536), DType.F32);
+                    DeviceTensor y1 = gpu.allocate(DType.F32, batch, 1, 1536);
+                    for (int r = 0; r < 20; r++) block.decode(x1, pos, st, y1);
+                    gpu.download(pos);
+                    int n = 200;
+                    t0 = System.nanoTime();
+                    for (int r = 0; r < n; r++) block.decode(x1, pos, st, y1);
+                    gpu.download(pos);
+                    double dec = (System.nanoTime() - t0) / 1e3 / n;
+                    System.out.printf(Locale.ROOT, "%s B=%d: prefill(%d) %.2f ms (%.0f tok/s), decode at %d: %.1f us/step, splits %d%n",
+                            c.where(), batch, ctx, pre, batch * ctx / pre * 1e3, ctx, dec, block.splits(batch, window > 0 ? window : ctx + 64));
+                }
+            }
+        }
+    }
+
+    private static DeviceState state(GpuOps gpu, AttentionProvider provider, BlockConfig c, int batch, int capacity) {
+        Map<String, DeviceTensor> t = new LinkedHashMap<>();
+        var layout = provider.stateLayout(c, capacity);
+        for (StateSlot s : layout) {
+            int[] per = s.shape();
+            int[] shape = new int[per.length + 1];
+            shape[0] = batch;
+            System.arraycopy(per, 0, shape, 1, per.length);
+            t.put(s.name(), gpu.allocate(DType.F32, shape));
+        }
+        return new DeviceState(batch, layout, t);
+    }
+}
