@@ -25,7 +25,8 @@ window, p > pos + t - W: exactly what the Java reference attends (the cache cont
 
 Kernels (version 1 each: the simplest correct form):
   attention_rope_kernel1     q, kn, vn from qkv: + bias, RoPE on q and k at position positions[b] + t, the
-                             angle in double and cos/sin cast to float as Rope.java does. Grid (rows),
+                             angle in double from Rope.java's own inverse frequencies (uploaded as doubles)
+                             and cos/sin cast to float as Rope.java does. Grid (rows),
                              block = Dh/2 rounded up to 32 (one thread per frequency, all heads).
   attention_prefill_kernel1  softmax(q kᵀ · Dh^-½ + mask) v over the virtual key sequence, online softmax
                              in key tiles of KT (32, or 16 when Dh > 128) staged in shared memory.
@@ -39,7 +40,10 @@ Kernels (version 1 each: the simplest correct form):
                              one block serves the G query heads of one KV head, so each K/V tile is read
                              once per group. S depends only on B, the config and the cache length (never
                              on positions), so the launch is the same at every step (CUDA graphs).
-  attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128.
+  attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128;
+                             warp 0 reduces over the splits into shared weights, then every thread sums
+                             its channels (independent loads: the first version, a dependent chain per
+                             split, took 70 us at 131 splits under ncu).
   attention_append_kernel1   full attention: cache row positions[b] + t := kn/vn token t (rows past the
                              capacity are skipped; the host checks the capacity in prefill).
                              Grid (T, Hkv, B), 128 threads over Dh.
@@ -56,6 +60,7 @@ under 48 KiB (41 KiB at Dh = 128 or 256).
 
 #define NQ 4      // queries per warp
 #define MAXC 8    // channels per lane: Dh <= 32 * MAXC
+#define MAX_SPLITS 256  // key splits of a decode query (AttentionCuda.MAX_SPLITS)
 
 __device__ __forceinline__ float warp_max(float v) {
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
@@ -69,17 +74,17 @@ __device__ __forceinline__ float warp_sum(float v) {
 
 extern "C" __global__ void attention_rope_kernel1(float* __restrict__ q, float* __restrict__ kn, float* __restrict__ vn,
                                                   const float* __restrict__ qkv, const float* __restrict__ bias,
-                                                  const int* __restrict__ positions, int T, int H, int Hkv, int dh,
-                                                  long long thetaBits) {
+                                                  const int* __restrict__ positions, const double* __restrict__ invFreq,
+                                                  int T, int H, int Hkv, int dh) {
     int r = blockIdx.x, b = r / T, t = r % T;
     long long pos = (long long)positions[b] + t;
     int half = dh / 2, width = (H + 2 * Hkv) * dh;
     const float* in = qkv + (size_t)r * width;
-    double theta = __longlong_as_double(thetaBits);
     for (int i = threadIdx.x; i < half; i += blockDim.x) {
-        // as Rope.java: invFreq = theta^(-2i/Dh) and the angle in double, cos/sin rounded to float
-        double angle = (double)pos * pow(theta, -2.0 * i / dh);
-        float c = (float)cos(angle), s = (float)sin(angle);
+        // as Rope.java: the angle in double (invFreq is Rope.java's table, bit for bit), cos/sin rounded to float
+        double angle = (double)pos * invFreq[i], sd, cd;
+        sincos(angle, &sd, &cd);
+        float c = (float)cd, s = (float)sd;
         for (int h = 0; h < H + Hkv; h++) {
             int a = h * dh + i;
             float x1 = in[a] + bias[a], x2 = in[a + half] + bias[a + half];
@@ -298,23 +303,30 @@ extern "C" __global__ void attention_decode_kernel1(float* __restrict__ opart, f
 extern "C" __global__ void attention_combine_kernel1(float* __restrict__ out, const float* __restrict__ opart,
                                                      const float* __restrict__ mpart, const float* __restrict__ lpart,
                                                      int H, int dh, int splits) {
+    __shared__ float weight[MAX_SPLITS];   // e^(m_s - M) / Σ_s l_s e^(m_s - M)
     int b = blockIdx.y, h = blockIdx.x;
     size_t base = ((size_t)b * H + h) * splits;
-    float M = -CUDART_INF_F;
-    for (int s = 0; s < splits; s++) M = fmaxf(M, mpart[base + s]);
-    float den = 0.0f;
-    for (int s = 0; s < splits; s++) {
-        float ms = mpart[base + s];
-        if (ms != -CUDART_INF_F) den += lpart[base + s] * expf(ms - M);
+    if (threadIdx.x < 32) {
+        int lane = threadIdx.x;
+        float M = -CUDART_INF_F;
+        for (int s = lane; s < splits; s += 32) M = fmaxf(M, mpart[base + s]);
+        M = warp_max(M);
+        float den = 0.0f;
+        for (int s = lane; s < splits; s += 32) {
+            float ms = mpart[base + s];
+            float e = ms == -CUDART_INF_F ? 0.0f : expf(ms - M);
+            weight[s] = e;
+            den += lpart[base + s] * e;
+        }
+        den = warp_sum(den);
+        float inv = 1.0f / den;
+        for (int s = lane; s < splits; s += 32) weight[s] *= inv;
     }
-    float inv = 1.0f / den;
+    __syncthreads();
     for (int i = threadIdx.x; i < dh; i += blockDim.x) {
         float acc = 0.0f;
-        for (int s = 0; s < splits; s++) {
-            float ms = mpart[base + s];
-            if (ms != -CUDART_INF_F) acc += opart[(base + s) * dh + i] * expf(ms - M);
-        }
-        out[((size_t)b * H + h) * dh + i] = acc * inv;
+        for (int s = 0; s < splits; s++) acc += opart[(base + s) * dh + i] * weight[s];
+        out[((size_t)b * H + h) * dh + i] = acc;
     }
 }
 

@@ -40,6 +40,8 @@ final class AttentionCuda extends HostBridgedBlock {
 
     private final AttentionConfig cfg;
     private final DeviceTensor wqkv, bqkv, wo;
+    /** Rope.java's inverse frequencies {@code [Dh/2]} as float64, stored as int pairs (the kernel reads doubles). */
+    private final DeviceTensor invFreq;
     private final GpuKernel rope, prefill, decode, combine, append, window;
     /** Key tile and warps per block of the attention kernels: 32 keys and 4 warps, or 16 and 2 when Dh > 128. */
     private final int keyTile, warps;
@@ -76,6 +78,14 @@ final class AttentionCuda extends HostBridgedBlock {
         wqkv = gpu.upload(new FloatTensor(stacked, new int[] {rows, d}), projections);
         bqkv = gpu.upload(new FloatTensor(bias, new int[] {rows}), DType.F32);
         wo = gpu.upload(new FloatTensor(w.o(), new int[] {d, qd}), projections);
+        double[] inv = new Rope(cfg.headDim(), cfg.ropeTheta()).invFreq();
+        int[] bits = new int[2 * inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            long v = Double.doubleToRawLongBits(inv[i]);
+            bits[2 * i] = (int) v;             // little-endian: low word first
+            bits[2 * i + 1] = (int) (v >>> 32);
+        }
+        invFreq = gpu.upload(bits);
         rope = gpu.kernel(image, "attention_rope_kernel1");
         prefill = gpu.kernel(image, "attention_prefill_kernel1");
         decode = gpu.kernel(image, "attention_decode_kernel1");
@@ -130,8 +140,7 @@ final class AttentionCuda extends HostBridgedBlock {
         DeviceTensor kn = gpu.scratch(DType.F32, rows, cfg.kvDim());
         DeviceTensor vn = gpu.scratch(DType.F32, rows, cfg.kvDim());
         int ropeThreads = Math.min(256, Math.max(32, (dh / 2 + 31) / 32 * 32));
-        gpu.launch(rope, rows, 1, 1, ropeThreads, 1, 0, q, kn, vn, qkv, bqkv, positions, steps, h, hkv, dh,
-                Double.doubleToRawLongBits(cfg.ropeTheta()));
+        gpu.launch(rope, rows, 1, 1, ropeThreads, 1, 0, q, kn, vn, qkv, bqkv, positions, invFreq, steps, h, hkv, dh);
 
         DeviceTensor ko = null, vo = null;
         if (cfg.sliding()) {

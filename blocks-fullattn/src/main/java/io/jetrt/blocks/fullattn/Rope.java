@@ -15,6 +15,9 @@ final class Rope {
         for (int i = 0; i < half; i++) invFreq[i] = Math.pow(theta, -2.0 * i / headDim);
     }
 
+    /** The inverse frequencies {@code θ^(−2i/Dh)}, i < Dh/2 (a copy; the CUDA kernel uses the same values). */
+    double[] invFreq() { return invFreq.clone(); }
+
     /** Rotates {@code heads} consecutive head vectors of {@code a} starting at {@code off}, at position {@code pos}. */
     void apply(float[] a, int off, int heads, long pos) {
         int half = headDim / 2;
