@@ -18,7 +18,8 @@ import java.util.Arrays;
  *   <li>the causal conv + silu into {@code xbc [B·T, conv_dim]}, and the conv state update
  *       ({@code mamba2_conv_kernel1} then {@code mamba2_conv_state_kernel1}; one fused
  *       {@code mamba2_conv_decode_kernel1} when T = 1);</li>
- *   <li>the scan over T per (sequence, head, state row) into {@code ys [B·T, d_inner]} ({@code mamba2_scan_kernel1});</li>
+ *   <li>the scan over T per (sequence, head, state row) into {@code ys [B·T, d_inner]} ({@code mamba2_scan_kernel1}
+ *       for decode, {@code mamba2_scan_kernel2}, the same maths with tokens staged in shared memory, for chunks);</li>
  *   <li>gate and group RMSNorm in place on ys ({@code mamba2_gate_norm_kernel1}), then out_proj into y.</li>
  * </ol>
  * Positions are not used (Mamba2 has none); the launches depend only on B, T and the config, so decode can
@@ -28,17 +29,27 @@ import java.util.Arrays;
 final class Mamba2Cuda extends HostBridgedBlock {
     /** Channels per block of the conv kernels and threads per block of the elementwise ones. */
     private static final int THREADS = 256;
-    /** Warps per block of the scan kernel: one state row each. */
+    /** Warps per block of the scan kernels: one state row each; at most SCAN_MAX_WARPS (4) of mamba2.cu for kernel 2. */
     private static final int SCAN_WARPS = 4;
-    /** Largest state size the scan kernel holds in registers (32 lanes × SCAN_MAX_J in mamba2.cu). */
+    /** Largest state size the scan kernels hold in registers (32 lanes × SCAN_MAX_J in mamba2.cu). */
     static final int MAX_STATE_SIZE = 32 * 8;
+    /**
+     * Chunks of at least this many tokens use scan kernel 2 (tokens staged in shared memory); shorter ones,
+     * decode above all, kernel 1, which has no barriers. At the 2B shape, T = 4096, B = 1 on an H100 the scan
+     * took 5.06 ms with kernel 1 and 3.15 ms with kernel 2 (README).
+     */
+    private static final int SCAN2_FROM = 2;
 
     private final Mamba2Config c;
     private final DeviceTensor inW, inB, convW, convB, dtBias, a, d, normW, outW, outB;
-    private final GpuKernel addBias, conv, convState, convDecode, scan, gateNorm;
+    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, gateNorm;
+    private final int scanVersion;   // 0: by T; 1 or 2 forces a scan kernel (tests)
 
-    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) {
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0); }
+
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image, int scanVersion) {
         super(gpu);
+        this.scanVersion = scanVersion;
         if (c.stateSize() > MAX_STATE_SIZE) {
             throw new IllegalArgumentException(c.where() + ": state_size must be <= " + MAX_STATE_SIZE
                     + " on the cuda backend (the scan keeps a state row in registers); got " + c.stateSize());
@@ -61,7 +72,8 @@ final class Mamba2Cuda extends HostBridgedBlock {
         conv = gpu.kernel(image, "mamba2_conv_kernel1");
         convState = gpu.kernel(image, "mamba2_conv_state_kernel1");
         convDecode = gpu.kernel(image, "mamba2_conv_decode_kernel1");
-        scan = gpu.kernel(image, "mamba2_scan_kernel1");
+        scan1 = gpu.kernel(image, "mamba2_scan_kernel1");
+        scan2 = gpu.kernel(image, "mamba2_scan_kernel2");
         gateNorm = gpu.kernel(image, "mamba2_gate_norm_kernel1");
     }
 
@@ -101,6 +113,7 @@ final class Mamba2Cuda extends HostBridgedBlock {
         }
 
         DeviceTensor ys = gpu.scratch(DType.F32, m, di);
+        GpuKernel scan = scanVersion == 2 || (scanVersion == 0 && t >= SCAN2_FROM) ? scan2 : scan1;
         gpu.launch(scan, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
                 ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
 

@@ -48,7 +48,7 @@ public final class Mamba2Provider implements BlockProvider {
     private static byte[] image;
 
     /** The kernel image, read once: GpuOps loads an image once per instance of the array it is given. */
-    private static synchronized byte[] image() {
+    static synchronized byte[] image() {
         if (image == null) image = KERNELS.bytes();
         return image;
     }

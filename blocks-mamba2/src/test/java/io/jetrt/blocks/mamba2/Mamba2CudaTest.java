@@ -147,6 +147,30 @@ class Mamba2CudaTest {
         }
     }
 
+    /** Scan kernel 2 (tokens staged in shared memory) equals kernel 1 (the simple one): same maths, outputs and states. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void scanKernel2EqualsKernel1(String name, BlockConfig cfg) {
+        assumeGpu();
+        Map<String, FloatTensor> w = weights(cfg, 13);
+        Mamba2Config c = Mamba2Config.from(cfg);
+        Mamba2Params p = Mamba2Params.from(c, new MapWeights(cfg.where(), w));
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            Block k1 = new Mamba2Cuda(c, p, gpu.gpu(), Mamba2Provider.image(), 1);
+            Block k2 = new Mamba2Cuda(c, p, gpu.gpu(), Mamba2Provider.image(), 2);
+            for (int[] bt : new int[][] {{1, 1}, {3, 2}, {3, 17}, {1, 63}, {3, 65}, {2, 500}}) {
+                BlockState s1 = state(cfg, bt[0], 14), s2 = copy(s1);
+                FloatTensor x = new Init(15).normal(1, bt[0], bt[1], c.hidden());
+                FloatTensor y1 = prefill(k1, x, 0, s1), y2 = prefill(k2, x, 0, s2);
+                String what = "mamba2 cuda scan kernel 2 vs kernel 1, f32, " + cfg.where() + ", B=" + bt[0] + " T=" + bt[1];
+                assertClose(y2, y1, 1e-5, what + ", y");
+                for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
+                    assertClose(s2.get(slot), s1.get(slot), 1e-5, what + ", " + slot);
+                }
+            }
+        }
+    }
+
     /** The 2B-like shape (H 48, P 64, N 128): one decode of batch 1 and a prefill of 300 tokens, CUDA vs CPU. */
     @Test
     void twoBShape() {
