@@ -53,12 +53,11 @@ class ComposeErrorsTest {
 
     @Test
     void askingForCudaSaysWhyItCannotRun() {
+        String missing = io.jetrt.runtime.gpu.GpuContext.missing();
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing != null, "this machine can run cuda");
         ComposeException e = assertThrows(ComposeException.class,
                 () -> rt.load(Fixtures.tinyJet(), ComposeOptions.DEFAULT.withBackend(io.jetrt.spi.Backend.CUDA)));
-        String why = io.jetrt.runtime.cuda.CudaDriver.status().available()
-                ? "backend cuda was asked for, but provider jet 1.0.0 from io.jetrt.blocks.jetblock 1.0.0 offers only"
-                : "layer 0: backend cuda was asked for, but this machine cannot run it: no CUDA";
-        assertTrue(e.getMessage().contains(why), e.getMessage());
+        assertTrue(e.getMessage().contains("backend cuda was asked for, but this machine cannot run it: " + missing), e.getMessage());
     }
 
     @Test
