@@ -249,3 +249,344 @@ extern "C" __global__ void gdr_out_norm_kernel1(float* __restrict__ o, const flo
     float inv = 1.0f / sqrtf(ss / (float)dv + eps);
     for (int j = threadIdx.x; j < dv; j += blockDim.x) x[j] = x[j] * inv * w[j] * gdr_silu(g[j]);
 }
+
+/*
+Version 2 of the prefill scan: chunked (fla's chunk_gated_delta_rule), two kernels over one work buffer.
+Chunks of GDR2_C = 64 tokens; within chunk c (rows t, s < 64, padded with zero rows past T) with
+gc_t = sum_{r <= t} g_r (inclusive, relative to the chunk start, so every exp below has an argument <= 0):
+  A[t,s]   = beta_t (k_t.k_s) exp(gc_t - gc_s)  for s < t, else 0;   T = (I + A)^-1 (forward substitution)
+  W        = T (beta exp(gc) K)   [64, Dk]       U = T (beta V)   [64, Dv]
+  Aqk[t,s] = (q_t.k_s) exp(gc_t - gc_s)  for s <= t, else 0
+  Qd = exp(gc) Q,  Kd = exp(gc_63 - gc) K,  dec = exp(gc_63)   (padded rows have g = 0)
+and then, sequentially over chunks from the state S0 [Dk, Dv] before the chunk (the same S, u and o as the
+per-token recurrence of gdr_prefill_kernel1: unroll S_t = e^{g_t} S_{t-1} + k_t u_t^T over the chunk):
+  u = U - W S0,   o = Qd S0 + Aqk u,   S = dec S0 + Kd^T u.
+
+  gdr_chunk_kernel2      per (chunk, head, batch): everything above that does not need the state, into
+                         `work` (per chunk bhc = (b*H + h)*NC + c, NC = ceil(T/64), n = B*H*NC chunks):
+                         WT, QT, KT [n, Dk, 64] (W, Qd, Kd transposed), AT [n, 64, 64] (AT[s][t] = Aqk[t,s]),
+                         UT [n, Dv, 64], dec [n]: GDR2_WORK(n, Dk, Dv) floats in all.
+                         Launch: grid (NC, H, B), block 256; 35 KB static shared memory.
+  gdr_prefill_kernel2    per (slice of GDR2_BV state columns, head, batch): the state slice [Dk, 16] in shared
+                         memory, the chunks in order; each chunk streams 16 KB tiles (W and Qd by 32 rows of
+                         Dk, then Aqk, then Kd by 64 rows of Dk) through shared memory, the next tile's
+                         loads issued before the current tile's products. Thread (tg = tid/8, jp = tid%8)
+                         owns o/u rows 2tg, 2tg+1 and columns 2jp, 2jp+1; for the state update rows il, il+32
+                         of each 64-row tile. Writes o [B*T, H*Dv] (as kernel1) and the final state.
+                         Launch: grid (ceil(Dv/16), H, B), block 256; 36 KB static shared memory.
+Both read qn, kn, gbq of gdr_prep_kernel1; kernel1 stays the reference they are tested against
+(gated_delta_rule_test.cu). fp32 throughout.
+*/
+#define GDR2_C 64
+#define GDR2_BV 16
+#define GDR2_THREADS 256
+#define GDR2_TS 68                                   // padded row stride of transposed tiles (16-byte rows)
+#define GDR2_WORK(n, dk, dv) ((long long)(n) * (64LL * (3LL * (dk) + (dv)) + 4096LL + 1LL))
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
+                  const float* __restrict__ v, int v_stride, const float* __restrict__ gbq,
+                  int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float r1[64 * GDR2_TS]; // A (stride 65), then T^T (stride 68)
+    __shared__ __align__(16) float r2[64 * GDR2_TS]; // K^T, Q^T tiles [32][68]; then T (stride 65); then B^T tiles [32][68]
+    __shared__ float gcs[64], gam[64], kap[64], bet[64];
+    const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
+    const long long n = (long long)gridDim.z * heads * nc, bhc = ((long long)bi * heads + h) * nc + c;
+    const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
+    const long long row0 = (long long)bi * tokens + t0; // global row of chunk row 0
+    float* WT = work;
+    float* QT = WT + n * dk * 64;
+    float* KT = QT + n * dk * 64;
+    float* AT = KT + n * dk * 64;
+    float* UT = AT + n * 4096;
+    float* dec = UT + n * dv * 64;
+
+    // 1. g and beta of the chunk's rows (0 past T), inclusive prefix sum of g: one warp, two rows per lane
+    if (tid < 32) {
+        const int ta = 2 * tid, tb = ta + 1;
+        float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
+        if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
+        if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
+        float incl = ga + gb;
+        for (int off = 1; off < 32; off <<= 1) {
+            float y = __shfl_up_sync(0xffffffffu, incl, off);
+            if (tid >= off) incl += y;
+        }
+        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
+        if (tid == 0) excl = 0.f;
+        gcs[ta] = excl + ga;
+        gcs[tb] = incl;
+        bet[ta] = ba;
+        bet[tb] = bb;
+    }
+    __syncthreads();
+    if (tid < 64) {
+        gam[tid] = expf(gcs[tid]);
+        kap[tid] = expf(gcs[63] - gcs[tid]);
+    }
+    if (tid == 0) dec[bhc] = expf(gcs[63]);
+
+    // 2. Gram matrices K K^T and Q K^T over Dk in tiles of 32; Qd^T and Kd^T written on the way
+    const int tt = tid >> 4, ss = tid & 15; // rows 4tt..4tt+3, columns 4ss..4ss+3
+    float kk[4][4], qk[4][4];
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) { kk[a][b] = 0.f; qk[a][b] = 0.f; }
+    float* Kt = r2;
+    float* Qt = r2 + 32 * GDR2_TS;
+    for (int i0 = 0; i0 < dk; i0 += 32) {
+        __syncthreads();
+        {
+            const int ii = tid & 31, i = i0 + ii;
+#pragma unroll
+            for (int m = 0; m < 8; m++) {
+                const int t = (tid >> 5) + 8 * m;
+                const bool ok = t < len && i < dk;
+                const long long at = ((row0 + t) * heads + h) * dk + i;
+                Kt[ii * GDR2_TS + t] = ok ? kn[at] : 0.f;
+                Qt[ii * GDR2_TS + t] = ok ? qn[at] : 0.f;
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int m = 0; m < 8; m++) {
+            const int e = tid + GDR2_THREADS * m, rr = e >> 6, t = e & 63;
+            if (i0 + rr < dk) {
+                const long long at = (bhc * dk + i0 + rr) * 64 + t;
+                QT[at] = Qt[rr * GDR2_TS + t] * gam[t];
+                KT[at] = Kt[rr * GDR2_TS + t] * kap[t];
+            }
+        }
+#pragma unroll 4
+        for (int ii = 0; ii < 32; ii++) {
+            const float4 qa = *(const float4*)&Qt[ii * GDR2_TS + 4 * tt];
+            const float4 ka = *(const float4*)&Kt[ii * GDR2_TS + 4 * tt];
+            const float4 kb = *(const float4*)&Kt[ii * GDR2_TS + 4 * ss];
+            const float qv[4] = {qa.x, qa.y, qa.z, qa.w}, kv[4] = {ka.x, ka.y, ka.z, ka.w}, sv[4] = {kb.x, kb.y, kb.z, kb.w};
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) {
+                    kk[a][b] += kv[a] * sv[b];
+                    qk[a][b] += qv[a] * sv[b];
+                }
+        }
+    }
+
+    // 3. A into shared memory (stride 65), Aqk^T to the work buffer; exp only where s <= t (argument <= 0)
+    float* As = r1;
+#pragma unroll
+    for (int b = 0; b < 4; b++) {
+        const int s = 4 * ss + b;
+        float aq[4];
+#pragma unroll
+        for (int a = 0; a < 4; a++) {
+            const int t = 4 * tt + a;
+            const float d = s <= t ? expf(gcs[t] - gcs[s]) : 0.f;
+            As[t * 65 + s] = s < t ? bet[t] * kk[a][b] * d : 0.f;
+            aq[a] = s <= t ? qk[a][b] * d : 0.f;
+        }
+        *(float4*)&AT[bhc * 4096 + s * 64 + 4 * tt] = make_float4(aq[0], aq[1], aq[2], aq[3]);
+    }
+    __syncthreads();
+
+    // 4. T = (I + A)^-1: thread x < 64 solves column x by forward substitution (no barrier: it reads only its column)
+    float* Ts = r2;
+    if (tid < 64) {
+        for (int t = 0; t < 64; t++) {
+            float x0 = t == tid ? 1.f : 0.f, x1 = 0.f;
+            int s = 0;
+            for (; s + 1 < t; s += 2) {
+                x0 -= As[t * 65 + s] * Ts[s * 65 + tid];
+                x1 -= As[t * 65 + s + 1] * Ts[(s + 1) * 65 + tid];
+            }
+            if (s < t) x0 -= As[t * 65 + s] * Ts[s * 65 + tid];
+            Ts[t * 65 + tid] = x0 + x1;
+        }
+    }
+    __syncthreads();
+    // 5. T^T into r1 (A is no longer needed): Tt[s][t] = T[t][s]
+    float* Tt = r1;
+#pragma unroll
+    for (int m = 0; m < 16; m++) {
+        const int e = tid + GDR2_THREADS * m, s = e >> 6, t = e & 63;
+        Tt[s * GDR2_TS + t] = Ts[t * 65 + s];
+    }
+
+    // 6. W = T (beta gam K) and U = T (beta V), 32 columns per tile; thread: column jj, rows 8tg..8tg+7
+    float* Bt = r2;
+    const int jj = tid >> 3, tg = tid & 7;
+    const int nkw = (dk + 31) / 32, ntile = nkw + (dv + 31) / 32;
+    for (int k = 0; k < ntile; k++) {
+        const bool isw = k < nkw;
+        const int c0 = 32 * (isw ? k : k - nkw), ncol = isw ? dk : dv;
+        __syncthreads();
+        {
+            const int jx = tid & 31, col = c0 + jx;
+#pragma unroll
+            for (int m = 0; m < 8; m++) {
+                const int s = (tid >> 5) + 8 * m;
+                float val = 0.f;
+                if (s < len && col < ncol)
+                    val = isw ? kn[((row0 + s) * heads + h) * dk + col] * (bet[s] * gam[s])
+                              : v[(row0 + s) * v_stride + (long long)h * dv + col] * bet[s];
+                Bt[jx * GDR2_TS + s] = val;
+            }
+        }
+        __syncthreads();
+        float acc[8];
+#pragma unroll
+        for (int a = 0; a < 8; a++) acc[a] = 0.f;
+#pragma unroll 4
+        for (int s = 0; s < 64; s++) {
+            const float bv = Bt[jj * GDR2_TS + s];
+            const float4 x0 = *(const float4*)&Tt[s * GDR2_TS + 8 * tg];
+            const float4 x1 = *(const float4*)&Tt[s * GDR2_TS + 8 * tg + 4];
+            acc[0] += x0.x * bv; acc[1] += x0.y * bv; acc[2] += x0.z * bv; acc[3] += x0.w * bv;
+            acc[4] += x1.x * bv; acc[5] += x1.y * bv; acc[6] += x1.z * bv; acc[7] += x1.w * bv;
+        }
+        const int col = c0 + jj;
+        if (col < ncol) {
+            float* dst = isw ? WT + (bhc * dk + col) * 64 + 8 * tg : UT + (bhc * dv + col) * 64 + 8 * tg;
+            *(float4*)dst = make_float4(acc[0], acc[1], acc[2], acc[3]);
+            *(float4*)(dst + 4) = make_float4(acc[4], acc[5], acc[6], acc[7]);
+        }
+    }
+}
+
+// Tile k of chunk bhc for gdr_prefill_kernel2 into registers, 16 floats per thread (zeros past Dk):
+// k < nA: rows 32k.. of W^T then of Qd^T; k == nA: Aqk^T; k > nA: rows 64(k-nA-1).. of Kd^T.
+__device__ __forceinline__ void gdr2_load_tile(float4 (&st)[4], const float* __restrict__ WT, const float* __restrict__ QT,
+                                               const float* __restrict__ AT, const float* __restrict__ KT,
+                                               long long bhc, int k, int nA, int dk, int tid) {
+#pragma unroll
+    for (int m = 0; m < 4; m++) {
+        const int f = (tid + GDR2_THREADS * m) * 4;
+        const float* src = nullptr;
+        if (k < nA) {
+            const int ff = f & 2047, row = 32 * k + (ff >> 6);
+            if (row < dk) src = ((f >> 11) ? QT : WT) + (bhc * dk + row) * 64 + (ff & 63);
+        } else if (k == nA) {
+            src = AT + bhc * 4096 + f;
+        } else {
+            const int row = 64 * (k - nA - 1) + (f >> 6);
+            if (row < dk) src = KT + (bhc * dk + row) * 64 + (f & 63);
+        }
+        st[m] = src ? *(const float4*)src : make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
+                    int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float buf[4096];                // the current tile
+    __shared__ __align__(16) float Ss[GDR_MAX_DK * GDR2_BV];  // state slice [Dk, 16], zero rows past Dk
+    __shared__ __align__(16) float us[GDR2_C * GDR2_BV];      // u of the chunk [64, 16]
+    const int tid = threadIdx.x, h = blockIdx.y, bi = blockIdx.z, jbase = blockIdx.x * GDR2_BV;
+    const int nc = (tokens + GDR2_C - 1) / GDR2_C;
+    const long long n = (long long)gridDim.z * heads * nc;
+    const float* WT = work;
+    const float* QT = WT + n * dk * 64;
+    const float* KT = QT + n * dk * 64;
+    const float* AT = KT + n * dk * 64;
+    const float* UT = AT + n * 4096;
+    const float* dec = UT + n * dv * 64;
+    float* S = state + ((long long)bi * heads + h) * dk * dv;
+    for (int e = tid; e < GDR_MAX_DK * GDR2_BV; e += GDR2_THREADS) {
+        const int i = e / GDR2_BV, j = jbase + e % GDR2_BV;
+        Ss[e] = (i < dk && j < dv) ? S[(long long)i * dv + j] : 0.f;
+    }
+    const int jp = tid & 7, tg = tid >> 3;     // o/u: rows 2tg, 2tg+1; columns 2jp, 2jp+1 of the slice
+    const int il = tid >> 3;                   // state update: rows il, il+32 of a 64-row tile
+    const int nA = (dk + 31) / 32, nK = (dk + 63) / 64, nt = nA + 1 + nK;
+    const long long bh = (long long)bi * heads + h;
+    float4 st[4];
+    gdr2_load_tile(st, WT, QT, AT, KT, bh * nc, 0, nA, dk, tid);
+    for (int c = 0; c < nc; c++) {
+        const long long bhc = bh * nc + c;
+        const int len = min(GDR2_C, tokens - c * GDR2_C);
+        float uv[4], p[4], r[4];
+#pragma unroll
+        for (int a = 0; a < 2; a++)
+#pragma unroll
+            for (int b = 0; b < 2; b++) {
+                const int j = jbase + 2 * jp + b;
+                uv[2 * a + b] = j < dv ? UT[(bhc * dv + j) * 64 + 2 * tg + a] : 0.f;
+                p[2 * a + b] = 0.f;
+                r[2 * a + b] = 0.f;
+            }
+        const float decay = dec[bhc];
+        for (int k = 0; k < nt; k++) {
+            __syncthreads(); // every thread is done with the previous tile
+#pragma unroll
+            for (int m = 0; m < 4; m++) *(float4*)&buf[(tid + GDR2_THREADS * m) * 4] = st[m];
+            __syncthreads();
+            if (k + 1 < nt) gdr2_load_tile(st, WT, QT, AT, KT, bhc, k + 1, nA, dk, tid);
+            else if (c + 1 < nc) gdr2_load_tile(st, WT, QT, AT, KT, bhc + 1, 0, nA, dk, tid);
+            if (k < nA) {
+                // P = W S0, R = Qd S0 over rows 32k..32k+31 of the state
+                const float* Sr = Ss + 32 * k * GDR2_BV + 2 * jp;
+#pragma unroll 8
+                for (int ii = 0; ii < 32; ii++) {
+                    const float2 w = *(const float2*)&buf[ii * 64 + 2 * tg];
+                    const float2 q = *(const float2*)&buf[2048 + ii * 64 + 2 * tg];
+                    const float2 s = *(const float2*)&Sr[ii * GDR2_BV];
+                    p[0] += w.x * s.x; p[1] += w.x * s.y; p[2] += w.y * s.x; p[3] += w.y * s.y;
+                    r[0] += q.x * s.x; r[1] += q.x * s.y; r[2] += q.y * s.x; r[3] += q.y * s.y;
+                }
+                if (k == nA - 1) { // u = U - W S0, visible to all after the next tile's barriers
+#pragma unroll
+                    for (int a = 0; a < 2; a++)
+                        *(float2*)&us[(2 * tg + a) * GDR2_BV + 2 * jp] = make_float2(uv[2 * a] - p[2 * a], uv[2 * a + 1] - p[2 * a + 1]);
+                }
+            } else if (k == nA) {
+                // o = Qd S0 + Aqk u (Aqk[t][s] = 0 for s > t)
+                float acc[4] = {r[0], r[1], r[2], r[3]};
+                const int smax = 2 * tg + 2;
+                for (int s = 0; s < smax; s++) {
+                    const float2 a = *(const float2*)&buf[s * 64 + 2 * tg];
+                    const float2 u = *(const float2*)&us[s * GDR2_BV + 2 * jp];
+                    acc[0] += a.x * u.x; acc[1] += a.x * u.y; acc[2] += a.y * u.x; acc[3] += a.y * u.y;
+                }
+#pragma unroll
+                for (int a = 0; a < 2; a++) {
+                    const int t = 2 * tg + a;
+                    if (t < len) {
+                        float* orow = o + ((long long)bi * tokens + c * GDR2_C + t) * heads * dv + (long long)h * dv;
+#pragma unroll
+                        for (int b = 0; b < 2; b++) {
+                            const int j = jbase + 2 * jp + b;
+                            if (j < dv) orow[j] = acc[2 * a + b];
+                        }
+                    }
+                }
+            } else {
+                // S = dec S0 + Kd^T u on rows i0 + il, i0 + il + 32 (rows past Dk stay zero: their tile rows are zero)
+                const int i0 = 64 * (k - nA - 1);
+                float2 s0 = *(const float2*)&Ss[(i0 + il) * GDR2_BV + 2 * jp];
+                float2 s1 = *(const float2*)&Ss[(i0 + il + 32) * GDR2_BV + 2 * jp];
+                float a00 = decay * s0.x, a01 = decay * s0.y, a10 = decay * s1.x, a11 = decay * s1.y;
+#pragma unroll 4
+                for (int t = 0; t < 64; t += 4) {
+                    const float4 k0 = *(const float4*)&buf[il * 64 + t];
+                    const float4 k1 = *(const float4*)&buf[(il + 32) * 64 + t];
+                    const float kv0[4] = {k0.x, k0.y, k0.z, k0.w}, kv1[4] = {k1.x, k1.y, k1.z, k1.w};
+#pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        const float2 u = *(const float2*)&us[(t + q) * GDR2_BV + 2 * jp];
+                        a00 += kv0[q] * u.x; a01 += kv0[q] * u.y;
+                        a10 += kv1[q] * u.x; a11 += kv1[q] * u.y;
+                    }
+                }
+                *(float2*)&Ss[(i0 + il) * GDR2_BV + 2 * jp] = make_float2(a00, a01);
+                *(float2*)&Ss[(i0 + il + 32) * GDR2_BV + 2 * jp] = make_float2(a10, a11);
+            }
+        }
+    }
+    __syncthreads();
+    for (int e = tid; e < GDR_MAX_DK * GDR2_BV; e += GDR2_THREADS) {
+        const int i = e / GDR2_BV, j = jbase + e % GDR2_BV;
+        if (i < dk && j < dv) S[(long long)i * dv + j] = Ss[e];
+    }
+}

@@ -10,6 +10,7 @@ this one needs only nvcc and a GPU:
 #include "gated_delta_rule.cuh"
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <vector>
@@ -85,13 +86,34 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
     float *dq = up(q), *dk_ = up(k), *dv_ = up(v), *da = up(a), *db = up(b), *dg = up(gate), *dal = up(alog), *ddt = up(dtb), *dw = up(w), *dS = up(S0);
     float *qn = nanbuf((size_t)rows * H * dk), *kn = nanbuf((size_t)rows * H * dk), *gbq = nanbuf((size_t)rows * H * 3), *dO = nanbuf((size_t)rows * H * dv);
     gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, dq, qs, dk_, qs, da, db, abs_, dal, ddt, rows, H, dk, silu_qk, bs);
+    float* dS2 = up(S0); // kernel2 (chunked) runs from the same initial state and the same prep outputs
     gdr_prefill_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(dS, dO, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+    CK(cudaDeviceSynchronize());
+    auto raw1 = down(dO, o.size());
     gdr_out_norm_kernel1<<<rows * H, 128>>>(dO, dg, vs, dw, H, dv, 1e-5f);
     CK(cudaDeviceSynchronize());
     snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
     cmp(name, o, down(dO, o.size()));
     snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
     cmp(name, S, down(dS, S.size()));
+    {
+        int nc = (T + 63) / 64;
+        float *work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv)), *dO2 = nanbuf((size_t)rows * H * dv);
+        gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+        gdr_prefill_kernel2<<<dim3((dv + GDR2_BV - 1) / GDR2_BV, H, B), GDR2_THREADS>>>(dS2, dO2, work, T, H, dk, dv);
+        CK(cudaDeviceSynchronize());
+        snprintf(name, sizeof name, "prefill2 vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+        cmp(name, raw1, down(dO2, o.size()));
+        snprintf(name, sizeof name, "prefill2 vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+        cmp(name, down(dS, S.size()), down(dS2, S.size()));
+        gdr_out_norm_kernel1<<<rows * H, 128>>>(dO2, dg, vs, dw, H, dv, 1e-5f);
+        CK(cudaDeviceSynchronize());
+        snprintf(name, sizeof name, "prefill2 vs ref B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+        cmp(name, o, down(dO2, o.size()));
+        snprintf(name, sizeof name, "prefill2 vs ref B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+        cmp(name, S, down(dS2, S.size()));
+        for (float* p : {work, dO2, dS2}) cudaFree(p);
+    }
     for (int step = 0; step < 3; step++) { // decode: row bi of input is (bi, t = step)
         std::vector<float> od((size_t)B * H * dv);
         for (int bi = 0; bi < B; bi++) for (int h = 0; h < H; h++) {
@@ -194,6 +216,26 @@ static void bench(int B, int T, int H, int dk, int dv) {
     gdr_prefill_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, qn, kn, v, H * dv, gbq, T, H, dk, dv);
     cudaEventRecord(e1); CK(cudaEventSynchronize(e1)); cudaEventElapsedTime(&ms, e0, e1);
     printf("bench prefill scan B%d T%d H%d Dk%d Dv%d: %.3f ms (%.0f tok/s for this kernel alone)\n", B, T, H, dk, dv, ms, rows / (ms * 1e-3));
+    if (T >= 64) { // kernel2: chunk kernel + scan across chunks; median of 20 after 3 warm-ups
+        int nc = (T + 63) / 64;
+        float* work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv));
+        cudaEvent_t e2; cudaEventCreate(&e2);
+        std::vector<float> tc, ts;
+        for (int it = 0; it < 23; it++) {
+            cudaEventRecord(e0);
+            gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
+            cudaEventRecord(e1);
+            gdr_prefill_kernel2<<<dim3((dv + GDR2_BV - 1) / GDR2_BV, H, B), GDR2_THREADS>>>(S, o, work, T, H, dk, dv);
+            cudaEventRecord(e2); CK(cudaEventSynchronize(e2));
+            float a, b; cudaEventElapsedTime(&a, e0, e1); cudaEventElapsedTime(&b, e1, e2);
+            if (it >= 3) { tc.push_back(a); ts.push_back(b); }
+        }
+        std::sort(tc.begin(), tc.end()); std::sort(ts.begin(), ts.end());
+        float mc = tc[tc.size() / 2], msc = ts[ts.size() / 2];
+        printf("bench prefill2 B%d T%d H%d Dk%d Dv%d: chunk %.3f ms + scan %.3f ms = %.3f ms (%.0f tok/s; kernel1 %.3f ms, %.1fx)\n",
+               B, T, H, dk, dv, mc, msc, mc + msc, rows / ((mc + msc) * 1e-3), ms, ms / (mc + msc));
+        cudaFree(work);
+    }
     for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);
 }
 
@@ -203,10 +245,14 @@ int main() {
     test_gdr(3, 7, 3, 7, 14, 1, 1.f);     // JetBlock odd config with silu on q, k
     test_gdr(1, 100, 2, 96, 256, 1, 1.f); // Jet-Nemotron-2B head
     test_gdr(2, 33, 1, 256, 40, 0, 1.f);  // Dk at its maximum
+    test_gdr(3, 200, 2, 256, 33, 1, 1.f); // Dk at its maximum over several chunks, T not a multiple of 64
+    test_gdr(1, 128, 2, 33, 17, 0, 2.f);  // two full chunks, odd Dk/Dv
+    test_gdr(1, 4096, 2, 96, 256, 1, 1.f); // many chunks at the 2B head shape
     test_conv(3, 65, 37, 4, 0);
     test_conv(3, 2, 33, 4, 1);            // T < W - 1: the cache reaches further
     test_conv(1, 500, 300, 3, 1);
     bench(1, 4096, 12, 96, 256);
+    bench(1, 1024, 12, 96, 256);
     bench(64, 1, 12, 96, 256);
     printf(failures ? "FAILED: %d\n" : "all ok\n", failures);
     return failures != 0;

@@ -22,12 +22,14 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
     /** gated_delta_rule.cuh holds at most this many state rows per (batch, head) in registers. */
     static final int MAX_DK = 256;
     private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
+    /** gated_delta_rule.cuh version 2: chunk length, state columns per block, threads per block; used from this many tokens on. */
+    private static final int CHUNK = 64, SCAN2_COLS = 16, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
 
     private final GatedDeltaNetConfig c;
     private final int d, h, dk, dv, kd, vd, cw, width, qkvWidth;
     private final int kOff, vOff, gOff, aOff, bOff;
     private final DeviceTensor wAll, wO, qConv, kConv, vConv, qBias, kBias, vBias, aLog, dtBias, oNorm;
-    private final GpuKernel conv, convState, convStep, prep, scan, step, outNorm;
+    private final GpuKernel conv, convState, convStep, prep, scan, chunk2, scan2, step, outNorm;
 
     GatedDeltaNetCuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) {
         super(gpu);
@@ -70,6 +72,8 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         convStep = gpu.kernel(image, "causal_conv_step_kernel1");
         prep = gpu.kernel(image, "gdr_prep_kernel1");
         scan = gpu.kernel(image, "gdr_prefill_kernel1");
+        chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
+        scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
         step = gpu.kernel(image, "gdr_decode_kernel1");
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
     }
@@ -89,8 +93,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
                 qn, kn, gbq, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(proj, aOff), at(proj, bOff), width,
                 aLog, dtBias, rows, h, dk, 0, c.betaScale());
         DeviceTensor o = gpu.scratch(DType.F32, rows, vd);
-        gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0,
-                state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qn, kn, at(qkv, vOff), qkvWidth, gbq, tokens, h, dk, dv);
+        scanGdr(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qn, kn, at(qkv, vOff), qkvWidth, gbq, batch, tokens);
         gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
         gpu.linear(o, wO, y.reshape(rows, d));
     }
@@ -127,6 +130,23 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
                           DeviceTensor bias, int batch) {
         gpu.launch(convStep, ceilDiv(batch * channels, THREADS), 1, 1, THREADS, 1, 0,
                 at(qkv, off), qkvWidth, at(proj, off), width, cache, weight, 0L, 0L, orNull(bias), batch, channels, cw, 1);
+    }
+
+    /**
+     * The gated delta rule over the chunk: from {@link #SCAN2_MIN_TOKENS} tokens on the chunked form
+     * (gdr_chunk_kernel2 into a work buffer of 64-token chunks, then gdr_prefill_kernel2 across chunks),
+     * below it the per-token scan gdr_prefill_kernel1 (the reference the chunked form is tested against).
+     */
+    private void scanGdr(DeviceTensor recurrent, DeviceTensor o, DeviceTensor qn, DeviceTensor kn, DeviceTensor v, int vStride,
+                         DeviceTensor gbq, int batch, int tokens) {
+        if (tokens >= SCAN2_MIN_TOKENS) {
+            int nc = ceilDiv(tokens, CHUNK);
+            DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
+            gpu.launch(chunk2, nc, h, batch, SCAN2_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(scan2, ceilDiv(dv, SCAN2_COLS), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+        } else {
+            gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+        }
     }
 
     private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }

@@ -26,12 +26,14 @@ final class JetBlockCuda extends HostBridgedBlock {
     /** Rows per kernel-generator pass: its output is Vd·W floats per row (48 KiB at 2B, so 48 MiB of scratch). */
     private static final int GENERATOR_ROWS = 1024;
     private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
+    /** gated_delta_rule.cuh version 2: chunk length, state columns per block, threads per block; used from this many tokens on. */
+    private static final int CHUNK = 64, SCAN2_COLS = 16, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
 
     private final JetBlockConfig c;
     private final int d, h, dk, dv, kd, vd, cw, gh, kw, width;
     private final int kOff, vOff, gOff;
     private final DeviceTensor wAll, wAb, wO, w1, w2, b2, aLog, dtBias, oNorm;
-    private final GpuKernel conv, convState, convStep, prep, scan, step, outNorm, silu;
+    private final GpuKernel conv, convState, convStep, prep, scan, chunk2, scan2, step, outNorm, silu;
 
     JetBlockCuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) {
         super(gpu);
@@ -68,6 +70,8 @@ final class JetBlockCuda extends HostBridgedBlock {
         convStep = gpu.kernel(image, "causal_conv_step_kernel1");
         prep = gpu.kernel(image, "gdr_prep_kernel1");
         scan = gpu.kernel(image, "gdr_prefill_kernel1");
+        chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
+        scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
         step = gpu.kernel(image, "gdr_decode_kernel1");
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
         silu = gpu.kernel(image, "jetblock_silu_kernel1");
@@ -101,8 +105,7 @@ final class JetBlockCuda extends HostBridgedBlock {
                 qn, kn, gbq, proj, width, at(proj, kOff), width, ab, at(ab, h), 2 * h,
                 aLog, dtBias, rows, h, dk, 1, 1f);
         DeviceTensor o = gpu.scratch(DType.F32, rows, vd);
-        gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0,
-                state.get(JetBlockProvider.RECURRENT_STATE), o, qn, kn, v, vd, gbq, tokens, h, dk, dv);
+        scanGdr(state.get(JetBlockProvider.RECURRENT_STATE), o, qn, kn, v, vd, gbq, batch, tokens);
         gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
         gpu.linear(o, wO, y.reshape(rows, d));
     }
@@ -127,6 +130,23 @@ final class JetBlockCuda extends HostBridgedBlock {
                 v, vd, ab, at(ab, h), 2 * h, aLog, dtBias, h, dk, dv, 1, 1f);
         gpu.launch(outNorm, batch * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
         gpu.linear(o, wO, y.reshape(batch, d));
+    }
+
+    /**
+     * The gated delta rule over the chunk: from {@link #SCAN2_MIN_TOKENS} tokens on the chunked form
+     * (gdr_chunk_kernel2 into a work buffer of 64-token chunks, then gdr_prefill_kernel2 across chunks),
+     * below it the per-token scan gdr_prefill_kernel1 (the reference the chunked form is tested against).
+     */
+    private void scanGdr(DeviceTensor recurrent, DeviceTensor o, DeviceTensor qn, DeviceTensor kn, DeviceTensor v, int vStride,
+                         DeviceTensor gbq, int batch, int tokens) {
+        if (tokens >= SCAN2_MIN_TOKENS) {
+            int nc = ceilDiv(tokens, CHUNK);
+            DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
+            gpu.launch(chunk2, nc, h, batch, SCAN2_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(scan2, ceilDiv(dv, SCAN2_COLS), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+        } else {
+            gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+        }
     }
 
     private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
