@@ -22,8 +22,9 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        fp32 before any cast, as here. One block per row, warp-shuffle sum.
   swiglu_kernel1       out[i] = silu(gate[i]) * up[i], silu(g) = g * sigmoid(g); grid-stride, fp32.
   residual_add_kernel1 h[i] += x[i], in place; grid-stride, fp32.
-  add_rmsnorm_kernel1  h[r, :] += y[r, :]; out[r, :] = rmsnorm(h[r, :]) * float(w[:]): the residual add of one
-                       sub-layer fused with the norm in front of the next (one pass over h instead of two).
+  add_rmsnorm_kernel1  h[r, :] += y[r, :]; out[r, :] = rmsnorm(h[r, :]) * w[:], fp32 weight: the residual add of
+                       one sub-layer fused with the norm in front of the next (one pass over h instead of two).
+  embedding_f32_kernel1 embedding_kernel1 over an fp32 table (a float32 checkpoint keeps its precision).
   swiglu_pair_kernel1  out[r, i] = silu(gu[r, i]) * gu[r, I + i]: gate and up computed by one GEMM over the
                        stacked [2I, D] weight, so each row holds gate then up.
   advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
@@ -93,8 +94,22 @@ extern "C" __global__ void residual_add_kernel1(float* __restrict__ h, const flo
     }
 }
 
+extern "C" __global__ void embedding_f32_kernel1(float* __restrict__ out, const float* __restrict__ table,
+                                                 const int* __restrict__ tokens, int rows, int dim, int vocab) {
+    int r = blockIdx.x;
+    if (r >= rows) return;
+    int id = tokens[r];
+    float* o = out + (size_t)r * dim;
+    if (id < 0 || id >= vocab) {
+        for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = CUDART_NAN_F;
+        return;
+    }
+    const float* t = table + (size_t)id * dim;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = t[i];
+}
+
 extern "C" __global__ void add_rmsnorm_kernel1(float* __restrict__ h, const float* __restrict__ y, float* __restrict__ out,
-                                               const __nv_bfloat16* __restrict__ w, int rows, int dim, float eps) {
+                                               const float* __restrict__ w, int rows, int dim, float eps) {
     float* hr = h + (size_t)blockIdx.x * dim;
     const float* yr = y + (size_t)blockIdx.x * dim;
     float* o = out + (size_t)blockIdx.x * dim;
@@ -107,7 +122,7 @@ extern "C" __global__ void add_rmsnorm_kernel1(float* __restrict__ h, const floa
     ss = block_sum(ss);
     float inv = 1.0f / sqrtf(ss / (float)dim + eps);
     // each thread reads back only the elements it wrote: no barrier needed for h
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = hr[i] * inv * __bfloat162float(w[i]);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = hr[i] * inv * w[i];
 }
 
 extern "C" __global__ void swiglu_pair_kernel1(float* __restrict__ out, const float* __restrict__ gu, int rows, int inter) {

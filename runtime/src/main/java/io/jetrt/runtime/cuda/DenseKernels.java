@@ -13,7 +13,7 @@ public final class DenseKernels implements AutoCloseable {
 
     private final CudaDevice device;
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, swigluPair, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, swigluPair, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -24,6 +24,7 @@ public final class DenseKernels implements AutoCloseable {
         swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
         addRmsNorm = new Launcher(module.function("add_rmsnorm_kernel1"), 7);
+        embeddingF32 = new Launcher(module.function("embedding_f32_kernel1"), 6);
         advance = new Launcher(module.function("advance_kernel1"), 5);
         swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
         toBf16 = new Launcher(module.function("to_bf16_kernel1"), 3);
@@ -94,7 +95,7 @@ public final class DenseKernels implements AutoCloseable {
         residualAdd.ptr(0, h).ptr(1, x).i64(2, n).launch(s, elementwiseGrid(n), BLOCK);
     }
 
-    /** {@code h += y; out = rmsNorm(h) · w} row by row, at raw addresses: h, y, out f32 [rows, D], w bf16 [D]. */
+    /** {@code h += y; out = rmsNorm(h) · w} row by row, at raw addresses: h, y, out, w all f32 ({@code [rows, D]}, w {@code [D]}). */
     public synchronized void addRmsNorm(Stream s, long h, long y, long out, long w, int rows, int dim, float eps) {
         addRmsNorm.address(0, h).address(1, y).address(2, out).address(3, w).i32(4, rows).i32(5, dim).f32(6, eps).launch(s, rows, BLOCK);
     }
@@ -102,6 +103,11 @@ public final class DenseKernels implements AutoCloseable {
     /** {@code rmsNorm} at raw addresses. */
     public synchronized void rmsNorm(Stream s, long out, long x, long w, int rows, int dim, float eps) {
         rmsNorm.address(0, out).address(1, x).address(2, w).i32(3, rows).i32(4, dim).f32(5, eps).launch(s, rows, BLOCK);
+    }
+
+    /** {@code embedding} of an f32 table, at raw addresses. */
+    public synchronized void embeddingF32(Stream s, long out, long table, long tokens, int rows, int dim, int vocab) {
+        embeddingF32.address(0, out).address(1, table).address(2, tokens).i32(3, rows).i32(4, dim).i32(5, vocab).launch(s, rows, BLOCK);
     }
 
     /** {@code embedding} at raw addresses. */

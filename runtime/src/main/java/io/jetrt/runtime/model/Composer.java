@@ -104,7 +104,7 @@ public final class Composer {
         }
         GpuModel gpu = null;
         try {
-            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get());
+            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get(), gpuMatrixType(ckpt));
         } catch (RuntimeException e) {
             layers.forEach(Layer::release);
             throw new ComposeException("model " + cfg.source() + ": cannot put the dense weights on the GPU: " + e.getMessage());
@@ -112,6 +112,19 @@ public final class Composer {
         Model model = new Model(cfg, dense, layers, binder, gate, ckpt, live, gpu);
         live.add(model);
         return model;
+    }
+
+    /**
+     * The dense matrices' type on the GPU: bf16 when the checkpoint's embedding is bf16 (as real Jet-Nemotron
+     * checkpoints are: nothing is lost), f32 when it is float32 (a float32 checkpoint is not silently rounded);
+     * {@code -Djetrt.gpu.matrices=bf16|f32} overrides.
+     */
+    private static io.jetrt.spi.DType gpuMatrixType(Checkpoint ckpt) {
+        String forced = System.getProperty("jetrt.gpu.matrices", "");
+        if (forced.equalsIgnoreCase("bf16")) return io.jetrt.spi.DType.BF16;
+        if (forced.equalsIgnoreCase("f32")) return io.jetrt.spi.DType.F32;
+        if (!forced.isEmpty()) throw new ComposeException("-Djetrt.gpu.matrices must be bf16 or f32; got '" + forced + "'");
+        return ckpt.info(HfNames.EMBED).dtype() == io.jetrt.spi.DType.BF16 ? io.jetrt.spi.DType.BF16 : io.jetrt.spi.DType.F32;
     }
 
     /** A layer whose block type differs from the checkpoint's gets seeded weights instead of the checkpoint's. */

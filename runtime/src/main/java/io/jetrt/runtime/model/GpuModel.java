@@ -15,7 +15,8 @@ import jcuda.Pointer;
 import java.util.List;
 
 /**
- * The decoder of {@link Model} on the GPU: the residual stream, the dense weights (bf16) and every layer's
+ * The decoder of {@link Model} on the GPU: the residual stream, the dense weights (bf16, or f32 from a float32
+ * checkpoint; norms f32) and every layer's
  * state stay on the device, blocks run through {@link DeviceBlock}, and only token ids and logits cross
  * to the host. A one-token step with no observer is captured into a CUDA graph per {@link GpuStates} and
  * replayed (launching a few hundred kernels one by one costs more than the step's memory traffic).
@@ -32,8 +33,12 @@ final class GpuModel implements AutoCloseable {
     private final DeviceTensor embed, head, finalNorm;
     private final DeviceTensor[] inNorm, postNorm, gateUp, down;
     private final float eps;
+    /** The dense matrices' type on the device: bf16 for a bf16 checkpoint, f32 for a float32 one. */
+    private final DType matrices;
 
-    GpuModel(ModelConfig cfg, DenseModel dense, GpuContext ctx) {
+    /** {@code matrices}: BF16 or F32 for the embedding, head and MLP; the norms are always f32 (tiny). */
+    GpuModel(ModelConfig cfg, DenseModel dense, GpuContext ctx, DType matrices) {
+        this.matrices = matrices;
         this.cfg = cfg;
         this.ctx = ctx;
         this.k = ctx.dense();
@@ -42,21 +47,21 @@ final class GpuModel implements AutoCloseable {
         this.weights = new BlockGpuOps(ctx, "dense weights of " + cfg.source());
         int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), n = cfg.numLayers();
         try {
-            embed = weights.upload(new FloatTensor(dense.embed, new int[] {v, d}), DType.BF16);
-            head = dense.head == dense.embed ? embed : weights.upload(new FloatTensor(dense.head, new int[] {v, d}), DType.BF16);
-            finalNorm = weights.upload(new FloatTensor(dense.finalNorm, new int[] {d}), DType.BF16);
+            embed = weights.upload(new FloatTensor(dense.embed, new int[] {v, d}), matrices);
+            head = dense.head == dense.embed ? embed : weights.upload(new FloatTensor(dense.head, new int[] {v, d}), matrices);
+            finalNorm = weights.upload(new FloatTensor(dense.finalNorm, new int[] {d}), DType.F32);
             inNorm = new DeviceTensor[n];
             postNorm = new DeviceTensor[n];
             gateUp = new DeviceTensor[n];
             down = new DeviceTensor[n];
             for (int i = 0; i < n; i++) {
-                inNorm[i] = weights.upload(new FloatTensor(dense.inNorm[i], new int[] {d}), DType.BF16);
-                postNorm[i] = weights.upload(new FloatTensor(dense.postNorm[i], new int[] {d}), DType.BF16);
+                inNorm[i] = weights.upload(new FloatTensor(dense.inNorm[i], new int[] {d}), DType.F32);
+                postNorm[i] = weights.upload(new FloatTensor(dense.postNorm[i], new int[] {d}), DType.F32);
                 float[] stacked = new float[2 * inter * d];
                 System.arraycopy(dense.gate[i], 0, stacked, 0, inter * d);
                 System.arraycopy(dense.up[i], 0, stacked, inter * d, inter * d);
-                gateUp[i] = weights.upload(new FloatTensor(stacked, new int[] {2 * inter, d}), DType.BF16);
-                down[i] = weights.upload(new FloatTensor(dense.down[i], new int[] {d, inter}), DType.BF16);
+                gateUp[i] = weights.upload(new FloatTensor(stacked, new int[] {2 * inter, d}), matrices);
+                down[i] = weights.upload(new FloatTensor(dense.down[i], new int[] {d, inter}), matrices);
             }
         } catch (RuntimeException e) {
             weights.close();
@@ -165,8 +170,13 @@ final class GpuModel implements AutoCloseable {
         DeviceTensor h = ctx.scratchTensor(DType.F32, batch, steps, d), u = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor y = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter), act = ctx.scratchTensor(DType.F32, rows, inter);
-        ctx.timed("embedding", () -> k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v));
-        ctx.timed("rmsnorm", () -> k.rmsNorm(stream, u.address(), h.address(), inNorm[0].address(), rows, d, eps));
+        ctx.timed("embedding", () -> {
+            if (matrices == DType.BF16) k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
+            else k.embeddingF32(stream, h.address(), embed.address(), tok.address(), rows, d, v);
+        });
+        // the first norm as an add of zeros: one norm kernel, with f32 weights, for all of them
+        weights.zero(y);
+        ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), inNorm[0].address(), rows, d, eps));
         for (Layer layer : snapshot) {
             int i = layer.index();
             callBlock(layer, u, pos, hostPositions, st, y, steps == 1);

@@ -143,7 +143,6 @@ class DenseKernelsTest {
         for (int[] sh : shapes) {
             int rows = sh[0], dim = sh[1], n = rows * dim;
             float[] h = gaussian(rnd, n, 2), y = gaussian(rnd, n, 2), w = gaussian(rnd, dim, 0.3);
-            float[] wb = rounded(DType.BF16, w);
             double[] sum = new double[n], ref = new double[n];
             for (int r = 0; r < rows; r++) {
                 double ss = 0;
@@ -152,10 +151,10 @@ class DenseKernelsTest {
                     ss += sum[r * dim + i] * sum[r * dim + i];
                 }
                 double inv = 1 / Math.sqrt(ss / dim + eps);
-                for (int i = 0; i < dim; i++) ref[r * dim + i] = sum[r * dim + i] * inv * wb[i];
+                for (int i = 0; i < dim; i++) ref[r * dim + i] = sum[r * dim + i] * inv * w[i];
             }
             try (DeviceBuffer hb = device().alloc(DType.F32, n); DeviceBuffer yb = device().alloc(DType.F32, n);
-                 DeviceBuffer out = device().alloc(DType.F32, n); DeviceBuffer wd = device().alloc(DType.BF16, dim)) {
+                 DeviceBuffer out = device().alloc(DType.F32, n); DeviceBuffer wd = device().alloc(DType.F32, dim)) {
                 hb.upload(h);
                 yb.upload(y);
                 wd.upload(w);
