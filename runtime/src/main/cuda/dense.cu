@@ -29,6 +29,11 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        stacked [2I, D] weight, so each row holds gate then up.
   advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
                        (one block of >= B threads), so a captured decode step can feed itself.
+  gemv_bf16_kernel1    y[m, n] = x[m, k] · w[n, k]^T for m <= 8 rows (decode), bf16 w, fp32 x, y and accumulation.
+                       The weight streams once with 16-byte loads (8 bf16); x (a few KB) stays in cache and is
+                       read as fp32, so no bf16 copy of it is made. wpr warps share a row of w (split k) when n
+                       alone would not fill the device; 256 threads per block, 8 / wpr rows per block. Needs
+                       k % 8 == 0 and 16-byte aligned w and x rows (the launcher falls back to cuBLAS otherwise).
   to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
                        NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
@@ -143,6 +148,53 @@ extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const in
     }
     __syncthreads();
     if (threadIdx.x == 0) *step = s + 1;
+}
+
+#define GEMV_MAX_M 8
+extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float* __restrict__ x,
+                                             const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) {
+    __shared__ float partial[8][GEMV_MAX_M];
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int row = blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr, part = warp % wpr;
+    float acc[GEMV_MAX_M];
+#pragma unroll
+    for (int r = 0; r < GEMV_MAX_M; r++) acc[r] = 0.0f;
+    if (row < n) {
+        const uint4* wr = reinterpret_cast<const uint4*>(w + (size_t)row * k);
+        int chunks = k >> 3;
+        for (int c = part * 32 + lane; c < chunks; c += 32 * wpr) {
+            uint4 pack = __ldg(wr + c);
+            const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&pack);
+            float wf[8];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                float2 f = __bfloat1622float2(p[i]);
+                wf[2 * i] = f.x;
+                wf[2 * i + 1] = f.y;
+            }
+#pragma unroll
+            for (int r = 0; r < GEMV_MAX_M; r++) {
+                if (r < m) {
+                    const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + ((size_t)c << 3));
+                    float4 a = xr[0], b = xr[1];
+                    acc[r] += wf[0] * a.x + wf[1] * a.y + wf[2] * a.z + wf[3] * a.w
+                            + wf[4] * b.x + wf[5] * b.y + wf[6] * b.z + wf[7] * b.w;
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < GEMV_MAX_M; r++) {
+        float v = acc[r];
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+        if (lane == 0) partial[warp][r] = v;
+    }
+    __syncthreads();
+    if (part == 0 && lane < m && row < n) {
+        float sum = 0.0f;
+        for (int p = 0; p < wpr; p++) sum += partial[warp + p][lane];
+        y[(size_t)lane * n + row] = sum;
+    }
 }
 
 extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {

@@ -62,6 +62,12 @@ public interface GpuOps {
     /** Frees memory from {@link #upload} or {@link #allocate} before the block is released. */
     void free(DeviceTensor t);
 
+    /**
+     * The type the runtime wants a block's large weight matrices in: {@link DType#BF16}, or {@link DType#F32}
+     * when the model's checkpoint is float32 (its precision is kept). Small vectors are the block's choice.
+     */
+    DType matrixType();
+
     /** Streaming multiprocessors of the device, e.g. to size grids. */
     int multiprocessors();
 }

@@ -48,7 +48,7 @@ final class AttentionCuda extends HostBridgedBlock {
     private final float scale;
 
     AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image) {
-        this(cfg, weights, gpu, image, DType.BF16);
+        this(cfg, weights, gpu, image, gpu.matrixType());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.jetrt.runtime.gpu;
 
 import io.jetrt.runtime.cuda.CudaFunction;
 import io.jetrt.runtime.cuda.CudaModule;
+import io.jetrt.runtime.cuda.DenseKernels;
 import io.jetrt.runtime.cuda.DeviceBuffer;
 import io.jetrt.runtime.cuda.Launcher;
 import io.jetrt.spi.DType;
@@ -31,13 +32,20 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     private final String owner;
     private final Map<Long, DeviceBuffer> owned = new LinkedHashMap<>();
     private final Map<byte[], CudaModule> modules = new IdentityHashMap<>();
+    private final DType matrixType;
     private boolean closed;
 
     /** {@code owner} names the block in errors, e.g. "layer 3 (jet) of bundle io.jetrt.blocks.jetblock". */
-    public BlockGpuOps(GpuContext ctx, String owner) {
+    public BlockGpuOps(GpuContext ctx, String owner) { this(ctx, owner, DType.BF16); }
+
+    public BlockGpuOps(GpuContext ctx, String owner, DType matrixType) {
         this.ctx = ctx;
         this.owner = owner;
+        this.matrixType = matrixType;
     }
+
+    @Override
+    public DType matrixType() { return matrixType; }
 
     private record Kernel(String name, CudaFunction function, Map<Integer, Launcher> launchers) implements GpuKernel {}
 
@@ -76,6 +84,10 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
                     + Arrays.toString(w.shape()) + "; got x " + x + ", y " + y);
         }
         int m = Math.toIntExact(x.elements() / k);
+        if (w.dtype() == DType.BF16 && DenseKernels.gemvFits(m, k, x.address(), w.address())) {
+            ctx.timed("gemv " + m + "x" + n + "x" + k + " bf16", () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k));
+            return;
+        }
         ctx.timed("linear " + m + "x" + n + "x" + k + (w.dtype() == DType.BF16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
     }
 

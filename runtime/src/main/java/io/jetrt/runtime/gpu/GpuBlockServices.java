@@ -13,9 +13,12 @@ public final class GpuBlockServices implements BlockServices, AutoCloseable {
     private final CpuOps cpu;
     private final BlockGpuOps gpu;
 
-    public GpuBlockServices(CpuOps cpu, String owner) {
+    public GpuBlockServices(CpuOps cpu, String owner) { this(cpu, owner, io.jetrt.spi.DType.BF16); }
+
+    /** {@code matrixType}: what {@link GpuOps#matrixType()} tells the block (bf16, or f32 for a float32 checkpoint). */
+    public GpuBlockServices(CpuOps cpu, String owner, io.jetrt.spi.DType matrixType) {
         this.cpu = cpu;
-        this.gpu = new BlockGpuOps(GpuContext.get(), owner);
+        this.gpu = new BlockGpuOps(GpuContext.get(), owner, matrixType);
     }
 
     /** For tests and tools: services on the shared context with plain CPU ops; throws when there is no GPU. */

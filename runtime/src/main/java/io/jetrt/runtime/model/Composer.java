@@ -80,6 +80,8 @@ public final class Composer {
                     + (problems.size() > 20 ? "\n  ..." : ""));
         }
         binder.decideBackend(bindings);
+        io.jetrt.spi.DType matrices = binder.modelBackend() == Backend.CUDA ? gpuMatrixType(ckpt) : io.jetrt.spi.DType.BF16;
+        binder.matrixType(matrices);
         DenseModel dense = loadDense(cfg, ckpt);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
@@ -104,7 +106,7 @@ public final class Composer {
         }
         GpuModel gpu = null;
         try {
-            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get(), gpuMatrixType(ckpt));
+            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get(), matrices);
         } catch (RuntimeException e) {
             layers.forEach(Layer::release);
             throw new ComposeException("model " + cfg.source() + ": cannot put the dense weights on the GPU: " + e.getMessage());

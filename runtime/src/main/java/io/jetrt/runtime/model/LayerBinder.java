@@ -30,6 +30,8 @@ final class LayerBinder {
     private final CpuOps ops;
     private final ComposeOptions options;
     private Backend modelBackend;
+    /** The large weight matrices' type on the GPU (see {@link io.jetrt.spi.GpuOps#matrixType()}). */
+    private io.jetrt.spi.DType matrixType = io.jetrt.spi.DType.BF16;
     private String gpuWhy;
 
     LayerBinder(BlockRegistry registry, CpuOps ops, ComposeOptions options) {
@@ -66,7 +68,7 @@ final class LayerBinder {
         GpuBlockServices gpu = null;
         Block block;
         try {
-            gpu = backend == Backend.CUDA ? new GpuBlockServices(ops, "layer " + layer.index() + " (" + b + ")") : null;
+            gpu = backend == Backend.CUDA ? new GpuBlockServices(ops, "layer " + layer.index() + " (" + b + ")", matrixType) : null;
             BlockServices services = gpu != null ? gpu : () -> ops;
             block = b.provider().create(layer.config(), layer.weights(), backend, services);
         } catch (RuntimeException | LinkageError e) {
@@ -122,6 +124,8 @@ final class LayerBinder {
                     : "no cuda: layer(s) " + without + " have no provider offering it" + noKernelsHint(bindings.get(without.getFirst()));
         }
     }
+
+    void matrixType(io.jetrt.spi.DType t) { matrixType = t; }
 
     /** The backend every layer was put on, or null when each layer takes the best CPU backend its provider offers. */
     Backend modelBackend() { return modelBackend; }

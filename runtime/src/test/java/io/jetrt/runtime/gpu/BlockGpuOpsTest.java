@@ -22,7 +22,8 @@ class BlockGpuOpsTest {
 
     @Test
     void linearMatchesJavaForBf16AndF32Weights() {
-        int[][] shapes = {{1, 1536, 1536}, {3, 65, 63}, {65, 257, 129}, {500, 7, 33}};
+        // m <= 8 with k % 8 == 0 takes the gemv kernel (one warp per row at n >= 4·8·SMs, else 8 warps per row); the rest cuBLAS
+        int[][] shapes = {{1, 1536, 1536}, {3, 65, 63}, {65, 257, 129}, {500, 7, 33}, {2, 5000, 64}, {8, 4300, 256}, {7, 100, 8}, {9, 40, 16}};
         try (BlockGpuOps ops = new BlockGpuOps(GpuContext.get(), "test")) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
