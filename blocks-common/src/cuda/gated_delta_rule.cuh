@@ -265,20 +265,23 @@ per-token recurrence of gdr_prefill_kernel1: unroll S_t = e^{g_t} S_{t-1} + k_t 
   gdr_chunk_kernel2      per (chunk, head, batch): everything above that does not need the state, into
                          `work` (per chunk bhc = (b*H + h)*NC + c, NC = ceil(T/64), n = B*H*NC chunks):
                          WT, QT, KT [n, Dk, 64] (W, Qd, Kd transposed), AT [n, 64, 64] (AT[s][t] = Aqk[t,s]),
-                         UT [n, Dv, 64], dec [n]: GDR2_WORK(n, Dk, Dv) floats in all.
+                         UT [n, Dv, 64], dec [n]: GDR2_WORK(n, Dk, Dv) floats in all. Gram matrices and W, U in
+                         32-column tiles through shared memory (the next tile's loads issued before the current
+                         tile's products); T column by column, one per thread of the first 64, held in registers.
                          Launch: grid (NC, H, B), block 256; 35 KB static shared memory.
-  gdr_prefill_kernel2    per (slice of GDR2_BV state columns, head, batch): the state slice [Dk, 16] in shared
-                         memory, the chunks in order; each chunk streams 16 KB tiles (W and Qd by 32 rows of
-                         Dk, then Aqk, then Kd by 64 rows of Dk) through shared memory, the next tile's
-                         loads issued before the current tile's products. Thread (tg = tid/8, jp = tid%8)
-                         owns o/u rows 2tg, 2tg+1 and columns 2jp, 2jp+1; for the state update rows il, il+32
-                         of each 64-row tile. Writes o [B*T, H*Dv] (as kernel1) and the final state.
-                         Launch: grid (ceil(Dv/16), H, B), block 256; 36 KB static shared memory.
+  gdr_prefill_kernel2    per (slice of GDR2_BV(Dk) = 32 state columns, 16 where Dk > 128; head; batch): the state
+                         slice [Dk, BV] in shared memory, the chunks in order; each chunk streams 16 KB tiles (W
+                         and Qd by 32 rows of Dk, then Aqk, then Kd by 64 rows of Dk) through shared memory, the
+                         next tile's loads issued before the current tile's products. Thread (tg, jp), jp = tid %
+                         (BV/2): o/u rows RT*tg.. (RT = 4 at BV 32, 2 at BV 16) and columns 2jp, 2jp+1; for the
+                         state update rows tg + (512/BV) m of each 64-row tile. Writes o [B*T, H*Dv] (as kernel1)
+                         and the final state.
+                         Launch: grid (ceil(Dv/GDR2_BV(Dk)), H, B), block 256; 40 KB static shared memory.
 Both read qn, kn, gbq of gdr_prep_kernel1; kernel1 stays the reference they are tested against
 (gated_delta_rule_test.cu). fp32 throughout.
 */
 #define GDR2_C 64
-#define GDR2_BV 16
+#define GDR2_BV(dk) ((dk) <= 128 ? 32 : 16)         // state columns per gdr_prefill_kernel2 block
 #define GDR2_THREADS 256
 #define GDR2_TS 68                                   // padded row stride of transposed tiles (16-byte rows)
 #define GDR2_WORK(n, dk, dv) ((long long)(n) * (64LL * (3LL * (dk) + (dv)) + 4096LL + 1LL))
@@ -287,8 +290,8 @@ extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
 gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
                   const float* __restrict__ v, int v_stride, const float* __restrict__ gbq,
                   int tokens, int heads, int dk, int dv) {
-    __shared__ __align__(16) float r1[64 * GDR2_TS]; // A (stride 65), then T^T (stride 68)
-    __shared__ __align__(16) float r2[64 * GDR2_TS]; // K^T, Q^T tiles [32][68]; then T (stride 65); then B^T tiles [32][68]
+    __shared__ __align__(16) float r1[64 * GDR2_TS]; // A, then T^T (stride 68)
+    __shared__ __align__(16) float r2[64 * GDR2_TS]; // K^T, Q^T tiles [32][68]; then B^T tiles [32][68]
     __shared__ float gcs[64], gam[64], kap[64], bet[64];
     const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
     const long long n = (long long)gridDim.z * heads * nc, bhc = ((long long)bi * heads + h) * nc + c;
@@ -335,20 +338,29 @@ gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const 
         for (int b = 0; b < 4; b++) { kk[a][b] = 0.f; qk[a][b] = 0.f; }
     float* Kt = r2;
     float* Qt = r2 + 32 * GDR2_TS;
+    float kst[8], qst[8]; // the next tile, loaded before the current one's products
+    auto load_kq = [&](int i0) {
+        const int i = i0 + (tid & 31);
+#pragma unroll
+        for (int m = 0; m < 8; m++) {
+            const int t = (tid >> 5) + 8 * m;
+            const bool ok = t < len && i < dk;
+            const long long at = ((row0 + t) * heads + h) * dk + i;
+            kst[m] = ok ? kn[at] : 0.f;
+            qst[m] = ok ? qn[at] : 0.f;
+        }
+    };
+    load_kq(0);
     for (int i0 = 0; i0 < dk; i0 += 32) {
         __syncthreads();
-        {
-            const int ii = tid & 31, i = i0 + ii;
 #pragma unroll
-            for (int m = 0; m < 8; m++) {
-                const int t = (tid >> 5) + 8 * m;
-                const bool ok = t < len && i < dk;
-                const long long at = ((row0 + t) * heads + h) * dk + i;
-                Kt[ii * GDR2_TS + t] = ok ? kn[at] : 0.f;
-                Qt[ii * GDR2_TS + t] = ok ? qn[at] : 0.f;
-            }
+        for (int m = 0; m < 8; m++) {
+            const int t = (tid >> 5) + 8 * m;
+            Kt[(tid & 31) * GDR2_TS + t] = kst[m];
+            Qt[(tid & 31) * GDR2_TS + t] = qst[m];
         }
         __syncthreads();
+        if (i0 + 32 < dk) load_kq(i0 + 32);
 #pragma unroll
         for (int m = 0; m < 8; m++) {
             const int e = tid + GDR2_THREADS * m, rr = e >> 6, t = e & 63;
@@ -374,7 +386,7 @@ gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const 
         }
     }
 
-    // 3. A into shared memory (stride 65), Aqk^T to the work buffer; exp only where s <= t (argument <= 0)
+    // 3. A into shared memory (stride 68), Aqk^T to the work buffer; exp only where s <= t (argument <= 0)
     float* As = r1;
 #pragma unroll
     for (int b = 0; b < 4; b++) {
@@ -384,57 +396,59 @@ gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const 
         for (int a = 0; a < 4; a++) {
             const int t = 4 * tt + a;
             const float d = s <= t ? expf(gcs[t] - gcs[s]) : 0.f;
-            As[t * 65 + s] = s < t ? bet[t] * kk[a][b] * d : 0.f;
+            As[t * GDR2_TS + s] = s < t ? bet[t] * kk[a][b] * d : 0.f;
             aq[a] = s <= t ? qk[a][b] * d : 0.f;
         }
         *(float4*)&AT[bhc * 4096 + s * 64 + 4 * tt] = make_float4(aq[0], aq[1], aq[2], aq[3]);
     }
     __syncthreads();
 
-    // 4. T = (I + A)^-1: thread x < 64 solves column x by forward substitution (no barrier: it reads only its column)
-    float* Ts = r2;
+    // 4. T = (I + A)^-1: thread x < 64 solves column x by forward substitution, the column in registers
+    //    (fully unrolled; A[t][s] is the same address for every thread: a broadcast); then T^T row x = that column
+    float x[64];
     if (tid < 64) {
+#pragma unroll
         for (int t = 0; t < 64; t++) {
-            float x0 = t == tid ? 1.f : 0.f, x1 = 0.f;
-            int s = 0;
-            for (; s + 1 < t; s += 2) {
-                x0 -= As[t * 65 + s] * Ts[s * 65 + tid];
-                x1 -= As[t * 65 + s + 1] * Ts[(s + 1) * 65 + tid];
-            }
-            if (s < t) x0 -= As[t * 65 + s] * Ts[s * 65 + tid];
-            Ts[t * 65 + tid] = x0 + x1;
+            float acc = t == tid ? 1.f : 0.f;
+#pragma unroll
+            for (int s = 0; s < t; s++) acc -= As[t * GDR2_TS + s] * x[s];
+            x[t] = acc;
         }
     }
-    __syncthreads();
-    // 5. T^T into r1 (A is no longer needed): Tt[s][t] = T[t][s]
+    __syncthreads(); // A is read; T^T overwrites it
     float* Tt = r1;
+    if (tid < 64) {
 #pragma unroll
-    for (int m = 0; m < 16; m++) {
-        const int e = tid + GDR2_THREADS * m, s = e >> 6, t = e & 63;
-        Tt[s * GDR2_TS + t] = Ts[t * 65 + s];
+        for (int t = 0; t < 64; t += 4) *(float4*)&Tt[tid * GDR2_TS + t] = make_float4(x[t], x[t + 1], x[t + 2], x[t + 3]);
     }
 
-    // 6. W = T (beta gam K) and U = T (beta V), 32 columns per tile; thread: column jj, rows 8tg..8tg+7
+    // 5. W = T (beta gam K) and U = T (beta V), 32 columns per tile; thread: column jj, rows 8tg..8tg+7
     float* Bt = r2;
     const int jj = tid >> 3, tg = tid & 7;
     const int nkw = (dk + 31) / 32, ntile = nkw + (dv + 31) / 32;
+    float bst[8]; // the next tile, loaded before the current one's products
+    auto load_b = [&](int k) {
+        const bool isw = k < nkw;
+        const int col = 32 * (isw ? k : k - nkw) + (tid & 31), ncol = isw ? dk : dv;
+#pragma unroll
+        for (int m = 0; m < 8; m++) {
+            const int s = (tid >> 5) + 8 * m;
+            float val = 0.f;
+            if (s < len && col < ncol)
+                val = isw ? kn[((row0 + s) * heads + h) * dk + col] * (bet[s] * gam[s])
+                          : v[(row0 + s) * v_stride + (long long)h * dv + col] * bet[s];
+            bst[m] = val;
+        }
+    };
+    load_b(0);
     for (int k = 0; k < ntile; k++) {
         const bool isw = k < nkw;
         const int c0 = 32 * (isw ? k : k - nkw), ncol = isw ? dk : dv;
         __syncthreads();
-        {
-            const int jx = tid & 31, col = c0 + jx;
 #pragma unroll
-            for (int m = 0; m < 8; m++) {
-                const int s = (tid >> 5) + 8 * m;
-                float val = 0.f;
-                if (s < len && col < ncol)
-                    val = isw ? kn[((row0 + s) * heads + h) * dk + col] * (bet[s] * gam[s])
-                              : v[(row0 + s) * v_stride + (long long)h * dv + col] * bet[s];
-                Bt[jx * GDR2_TS + s] = val;
-            }
-        }
+        for (int m = 0; m < 8; m++) Bt[(tid & 31) * GDR2_TS + (tid >> 5) + 8 * m] = bst[m];
         __syncthreads();
+        if (k + 1 < ntile) load_b(k + 1);
         float acc[8];
 #pragma unroll
         for (int a = 0; a < 8; a++) acc[a] = 0.f;
@@ -477,13 +491,23 @@ __device__ __forceinline__ void gdr2_load_tile(float4 (&st)[4], const float* __r
     }
 }
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
-gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
-                    int tokens, int heads, int dk, int dv) {
-    __shared__ __align__(16) float buf[4096];                // the current tile
-    __shared__ __align__(16) float Ss[GDR_MAX_DK * GDR2_BV];  // state slice [Dk, 16], zero rows past Dk
-    __shared__ __align__(16) float us[GDR2_C * GDR2_BV];      // u of the chunk [64, 16]
-    const int tid = threadIdx.x, h = blockIdx.y, bi = blockIdx.z, jbase = blockIdx.x * GDR2_BV;
+template <int RT> struct gdr2_vec;                 // RT consecutive floats from shared memory
+template <> struct gdr2_vec<2> {
+    static __device__ __forceinline__ void get(float (&x)[2], const float* p) { float2 v = *(const float2*)p; x[0] = v.x; x[1] = v.y; }
+};
+template <> struct gdr2_vec<4> {
+    static __device__ __forceinline__ void get(float (&x)[4], const float* p) {
+        float4 v = *(const float4*)p; x[0] = v.x; x[1] = v.y; x[2] = v.z; x[3] = v.w;
+    }
+};
+
+// The scan across chunks for a slice of BV state columns (see gdr_prefill_kernel2). Thread (tg, jp), jp = tid % (BV/2):
+// o/u rows RT*tg .. RT*tg+RT-1 and columns 2jp, 2jp+1; state rows il + G*m of each 64-row Kd tile (G = 256/(BV/2)).
+template <int BV>
+__device__ __forceinline__ void gdr2_scan(float* buf, float* Ss, float* us, float* __restrict__ state, float* __restrict__ o,
+                                          const float* __restrict__ work, int tokens, int heads, int dk, int dv) {
+    constexpr int HALF = BV / 2, G = GDR2_THREADS / HALF, RT = GDR2_C / G, SROWS = 4096 / BV;
+    const int tid = threadIdx.x, h = blockIdx.y, bi = blockIdx.z, jbase = blockIdx.x * BV;
     const int nc = (tokens + GDR2_C - 1) / GDR2_C;
     const long long n = (long long)gridDim.z * heads * nc;
     const float* WT = work;
@@ -493,12 +517,11 @@ gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const floa
     const float* UT = AT + n * 4096;
     const float* dec = UT + n * dv * 64;
     float* S = state + ((long long)bi * heads + h) * dk * dv;
-    for (int e = tid; e < GDR_MAX_DK * GDR2_BV; e += GDR2_THREADS) {
-        const int i = e / GDR2_BV, j = jbase + e % GDR2_BV;
+    for (int e = tid; e < SROWS * BV; e += GDR2_THREADS) {
+        const int i = e / BV, j = jbase + e % BV;
         Ss[e] = (i < dk && j < dv) ? S[(long long)i * dv + j] : 0.f;
     }
-    const int jp = tid & 7, tg = tid >> 3;     // o/u: rows 2tg, 2tg+1; columns 2jp, 2jp+1 of the slice
-    const int il = tid >> 3;                   // state update: rows il, il+32 of a 64-row tile
+    const int jp = tid % HALF, tg = tid / HALF;
     const int nA = (dk + 31) / 32, nK = (dk + 63) / 64, nt = nA + 1 + nK;
     const long long bh = (long long)bi * heads + h;
     float4 st[4];
@@ -506,15 +529,15 @@ gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const floa
     for (int c = 0; c < nc; c++) {
         const long long bhc = bh * nc + c;
         const int len = min(GDR2_C, tokens - c * GDR2_C);
-        float uv[4], p[4], r[4];
+        float uv[RT][2], p[RT][2], r[RT][2];
 #pragma unroll
-        for (int a = 0; a < 2; a++)
+        for (int a = 0; a < RT; a++)
 #pragma unroll
             for (int b = 0; b < 2; b++) {
                 const int j = jbase + 2 * jp + b;
-                uv[2 * a + b] = j < dv ? UT[(bhc * dv + j) * 64 + 2 * tg + a] : 0.f;
-                p[2 * a + b] = 0.f;
-                r[2 * a + b] = 0.f;
+                uv[a][b] = j < dv ? UT[(bhc * dv + j) * 64 + RT * tg + a] : 0.f;
+                p[a][b] = 0.f;
+                r[a][b] = 0.f;
             }
         const float decay = dec[bhc];
         for (int k = 0; k < nt; k++) {
@@ -526,67 +549,85 @@ gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const floa
             else if (c + 1 < nc) gdr2_load_tile(st, WT, QT, AT, KT, bhc + 1, 0, nA, dk, tid);
             if (k < nA) {
                 // P = W S0, R = Qd S0 over rows 32k..32k+31 of the state
-                const float* Sr = Ss + 32 * k * GDR2_BV + 2 * jp;
+                const float* Sr = Ss + 32 * k * BV + 2 * jp;
 #pragma unroll 8
                 for (int ii = 0; ii < 32; ii++) {
-                    const float2 w = *(const float2*)&buf[ii * 64 + 2 * tg];
-                    const float2 q = *(const float2*)&buf[2048 + ii * 64 + 2 * tg];
-                    const float2 s = *(const float2*)&Sr[ii * GDR2_BV];
-                    p[0] += w.x * s.x; p[1] += w.x * s.y; p[2] += w.y * s.x; p[3] += w.y * s.y;
-                    r[0] += q.x * s.x; r[1] += q.x * s.y; r[2] += q.y * s.x; r[3] += q.y * s.y;
+                    float w[RT], q[RT];
+                    gdr2_vec<RT>::get(w, &buf[ii * 64 + RT * tg]);
+                    gdr2_vec<RT>::get(q, &buf[2048 + ii * 64 + RT * tg]);
+                    const float2 sv = *(const float2*)&Sr[ii * BV];
+#pragma unroll
+                    for (int a = 0; a < RT; a++) {
+                        p[a][0] += w[a] * sv.x; p[a][1] += w[a] * sv.y;
+                        r[a][0] += q[a] * sv.x; r[a][1] += q[a] * sv.y;
+                    }
                 }
                 if (k == nA - 1) { // u = U - W S0, visible to all after the next tile's barriers
 #pragma unroll
-                    for (int a = 0; a < 2; a++)
-                        *(float2*)&us[(2 * tg + a) * GDR2_BV + 2 * jp] = make_float2(uv[2 * a] - p[2 * a], uv[2 * a + 1] - p[2 * a + 1]);
+                    for (int a = 0; a < RT; a++)
+                        *(float2*)&us[(RT * tg + a) * BV + 2 * jp] = make_float2(uv[a][0] - p[a][0], uv[a][1] - p[a][1]);
                 }
             } else if (k == nA) {
                 // o = Qd S0 + Aqk u (Aqk[t][s] = 0 for s > t)
-                float acc[4] = {r[0], r[1], r[2], r[3]};
-                const int smax = 2 * tg + 2;
+                const int smax = RT * tg + RT;
                 for (int s = 0; s < smax; s++) {
-                    const float2 a = *(const float2*)&buf[s * 64 + 2 * tg];
-                    const float2 u = *(const float2*)&us[s * GDR2_BV + 2 * jp];
-                    acc[0] += a.x * u.x; acc[1] += a.x * u.y; acc[2] += a.y * u.x; acc[3] += a.y * u.y;
+                    float a4[RT];
+                    gdr2_vec<RT>::get(a4, &buf[s * 64 + RT * tg]);
+                    const float2 u = *(const float2*)&us[s * BV + 2 * jp];
+#pragma unroll
+                    for (int a = 0; a < RT; a++) { r[a][0] += a4[a] * u.x; r[a][1] += a4[a] * u.y; }
                 }
 #pragma unroll
-                for (int a = 0; a < 2; a++) {
-                    const int t = 2 * tg + a;
+                for (int a = 0; a < RT; a++) {
+                    const int t = RT * tg + a;
                     if (t < len) {
                         float* orow = o + ((long long)bi * tokens + c * GDR2_C + t) * heads * dv + (long long)h * dv;
 #pragma unroll
                         for (int b = 0; b < 2; b++) {
                             const int j = jbase + 2 * jp + b;
-                            if (j < dv) orow[j] = acc[2 * a + b];
+                            if (j < dv) orow[j] = r[a][b];
                         }
                     }
                 }
             } else {
-                // S = dec S0 + Kd^T u on rows i0 + il, i0 + il + 32 (rows past Dk stay zero: their tile rows are zero)
+                // S = dec S0 + Kd^T u on rows i0 + tg + G m (rows past Dk stay zero: their tile rows are zero)
                 const int i0 = 64 * (k - nA - 1);
-                float2 s0 = *(const float2*)&Ss[(i0 + il) * GDR2_BV + 2 * jp];
-                float2 s1 = *(const float2*)&Ss[(i0 + il + 32) * GDR2_BV + 2 * jp];
-                float a00 = decay * s0.x, a01 = decay * s0.y, a10 = decay * s1.x, a11 = decay * s1.y;
-#pragma unroll 4
-                for (int t = 0; t < 64; t += 4) {
-                    const float4 k0 = *(const float4*)&buf[il * 64 + t];
-                    const float4 k1 = *(const float4*)&buf[(il + 32) * 64 + t];
-                    const float kv0[4] = {k0.x, k0.y, k0.z, k0.w}, kv1[4] = {k1.x, k1.y, k1.z, k1.w};
+                float acc[RT][2];
 #pragma unroll
-                    for (int q = 0; q < 4; q++) {
-                        const float2 u = *(const float2*)&us[(t + q) * GDR2_BV + 2 * jp];
-                        a00 += kv0[q] * u.x; a01 += kv0[q] * u.y;
-                        a10 += kv1[q] * u.x; a11 += kv1[q] * u.y;
+                for (int m = 0; m < RT; m++) {
+                    const float2 sv = *(const float2*)&Ss[(i0 + tg + G * m) * BV + 2 * jp];
+                    acc[m][0] = decay * sv.x;
+                    acc[m][1] = decay * sv.y;
+                }
+#pragma unroll 2
+                for (int t = 0; t < 64; t += 4) {
+                    float2 u[4];
+#pragma unroll
+                    for (int q = 0; q < 4; q++) u[q] = *(const float2*)&us[(t + q) * BV + 2 * jp];
+#pragma unroll
+                    for (int m = 0; m < RT; m++) {
+                        const float4 kv = *(const float4*)&buf[(tg + G * m) * 64 + t];
+                        acc[m][0] += kv.x * u[0].x + kv.y * u[1].x + kv.z * u[2].x + kv.w * u[3].x;
+                        acc[m][1] += kv.x * u[0].y + kv.y * u[1].y + kv.z * u[2].y + kv.w * u[3].y;
                     }
                 }
-                *(float2*)&Ss[(i0 + il) * GDR2_BV + 2 * jp] = make_float2(a00, a01);
-                *(float2*)&Ss[(i0 + il + 32) * GDR2_BV + 2 * jp] = make_float2(a10, a11);
+#pragma unroll
+                for (int m = 0; m < RT; m++)
+                    *(float2*)&Ss[(i0 + tg + G * m) * BV + 2 * jp] = make_float2(acc[m][0], acc[m][1]);
             }
         }
     }
     __syncthreads();
-    for (int e = tid; e < GDR_MAX_DK * GDR2_BV; e += GDR2_THREADS) {
-        const int i = e / GDR2_BV, j = jbase + e % GDR2_BV;
+    for (int e = tid; e < SROWS * BV; e += GDR2_THREADS) {
+        const int i = e / BV, j = jbase + e % BV;
         if (i < dk && j < dv) S[(long long)i * dv + j] = Ss[e];
     }
+}
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
+                    int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32]; // tile, state slice [4096/BV, BV], u [64, BV]
+    if (GDR2_BV(dk) == 32) gdr2_scan<32>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
+    else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
 }

@@ -3,7 +3,7 @@ gated_delta_rule_test.cu: a standalone check (llm.c dev/cuda style) of gated_del
 against a literal CPU reference (the C++ twin of GatedDeltaRule.step, GatedRmsNorm.apply and ShortConvState
 push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/prefill timings at Jet-Nemotron-2B
 shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
-this one needs only nvcc and a GPU:
+this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2 against kernel1 and the reference):
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
 */
 #include "causal_conv.cuh"
@@ -100,7 +100,7 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         int nc = (T + 63) / 64;
         float *work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv)), *dO2 = nanbuf((size_t)rows * H * dv);
         gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
-        gdr_prefill_kernel2<<<dim3((dv + GDR2_BV - 1) / GDR2_BV, H, B), GDR2_THREADS>>>(dS2, dO2, work, T, H, dk, dv);
+        gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dS2, dO2, work, T, H, dk, dv);
         CK(cudaDeviceSynchronize());
         snprintf(name, sizeof name, "prefill2 vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
         cmp(name, raw1, down(dO2, o.size()));
@@ -225,7 +225,7 @@ static void bench(int B, int T, int H, int dk, int dv) {
             cudaEventRecord(e0);
             gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
             cudaEventRecord(e1);
-            gdr_prefill_kernel2<<<dim3((dv + GDR2_BV - 1) / GDR2_BV, H, B), GDR2_THREADS>>>(S, o, work, T, H, dk, dv);
+            gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(S, o, work, T, H, dk, dv);
             cudaEventRecord(e2); CK(cudaEventSynchronize(e2));
             float a, b; cudaEventElapsedTime(&a, e0, e1); cudaEventElapsedTime(&b, e1, e2);
             if (it >= 3) { tc.push_back(a); ts.push_back(b); }
@@ -247,6 +247,7 @@ int main() {
     test_gdr(2, 33, 1, 256, 40, 0, 1.f);  // Dk at its maximum
     test_gdr(3, 200, 2, 256, 33, 1, 1.f); // Dk at its maximum over several chunks, T not a multiple of 64
     test_gdr(1, 128, 2, 33, 17, 0, 2.f);  // two full chunks, odd Dk/Dv
+    test_gdr(3, 150, 2, 128, 70, 0, 2.f); // the widest Dk of 32-column scan slices
     test_gdr(1, 4096, 2, 96, 256, 1, 1.f); // many chunks at the 2B head shape
     test_conv(3, 65, 37, 4, 0);
     test_conv(3, 2, 33, 4, 1);            // T < W - 1: the cache reaches further

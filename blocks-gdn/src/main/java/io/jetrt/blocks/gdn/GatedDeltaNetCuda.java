@@ -22,8 +22,8 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
     /** gated_delta_rule.cuh holds at most this many state rows per (batch, head) in registers. */
     static final int MAX_DK = 256;
     private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
-    /** gated_delta_rule.cuh version 2: chunk length, state columns per block, threads per block; used from this many tokens on. */
-    private static final int CHUNK = 64, SCAN2_COLS = 16, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
+    /** gated_delta_rule.cuh version 2: chunk length, threads per block; used from this many tokens on. */
+    private static final int CHUNK = 64, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
 
     private final GatedDeltaNetConfig c;
     private final int d, h, dk, dv, kd, vd, cw, width, qkvWidth;
@@ -55,8 +55,8 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
             System.arraycopy(m, 0, all, at, m.length);
             at += m.length;
         }
-        wAll = gpu.upload(tensor(all, width, d), DType.BF16);
-        wO = gpu.upload(tensor(w.o(), d, vd), DType.BF16);
+        wAll = gpu.upload(tensor(all, width, d), gpu.matrixType());
+        wO = gpu.upload(tensor(w.o(), d, vd), gpu.matrixType());
         qConv = gpu.upload(tensor(w.qConv(), kd, cw), DType.F32);
         kConv = gpu.upload(tensor(w.kConv(), kd, cw), DType.F32);
         vConv = gpu.upload(tensor(w.vConv(), vd, cw), DType.F32);
@@ -143,7 +143,8 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
             int nc = ceilDiv(tokens, CHUNK);
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
             gpu.launch(chunk2, nc, h, batch, SCAN2_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
-            gpu.launch(scan2, ceilDiv(dv, SCAN2_COLS), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+            int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
+            gpu.launch(scan2, ceilDiv(dv, cols), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
         } else {
             gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
         }

@@ -12,9 +12,9 @@ import io.jetrt.spi.GpuOps;
 /**
  * JetBlock on the GPU (kernels in {@code src/main/cuda/jetblock.cu}, which includes the shared
  * {@code causal_conv.cuh} and {@code gated_delta_rule.cuh} of blocks-common). Equal to {@link JetBlockCpu} up to the
- * bf16 projections: four input projections run as one bf16 GEMM into {@code proj [rows, P]}, columns
+ * bf16 projections ({@link GpuOps#matrixType()}: f32 for a float32 checkpoint): four input projections run as one bf16 GEMM into {@code proj [rows, P]}, columns
  * {@code [q Kd | k Kd | v0 Vd | gate Vd]}, and a, b as one fp32 GEMM into {@code ab [rows, 2H]}; the kernel generator
- * {@code w2(silu(w1 x))} (fp32 weights) runs in blocks of
+ * {@code w2(silu(w1 x))} runs in blocks of
  * {@link #GENERATOR_ROWS} rows into {@code kern [n, Vd·W]} (b2 is added inside the conv kernel); the dynamic conv
  * writes {@code v [rows, Vd]}; the gated delta rule (silu and L2 norm of q, k inside) and its output norm write
  * {@code o [rows, Vd]}; o_proj is the last GEMM. The state slots and their layouts are the CPU ones.
@@ -26,8 +26,8 @@ final class JetBlockCuda extends HostBridgedBlock {
     /** Rows per kernel-generator pass: its output is Vd·W floats per row (48 KiB at 2B, so 48 MiB of scratch). */
     private static final int GENERATOR_ROWS = 1024;
     private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
-    /** gated_delta_rule.cuh version 2: chunk length, state columns per block, threads per block; used from this many tokens on. */
-    private static final int CHUNK = 64, SCAN2_COLS = 16, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
+    /** gated_delta_rule.cuh version 2: chunk length, threads per block; used from this many tokens on. */
+    private static final int CHUNK = 64, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
 
     private final JetBlockConfig c;
     private final int d, h, dk, dv, kd, vd, cw, gh, kw, width;
@@ -52,14 +52,14 @@ final class JetBlockCuda extends HostBridgedBlock {
         vOff = 2 * kd;
         gOff = 2 * kd + vd;
         width = 2 * kd + 2 * vd;
-        wAll = gpu.upload(tensor(stack(w.q(), w.k(), w.v(), w.gate()), width, d), DType.BF16);
-        // the decay inputs (a, b) and the kernel generator stay float32: in bf16 their rounding reaches the
-        // output through exp() and the per-token conv kernels (2.0-2.2e-2 against the CPU path at the
-        // conformance configs); they are small next to the q/k/v/gate and o projections
+        wAll = gpu.upload(tensor(stack(w.q(), w.k(), w.v(), w.gate()), width, d), gpu.matrixType());
+        // the decay inputs (a, b) stay float32: in bf16 their rounding reaches the output through exp(g);
+        // they are 2H rows. The kernel generator (2.4M values at 2B: f32 cost 10% of a decode step) follows
+        // the runtime's matrix type like the projections.
         wAb = gpu.upload(tensor(stack(w.a(), w.b()), 2 * h, d), DType.F32);
-        wO = gpu.upload(tensor(w.o(), d, vd), DType.BF16);
-        w1 = gpu.upload(tensor(w.w1(), gh, d), DType.F32);
-        w2 = gpu.upload(tensor(w.w2(), kw, gh), DType.F32);
+        wO = gpu.upload(tensor(w.o(), d, vd), gpu.matrixType());
+        w1 = gpu.upload(tensor(w.w1(), gh, d), gpu.matrixType());
+        w2 = gpu.upload(tensor(w.w2(), kw, gh), gpu.matrixType());
         b2 = gpu.upload(tensor(w.b2(), kw), DType.F32);
         aLog = gpu.upload(tensor(w.aLog(), h), DType.F32);
         dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
@@ -143,7 +143,8 @@ final class JetBlockCuda extends HostBridgedBlock {
             int nc = ceilDiv(tokens, CHUNK);
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
             gpu.launch(chunk2, nc, h, batch, SCAN2_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
-            gpu.launch(scan2, ceilDiv(dv, SCAN2_COLS), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+            int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
+            gpu.launch(scan2, ceilDiv(dv, cols), h, batch, SCAN2_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
         } else {
             gpu.launch(scan, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
         }
