@@ -64,7 +64,9 @@ public final class BlockVerifier {
             for (String n : f.names()) (n.startsWith("io.") ? io : weights).put(n, f.readFloats(n));
             List<Check> checks = new ArrayList<>();
             checks.add(declarationCheck(provider, config, weights));
-            List<Backend> run = backends.isEmpty() ? List.copyOf(provider.backends()) : backends;
+            // none asked for: every backend the provider offers that can run here (cuda only with a GPU)
+            List<Backend> run = !backends.isEmpty() ? backends
+                    : provider.backends().stream().filter(b -> b != Backend.CUDA || GpuContext.missing() == null).sorted().toList();
             for (Backend b : run) {
                 String gpuMissing = b == Backend.CUDA ? GpuContext.missing() : null;
                 if (gpuMissing != null || !provider.backends().contains(b)) {
