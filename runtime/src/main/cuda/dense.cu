@@ -34,6 +34,8 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        read as fp32, so no bf16 copy of it is made. wpr warps share a row of w (split k) when n
                        alone would not fill the device; 256 threads per block, 8 / wpr rows per block. Needs
                        k % 8 == 0 and 16-byte aligned w and x rows (the launcher falls back to cuBLAS otherwise).
+  gemv_f32_kernel1     the same with an fp32 weight (k % 4 == 0): cuBLAS sgemm takes ~10 us for a [1, 1536] x
+                       [24, 1536]^T product, a few rows streamed by warps take ~2.
   to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
                        NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
@@ -151,8 +153,32 @@ extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const in
 }
 
 #define GEMV_MAX_M 8
-extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float* __restrict__ x,
-                                             const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) {
+#define GEMV_LOADS 4
+
+// 16 bytes of weights as floats: 8 bf16 or 4 f32.
+template <typename W> struct Pack;
+template <> struct Pack<__nv_bfloat16> {
+    static constexpr int N = 8;
+    __device__ static void unpack(const uint4& v, float* f) {
+        const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&v);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            float2 t = __bfloat1622float2(p[i]);
+            f[2 * i] = t.x;
+            f[2 * i + 1] = t.y;
+        }
+    }
+};
+template <> struct Pack<float> {
+    static constexpr int N = 4;
+    __device__ static void unpack(const uint4& v, float* f) {
+        f[0] = __uint_as_float(v.x); f[1] = __uint_as_float(v.y); f[2] = __uint_as_float(v.z); f[3] = __uint_as_float(v.w);
+    }
+};
+
+template <typename W>
+__device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, const W* __restrict__ w, int m, int n, int k, int wpr) {
+    constexpr int N = Pack<W>::N;
     __shared__ float partial[8][GEMV_MAX_M];
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     int row = blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr, part = warp % wpr;
@@ -161,24 +187,32 @@ extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float*
     for (int r = 0; r < GEMV_MAX_M; r++) acc[r] = 0.0f;
     if (row < n) {
         const uint4* wr = reinterpret_cast<const uint4*>(w + (size_t)row * k);
-        int chunks = k >> 3;
-        for (int c = part * 32 + lane; c < chunks; c += 32 * wpr) {
-            uint4 pack = __ldg(wr + c);
-            const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&pack);
-            float wf[8];
+        int chunks = k / N, stride = 32 * wpr;
+        // GEMV_LOADS loads of w in flight per lane before any is used: one load at a time leaves the
+        // memory system idle while each waits (a row of 1536 bf16 is only 6 loads per lane)
+        for (int c0 = part * 32 + lane; c0 < chunks; c0 += GEMV_LOADS * stride) {
+            uint4 pack[GEMV_LOADS];
 #pragma unroll
-            for (int i = 0; i < 4; i++) {
-                float2 f = __bfloat1622float2(p[i]);
-                wf[2 * i] = f.x;
-                wf[2 * i + 1] = f.y;
+            for (int u = 0; u < GEMV_LOADS; u++) {
+                int c = c0 + u * stride;
+                pack[u] = c < chunks ? __ldg(wr + c) : make_uint4(0, 0, 0, 0);
             }
 #pragma unroll
-            for (int r = 0; r < GEMV_MAX_M; r++) {
-                if (r < m) {
-                    const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + ((size_t)c << 3));
-                    float4 a = xr[0], b = xr[1];
-                    acc[r] += wf[0] * a.x + wf[1] * a.y + wf[2] * a.z + wf[3] * a.w
-                            + wf[4] * b.x + wf[5] * b.y + wf[6] * b.z + wf[7] * b.w;
+            for (int u = 0; u < GEMV_LOADS; u++) {
+                int c = c0 + u * stride;
+                if (c >= chunks) break;
+                float wf[N];
+                Pack<W>::unpack(pack[u], wf);
+#pragma unroll
+                for (int r = 0; r < GEMV_MAX_M; r++) {
+                    if (r < m) {
+                        const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
+#pragma unroll
+                        for (int q = 0; q < N / 4; q++) {
+                            float4 a = xr[q];
+                            acc[r] += wf[4 * q] * a.x + wf[4 * q + 1] * a.y + wf[4 * q + 2] * a.z + wf[4 * q + 3] * a.w;
+                        }
+                    }
                 }
             }
         }
@@ -195,6 +229,16 @@ extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float*
         for (int p = 0; p < wpr; p++) sum += partial[warp + p][lane];
         y[(size_t)lane * n + row] = sum;
     }
+}
+
+extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float* __restrict__ x,
+                                             const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) {
+    gemv_body<__nv_bfloat16>(y, x, w, m, n, k, wpr);
+}
+
+extern "C" __global__ void gemv_f32_kernel1(float* __restrict__ y, const float* __restrict__ x,
+                                            const float* __restrict__ w, int m, int n, int k, int wpr) {
+    gemv_body<float>(y, x, w, m, n, k, wpr);
 }
 
 extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {

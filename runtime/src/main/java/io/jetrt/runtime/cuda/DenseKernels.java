@@ -13,7 +13,7 @@ public final class DenseKernels implements AutoCloseable {
 
     private final CudaDevice device;
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, gemv, swigluPair, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, gemv, gemvF32, swigluPair, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -25,6 +25,7 @@ public final class DenseKernels implements AutoCloseable {
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
         addRmsNorm = new Launcher(module.function("add_rmsnorm_kernel1"), 7);
         gemv = new Launcher(module.function("gemv_bf16_kernel1"), 7);
+        gemvF32 = new Launcher(module.function("gemv_f32_kernel1"), 7);
         embeddingF32 = new Launcher(module.function("embedding_f32_kernel1"), 6);
         advance = new Launcher(module.function("advance_kernel1"), 5);
         swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
@@ -109,17 +110,17 @@ public final class DenseKernels implements AutoCloseable {
     /** Rows {@link #gemv} takes. */
     public static final int GEMV_MAX_M = 8;
 
-    /** Whether {@link #gemv} can take these (else use cuBLAS): few rows, k a multiple of 8, 16-byte aligned rows. */
-    public static boolean gemvFits(int m, int k, long x, long w) {
-        return m <= GEMV_MAX_M && k % 8 == 0 && x % 16 == 0 && w % 16 == 0;
+    /** Whether {@link #gemv} can take these (else use cuBLAS): few rows, k a multiple of 8 (bf16) or 4 (f32), 16-byte aligned rows. */
+    public static boolean gemvFits(int m, int k, long x, long w, boolean bf16) {
+        return m <= GEMV_MAX_M && k % (bf16 ? 8 : 4) == 0 && x % 16 == 0 && w % 16 == 0;
     }
 
-    /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows: bf16 w, f32 x and y, at raw addresses (see {@link #gemvFits}). */
-    public synchronized void gemv(Stream s, long y, long x, long w, int m, int n, int k) {
+    /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows: bf16 or f32 w, f32 x and y, at raw addresses (see {@link #gemvFits}). */
+    public synchronized void gemv(Stream s, long y, long x, long w, int m, int n, int k, boolean bf16) {
         // one warp per row of w when that gives 4 blocks per multiprocessor, else 8 warps split each row's k
         int wpr = n >= 4 * 8 * device.multiprocessors() ? 1 : 8;
         int rowsPerBlock = 8 / wpr;
-        gemv.address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
+        (bf16 ? gemv : gemvF32).address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
                 .launch(s, (n + rowsPerBlock - 1) / rowsPerBlock, BLOCK);
     }
 

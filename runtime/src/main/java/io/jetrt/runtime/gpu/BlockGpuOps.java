@@ -84,8 +84,10 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
                     + Arrays.toString(w.shape()) + "; got x " + x + ", y " + y);
         }
         int m = Math.toIntExact(x.elements() / k);
-        if (w.dtype() == DType.BF16 && DenseKernels.gemvFits(m, k, x.address(), w.address())) {
-            ctx.timed("gemv " + m + "x" + n + "x" + k + " bf16", () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k));
+        boolean bf16 = w.dtype() == DType.BF16;
+        if ((bf16 || w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
+            ctx.timed("gemv " + m + "x" + n + "x" + k + (bf16 ? " bf16" : " f32"),
+                    () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k, bf16));
             return;
         }
         ctx.timed("linear " + m + "x" + n + "x" + k + (w.dtype() == DType.BF16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
