@@ -28,11 +28,28 @@ Kernels (version 1 each: the simplest correct form):
                              angle in double from Rope.java's own inverse frequencies (uploaded as doubles)
                              and cos/sin cast to float as Rope.java does. Grid (rows),
                              block = Dh/2 rounded up to 32 (one thread per frequency, all heads).
+  attention_rope_kernel2     kernel1's math bit for bit (the one AttentionCuda runs): cos/sin of the row's Dh/2
+                             frequencies once into shared memory, then one thread per rotated pair of each q/k head
+                             and per v channel (kernel1's thread looped over the 14 heads of the 2B model one load
+                             after another: ~15 us for a decode row). Grid (rows), block (H + Hkv)·Dh/2 rounded up
+                             to 32, at most 1024.
   attention_prefill_kernel1  softmax(q kᵀ · Dh^-½ + mask) v over the virtual key sequence, online softmax
                              in key tiles of KT (32, or 16 when Dh > 128) staged in shared memory.
                              Grid (ceil(T / QT), H, B), block 32·WARPS; each warp owns NQ = 4 queries, so
                              QT = 4·WARPS (16, or 8 when Dh > 128). Lane l scores key l of the tile; the
                              p·V step broadcasts p by shuffles, each lane owning channels lane + 32c.
+  attention_prefill_kernel2  (version 2 of the prefill, the one AttentionCuda runs; kernel1 is its reference) the
+                             same attention as flash attention on tensor cores: mma.sync m16n8k16 with q·scale·log2 e,
+                             k, v and p rounded to fp16 (range 6.5e4: post-RoPE q/k/v of a model stay far below),
+                             scores, softmax (exp2) and o accumulated in fp32. Each warp owns 16 queries
+                             (its q fragments in registers), the block 4 warps = 64 queries; key tiles of KT (64,
+                             32 for the _wide variant, Dh <= 256) staged in shared memory as fp16, K row-major
+                             [KT][DP+8] and V transposed [DP][KT+8] (DP = Dh rounded up to 16, zero-padded; the +8
+                             makes the fragment loads conflict-free). P goes from the score accumulators to the A
+                             fragments of P·V in registers. A warp skips a tile none of its queries sees.
+                             Grid (ceil(T / 64), H, B) with the last query tiles (most keys) scheduled first,
+                             block 128; kernel1's arguments (kt unused). Equal to kernel1 within ~1e-3 of the
+                             output's scale (AttentionCudaTest.prefillKernel2EqualsKernel1).
   attention_decode_kernel1   one query per (sequence, head) at position positions[b] (flash decoding): the
                              virtual keys (past + 1) are split into S contiguous ranges, a multiple of KT
                              long, computed from the key count read on the device; each block writes the
@@ -54,9 +71,11 @@ Kernels (version 1 each: the simplest correct form):
                              Grid (W, Hkv, B), 128 threads over Dh.
 
 Limits: Dh <= 256 (MAXC channels of 32 per lane); shared memory (QT·Dh + KT·(Dh+1) + KT·Dh)·4 bytes stays
-under 48 KiB (41 KiB at Dh = 128 or 256).
+under 48 KiB (41 KiB at Dh = 128 or 256); kernel2: (KT (DP+8) + DP (KT+8))·2 bytes, 35 KiB at Dh 128, 37 KiB
+at Dh 256 (_wide).
 */
 #include <math_constants.h>
+#include <cuda_fp16.h>
 
 #define NQ 4      // queries per warp
 #define MAXC 8    // channels per lane: Dh <= 32 * MAXC
@@ -97,6 +116,39 @@ extern "C" __global__ void attention_rope_kernel1(float* __restrict__ q, float* 
     for (int i = threadIdx.x; i < Hkv * dh; i += blockDim.x) {
         int a = (H + Hkv) * dh + i;
         vn[(size_t)r * Hkv * dh + i] = in[a] + bias[a];
+    }
+}
+
+// attention_rope_kernel1's math, bit for bit, with every load in flight at once: the half cos/sin pairs of the
+// row computed once into shared memory (double angle and sincos, as Rope.java), then one thread per rotated
+// pair of every q/k head and per v channel. Block (H + Hkv)·Dh/2 threads rounded up to 32, at most 1024.
+extern "C" __global__ void attention_rope_kernel2(float* __restrict__ q, float* __restrict__ kn, float* __restrict__ vn,
+                                                  const float* __restrict__ qkv, const float* __restrict__ bias,
+                                                  const int* __restrict__ positions, const double* __restrict__ invFreq,
+                                                  int T, int H, int Hkv, int dh) {
+    __shared__ float cs[128], sn[128];   // Dh <= 256
+    int r = blockIdx.x, b = r / T, t = r % T;
+    long long pos = (long long)positions[b] + t;
+    int half = dh / 2, width = (H + 2 * Hkv) * dh;
+    for (int i = threadIdx.x; i < half; i += blockDim.x) {
+        double angle = (double)pos * invFreq[i], sd, cd;
+        sincos(angle, &sd, &cd);
+        cs[i] = (float)cd;
+        sn[i] = (float)sd;
+    }
+    const float* in = qkv + (size_t)r * width;
+    for (int e = threadIdx.x; e < Hkv * dh; e += blockDim.x) {
+        int a = (H + Hkv) * dh + e;
+        vn[(size_t)r * Hkv * dh + e] = in[a] + bias[a];
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < (H + Hkv) * half; e += blockDim.x) {
+        int h = e / half, i = e - h * half, a = h * dh + i;
+        float c = cs[i], s = sn[i];
+        float x1 = in[a] + bias[a], x2 = in[a + half] + bias[a + half];
+        float* out = h < H ? q + (size_t)r * H * dh + h * dh : kn + (size_t)r * Hkv * dh + (h - H) * dh;
+        out[i] = __fsub_rn(__fmul_rn(x1, c), __fmul_rn(x2, s));
+        out[i + half] = __fadd_rn(__fmul_rn(x2, c), __fmul_rn(x1, s));
     }
 }
 
@@ -239,6 +291,211 @@ extern "C" __global__ void attention_prefill_kernel1(float* __restrict__ out, co
             if (i < dh) orow[i] = o[qi][c] * inv;
         }
     }
+}
+
+
+// ---- version 2 of the prefill: flash attention on tensor cores (mma.sync m16n8k16, fp16 in, fp32 out) ----
+
+__device__ __forceinline__ unsigned pack_half2(float lo, float hi) {
+    __half2 v = __floats2half2_rn(lo, hi);     // lo -> the low 16 bits (the lower column of an mma fragment)
+    return *reinterpret_cast<unsigned*>(&v);
+}
+
+// d += a · b: a 16x16 row-major (4 half2 per lane), b 16x8 column-major (2 half2), d 16x8 fp32 (4 per lane).
+// Fragments (PTX ISA, mma.m16n8k16 f16): g = lane / 4, c = 2 (lane % 4);
+//   a0 (row g, cols c, c+1), a1 (row g+8, cols c, c+1), a2 (row g, cols c+8, c+9), a3 (row g+8, cols c+8, c+9);
+//   b0 (rows c, c+1, col g), b1 (rows c+8, c+9, col g); d0, d1 (row g, cols c, c+1), d2, d3 (row g+8, cols c, c+1).
+__device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Channels c, c+1 of one query row (scaled), as half2; zero past Dh or for a row past T.
+__device__ __forceinline__ unsigned load_q2(const float* __restrict__ row, bool valid, int c, int dh, float scale) {
+    if (!valid || c >= dh) return 0u;   // dh is even, so c < dh means c + 1 < dh too
+    return pack_half2(row[c] * scale, row[c + 1] * scale);
+}
+
+// The body of attention_prefill_kernel2*: NT tiles of 8 output channels (Dh <= 8 NT), KT keys per tile, WARPS
+// warps of 16 queries each. Dynamic shared memory (halves): Ks [KT][DP+8] then Vt [DP][KT+8], DP = Dh rounded
+// up to 16 (AttentionCuda.sharedBytes2).
+template <int NT, int KT, int WARPS>
+__device__ __forceinline__ void prefill2(float* __restrict__ out, const float* __restrict__ q,
+                                         const float* __restrict__ kc, const float* __restrict__ vc,
+                                         const float* __restrict__ kn, const float* __restrict__ vn,
+                                         const int* __restrict__ positions, int T, int H, int Hkv, int dh,
+                                         int L, int window, float scale) {
+    constexpr int QT = 16 * WARPS, NS = KT / 8, KQ = NT / 2;
+    extern __shared__ __align__(16) unsigned char smem2[];
+    int dp = (dh + 15) & ~15;
+    if (dp > 8 * NT) return;               // the launcher picks the variant by Dh; outputs stay unwritten
+    int kstr = dp + 8, vstr = KT + 8;      // row strides in halves: conflict-free fragment loads
+    __half* Ks = reinterpret_cast<__half*>(smem2);
+    __half* Vt = Ks + KT * kstr;
+    int b = blockIdx.z, h = blockIdx.y, t0 = (gridDim.x - 1 - blockIdx.x) * QT;   // the longest tiles first
+    int kvh = h / (H / Hkv);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, c2 = (lane & 3) * 2;
+    int pos = positions[b], past = past_rows(pos, window, L), kp0 = pos - past;
+    int t1 = min(t0 + QT, T);
+    int hi = past + t1;
+    int lo = window > 0 ? max(0, pos + t0 - window + 1 - kp0) : 0;
+
+    // channels [Dh, DP) of K and V stay zero (the staging below writes channels < Dh only)
+    for (int e = threadIdx.x; e < KT * (dp - dh); e += blockDim.x) {
+        int r = e / (dp - dh), c = dh + e % (dp - dh);
+        Ks[r * kstr + c] = __float2half_rn(0.0f);
+        Vt[c * vstr + r] = __float2half_rn(0.0f);
+    }
+
+    // this lane's two query rows: ta (fragment row g) and tb (row g + 8)
+    int wq = t0 + warp * 16, ta = wq + g, tb = ta + 8;
+    int qa = ta < T ? pos + ta : -1, qb = tb < T ? pos + tb : -1;
+    float qscale = scale * 1.4426950408889634f;   // scores in log2 units: p = 2^(s - m)
+    unsigned qf[KQ][4];
+    {
+        const float* ra = q + (((size_t)b * T + (ta < T ? ta : 0)) * H + h) * dh;
+        const float* rb = q + (((size_t)b * T + (tb < T ? tb : 0)) * H + h) * dh;
+#pragma unroll
+        for (int kk = 0; kk < KQ; kk++) {
+            int c = kk * 16 + c2;
+            qf[kk][0] = load_q2(ra, ta < T, c, dh, qscale);
+            qf[kk][1] = load_q2(rb, tb < T, c, dh, qscale);
+            qf[kk][2] = load_q2(ra, ta < T, c + 8, dh, qscale);
+            qf[kk][3] = load_q2(rb, tb < T, c + 8, dh, qscale);
+        }
+    }
+    float o[NT][4], m[2] = {-CUDART_INF_F, -CUDART_INF_F}, l[2] = {0.0f, 0.0f};
+#pragma unroll
+    for (int n = 0; n < NT; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+    // the warp's query positions [wlo, whi]; wlo > whi: the warp has no query
+    int wlo = pos + wq, whi = pos + min(wq + 15, T - 1);
+    int hd = dh >> 1;
+
+    for (int j0 = lo; j0 < hi; j0 += KT) {
+        int cnt = min(KT, hi - j0);
+        __syncthreads();                   // the previous tile is no longer read
+        for (int e = threadIdx.x; e < KT * hd; e += blockDim.x) {
+            int row = e / hd, c = 2 * (e - row * hd), j = j0 + row;
+            float k0 = 0.0f, k1 = 0.0f, v0 = 0.0f, v1 = 0.0f;
+            if (row < cnt) {
+                size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + c
+                                      : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + c;
+                const float* ks = j < past ? kc : kn;
+                const float* vs = j < past ? vc : vn;
+                k0 = ks[off];
+                k1 = ks[off + 1];
+                v0 = vs[off];
+                v1 = vs[off + 1];
+            }
+            *reinterpret_cast<__half2*>(Ks + row * kstr + c) = __floats2half2_rn(k0, k1);
+            Vt[c * vstr + row] = __float2half_rn(v0);
+            Vt[(c + 1) * vstr + row] = __float2half_rn(v1);
+        }
+        __syncthreads();
+        // a warp none of whose queries sees a key of this tile skips it (warp-uniform)
+        int klo = kp0 + j0, khi = klo + cnt - 1;
+        if (wlo > whi || klo > whi || (window > 0 && khi <= wlo - window)) continue;
+
+        float s[NS][4];
+#pragma unroll
+        for (int n = 0; n < NS; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < KQ; kk++) {
+            if (kk * 16 >= dp) break;
+#pragma unroll
+            for (int n = 0; n < NS; n++) {
+                const __half* kr = Ks + (n * 8 + g) * kstr + kk * 16 + c2;
+                mma_16816(s[n], qf[kk], *reinterpret_cast<const unsigned*>(kr), *reinterpret_cast<const unsigned*>(kr + 8));
+            }
+        }
+        float mx[2] = {-CUDART_INF_F, -CUDART_INF_F};
+#pragma unroll
+        for (int n = 0; n < NS; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int r = n * 8 + c2 + (e & 1), kp = klo + r, qp = e < 2 ? qa : qb;
+                bool seen = qp >= 0 && r < cnt && kp <= qp && (window <= 0 || kp > qp - window);
+                s[n][e] = seen ? s[n][e] : -CUDART_INF_F;
+                mx[e >> 1] = fmaxf(mx[e >> 1], s[n][e]);
+            }
+        }
+        float mref[2], sum[2] = {0.0f, 0.0f};
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            // the 4 lanes of a quad hold one row
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+            float mnew = fmaxf(m[r], mx[r]);
+            mref[r] = mnew == -CUDART_INF_F ? 0.0f : mnew;   // nothing seen yet: every p is 2^-inf = 0
+            float corr = exp2f(m[r] - mref[r]);                // m = -inf: 0 (l and o are still 0)
+            l[r] *= corr;
+            m[r] = mnew;
+#pragma unroll
+            for (int n = 0; n < NT; n++) {
+                o[n][2 * r] *= corr;
+                o[n][2 * r + 1] *= corr;
+            }
+        }
+#pragma unroll
+        for (int n = 0; n < NS; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                float p = exp2f(s[n][e] - mref[e >> 1]);
+                s[n][e] = p;
+                sum[e >> 1] += p;
+            }
+        }
+        l[0] += sum[0];                    // this lane's columns only; the quad is summed at the end
+        l[1] += sum[1];
+        // o += P · V: P from the score accumulators (two 8-key tiles make one 16-key A fragment)
+#pragma unroll
+        for (int kk = 0; kk < KT / 16; kk++) {
+            unsigned a[4] = {pack_half2(s[2 * kk][0], s[2 * kk][1]), pack_half2(s[2 * kk][2], s[2 * kk][3]),
+                             pack_half2(s[2 * kk + 1][0], s[2 * kk + 1][1]), pack_half2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+            for (int n = 0; n < NT; n++) {
+                if (n * 8 >= dp) break;
+                const __half* vr = Vt + (n * 8 + g) * vstr + kk * 16 + c2;
+                mma_16816(o[n], a, *reinterpret_cast<const unsigned*>(vr), *reinterpret_cast<const unsigned*>(vr + 8));
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+        int t = r == 0 ? ta : tb;
+        if (t >= T) continue;
+        float inv = 1.0f / l[r];
+        float* orow = out + (((size_t)b * T + t) * H + h) * dh;
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+            int c = n * 8 + c2;
+            if (c < dh) {
+                orow[c] = o[n][2 * r] * inv;
+                orow[c + 1] = o[n][2 * r + 1] * inv;
+            }
+        }
+    }
+}
+
+// Dh <= 128: 64 queries (4 warps) by 64 keys per tile. The arguments are kernel1's; kt is unused (the tile is 64).
+extern "C" __global__ void __launch_bounds__(128) attention_prefill_kernel2(float* __restrict__ out, const float* __restrict__ q,
+                                                     const float* __restrict__ kc, const float* __restrict__ vc,
+                                                     const float* __restrict__ kn, const float* __restrict__ vn,
+                                                     const int* __restrict__ positions, int T, int H, int Hkv, int dh,
+                                                     int L, int window, int kt, float scale) {
+    prefill2<16, 64, 4>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
+}
+
+// 128 < Dh <= 256: 64 queries (4 warps) by 32 keys per tile (the output accumulators take 128 registers).
+extern "C" __global__ void __launch_bounds__(128) attention_prefill_kernel2_wide(float* __restrict__ out, const float* __restrict__ q,
+                                                     const float* __restrict__ kc, const float* __restrict__ vc,
+                                                     const float* __restrict__ kn, const float* __restrict__ vn,
+                                                     const int* __restrict__ positions, int T, int H, int Hkv, int dh,
+                                                     int L, int window, int kt, float scale) {
+    prefill2<32, 32, 4>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
 }
 
 extern "C" __global__ void attention_decode_kernel1(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,

@@ -19,9 +19,9 @@ import java.util.Map;
  * runtime's stream:
  * <ol>
  *   <li>{@code qkv [B·T, (H + 2 Hkv)·Dh] = x · [Wq; Wk; Wv]ᵀ} (one bf16 GEMM over the stacked weights);</li>
- *   <li>bias and RoPE into {@code q [B·T, H, Dh]}, {@code kn, vn [B·T, Hkv, Dh]} ({@code attention_rope_kernel1});</li>
+ *   <li>bias and RoPE into {@code q [B·T, H, Dh]}, {@code kn, vn [B·T, Hkv, Dh]} ({@code attention_rope_kernel2});</li>
  *   <li>for a sliding window, a copy of the cache (the window shift below reads the old rows from it);</li>
- *   <li>attention over the cache's past rows then the call's own keys: {@code attention_prefill_kernel1},
+ *   <li>attention over the cache's past rows then the call's own keys: {@code attention_prefill_kernel2} (tensor cores; kernel1, fp32, kept as its reference),
  *       or in decode {@code attention_decode_kernel1} (keys split over blocks) and {@code attention_combine_kernel1};</li>
  *   <li>the cache update in the {@link KvCache} layout ({@code attention_append_kernel1} for full attention,
  *       {@code attention_window_kernel1} for a window);</li>
@@ -37,12 +37,21 @@ final class AttentionCuda extends HostBridgedBlock {
     private static final int NQ = 4;
     /** Most key splits of one decode query. */
     private static final int MAX_SPLITS = 256;
+    /**
+     * The prefill kernel: 2 (tensor cores, fp16 q/k/v/p with fp32 accumulation and softmax; about 1e-3 of the
+     * output's scale from the fp32 kernel, see AttentionCudaTest.prefillKernel2EqualsKernel1) or 1 (fp32 throughout).
+     */
+    static final int PREFILL_VERSION = 2;
+    /** attention_prefill_kernel2: key tile and warps (16 queries each); Dh <= 128, else the _wide variant (32 keys). */
+    private static final int KT2 = 64, KT2_WIDE = 32, WARPS2 = 4;
 
     private final AttentionConfig cfg;
     private final DeviceTensor wqkv, bqkv, wo;
     /** Rope.java's inverse frequencies {@code [Dh/2]} as float64, stored as int pairs (the kernel reads doubles). */
     private final DeviceTensor invFreq;
-    private final GpuKernel rope, prefill, decode, combine, append, window;
+    private final GpuKernel rope, prefill, prefill2, decode, combine, append, window;
+    /** The prefill kernel this block runs (PREFILL_VERSION unless a test asks for another). */
+    private final int prefillVersion;
     /** Key tile and warps per block of the attention kernels: 32 keys and 4 warps, or 16 and 2 when Dh > 128. */
     private final int keyTile, warps;
     private final float scale;
@@ -56,7 +65,14 @@ final class AttentionCuda extends HostBridgedBlock {
      * hold the kernels to float32 agreement with the CPU, apart from bf16 rounding.
      */
     AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections) {
+        this(cfg, weights, gpu, image, projections, PREFILL_VERSION);
+    }
+
+    /** {@code prefillVersion}: 1 or 2, the attention_prefill_kernel version (tests compare them). */
+    AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections, int prefillVersion) {
         super(gpu);
+        if (prefillVersion != 1 && prefillVersion != 2) throw new IllegalArgumentException("prefill kernel version 1 or 2; got " + prefillVersion);
+        this.prefillVersion = prefillVersion;
         if (cfg.headDim() > MAX_HEAD_DIM) {
             throw new IllegalArgumentException("attention (cuda): head_dim must be <= " + MAX_HEAD_DIM
                     + " (attention.cu keeps 8 channels per lane); got " + cfg.headDim());
@@ -86,8 +102,9 @@ final class AttentionCuda extends HostBridgedBlock {
             bits[2 * i + 1] = (int) (v >>> 32);
         }
         invFreq = gpu.upload(bits);
-        rope = gpu.kernel(image, "attention_rope_kernel1");
+        rope = gpu.kernel(image, "attention_rope_kernel2");
         prefill = gpu.kernel(image, "attention_prefill_kernel1");
+        prefill2 = gpu.kernel(image, cfg.headDim() <= 128 ? "attention_prefill_kernel2" : "attention_prefill_kernel2_wide");
         decode = gpu.kernel(image, "attention_decode_kernel1");
         combine = gpu.kernel(image, "attention_combine_kernel1");
         append = gpu.kernel(image, "attention_append_kernel1");
@@ -104,6 +121,32 @@ final class AttentionCuda extends HostBridgedBlock {
     private int sharedBytes() {
         int dh = cfg.headDim();
         return 4 * (queryTile() * dh + keyTile * (dh + 1) + keyTile * dh);
+    }
+
+    /** attention_prefill_kernel2's dynamic shared memory: K [KT2][DP+8] and Vᵀ [DP][KT2+8] in halves, DP = Dh rounded up to 16. */
+    private int sharedBytes2() {
+        int dp = (cfg.headDim() + 15) / 16 * 16, kt = keyTile2();
+        return 2 * (kt * (dp + 8) + dp * (kt + 8));
+    }
+
+    private int keyTile2() { return cfg.headDim() <= 128 ? KT2 : KT2_WIDE; }
+
+    /**
+     * {@code o [B·T, H, Dh]} = attention of {@code q [B·T, H, Dh]} over the virtual key sequence (cache rows then
+     * {@code kn, vn [B·T, Hkv, Dh]}) with the prefill kernel {@code version} (1 or 2). Package-private for the tests.
+     */
+    void attend(int version, DeviceTensor o, DeviceTensor q, DeviceTensor kc, DeviceTensor vc, DeviceTensor kn, DeviceTensor vn,
+                DeviceTensor positions, int batch, int steps) {
+        int dh = cfg.headDim(), h = cfg.heads(), hkv = cfg.kvHeads(), len = kc.dim(2), win = cfg.window();
+        if (version == 2) {
+            int qt = 16 * WARPS2, tiles = (steps + qt - 1) / qt;
+            gpu.launch(prefill2, tiles, h, batch, 32 * WARPS2, 1, sharedBytes2(), o, q, kc, vc, kn, vn, positions,
+                    steps, h, hkv, dh, len, win, keyTile2(), scale);
+        } else {
+            int tiles = (steps + queryTile() - 1) / queryTile();
+            gpu.launch(prefill, tiles, h, batch, 32 * warps, 1, sharedBytes(), o, q, kc, vc, kn, vn, positions,
+                    steps, h, hkv, dh, len, win, keyTile, scale);
+        }
     }
 
     @Override
@@ -139,7 +182,7 @@ final class AttentionCuda extends HostBridgedBlock {
         DeviceTensor q = gpu.scratch(DType.F32, rows, cfg.qDim());
         DeviceTensor kn = gpu.scratch(DType.F32, rows, cfg.kvDim());
         DeviceTensor vn = gpu.scratch(DType.F32, rows, cfg.kvDim());
-        int ropeThreads = Math.min(256, Math.max(32, (dh / 2 + 31) / 32 * 32));
+        int ropeThreads = Math.min(1024, Math.max(32, ((h + hkv) * (dh / 2) + 31) / 32 * 32));
         gpu.launch(rope, rows, 1, 1, ropeThreads, 1, 0, q, kn, vn, qkv, bqkv, positions, invFreq, steps, h, hkv, dh);
 
         DeviceTensor ko = null, vo = null;
@@ -162,9 +205,7 @@ final class AttentionCuda extends HostBridgedBlock {
                     h, hkv, dh, len, win, keyTile, scale, splits);
             gpu.launch(combine, h, batch, 1, 128, 1, 0, o, opart, mpart, lpart, h, dh, splits);
         } else {
-            int tiles = (steps + queryTile() - 1) / queryTile();
-            gpu.launch(prefill, tiles, h, batch, threads, 1, smem, o, q, kc, vc, kn, vn, positions,
-                    steps, h, hkv, dh, len, win, keyTile, scale);
+            attend(prefillVersion, o, q, kc, vc, kn, vn, positions, batch, steps);
         }
 
         int copyThreads = Math.min(128, (dh + 31) / 32 * 32);

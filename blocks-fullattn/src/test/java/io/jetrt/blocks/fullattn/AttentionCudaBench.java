@@ -40,6 +40,7 @@ public final class AttentionCudaBench {
                 GpuOps gpu = s.gpu();
                 AttentionCuda block = (AttentionCuda) provider.create(c, new MapWeights("bench", w), io.jetrt.spi.Backend.CUDA, s);
                 int ctx = 4096;
+                kernelTimes(gpu, block, c, window, ctx, rng);
                 for (int batch : new int[] {1, 4}) {
                     DeviceState st = state(gpu, provider, c, batch, ctx + 64);
                     DeviceTensor x = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, batch, ctx, 1536), DType.F32);
@@ -80,6 +81,27 @@ public final class AttentionCudaBench {
                 }
             }
         }
+    }
+
+    /** The prefill attention kernel alone (one layer, batch 1, T tokens from an empty cache): kernel 1 vs kernel 2. */
+    private static void kernelTimes(GpuOps gpu, AttentionCuda block, BlockConfig c, int window, int steps, SplittableRandom rng) {
+        int h = 12, hkv = 2, dh = 128, len = window > 0 ? window : steps;
+        DeviceTensor q = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, steps, h * dh), DType.F32);
+        DeviceTensor kn = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, steps, hkv * dh), DType.F32);
+        DeviceTensor vn = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, steps, hkv * dh), DType.F32);
+        DeviceTensor kc = gpu.allocate(DType.F32, 1, hkv, len, dh), vc = gpu.allocate(DType.F32, 1, hkv, len, dh);
+        DeviceTensor o = gpu.allocate(DType.F32, steps, h * dh), pos = gpu.upload(new int[1]);
+        for (int version = 1; version <= 2; version++) {
+            int reps = version == 1 ? 5 : 50;
+            block.attend(version, o, q, kc, vc, kn, vn, pos, 1, steps);
+            gpu.download(pos);
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) block.attend(version, o, q, kc, vc, kn, vn, pos, 1, steps);
+            gpu.download(pos);
+            System.out.printf(Locale.ROOT, "%s: attention_prefill_kernel%d, T %d, 12 heads, Dh 128: %.3f ms%n",
+                    c.where(), version, steps, (System.nanoTime() - t0) / 1e6 / reps);
+        }
+        for (DeviceTensor t : new DeviceTensor[] {q, kn, vn, kc, vc, o, pos}) gpu.free(t);
     }
 
     private static DeviceState state(GpuOps gpu, AttentionProvider provider, BlockConfig c, int batch, int capacity) {

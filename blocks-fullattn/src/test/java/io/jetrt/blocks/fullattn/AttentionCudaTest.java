@@ -128,7 +128,7 @@ class AttentionCudaTest {
     }
 
     /**
-     * The kernels alone: with float32 projection matrices (no bf16 rounding) CUDA equals the CPU within 1e-3,
+     * The kernels alone: with float32 projection matrices (no bf16 rounding) and the fp32 prefill kernel 1, CUDA equals the CPU within 1e-3,
      * batch 3, prefill of T then two decodes, outputs (NaN-poisoned) and states after each call.
      */
     @ParameterizedTest(name = "{0}, T={1}")
@@ -140,7 +140,8 @@ class AttentionCudaTest {
         Map<String, FloatTensor> w = weights(c);
         try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
             Block cpu = new AttentionProvider(c.has("sliding_window"), "1.0.0").create(c, new MapWeights("test", w), Backend.CPU, cpuServices());
-            Block cuda = new AttentionCuda(ac, new MapWeights("test", w), gpu.gpu(), AttentionProvider.KERNELS.bytes(), DType.F32);
+            // kernel 1: fp32 throughout (kernel 2's fp16 inputs are held to kernel 1 by prefillKernel2EqualsKernel1)
+            Block cuda = new AttentionCuda(ac, new MapWeights("test", w), gpu.gpu(), AttentionProvider.KERNELS.bytes(), DType.F32, 1);
             BlockState sCpu = state(c, batch, steps + 2), sGpu = state(c, batch, steps + 2);
             FloatTensor x = random(new SplittableRandom(steps), 1.0, batch, steps, d);
             String what = c.where() + ", f32 weights, B=3 T=" + steps;
@@ -156,6 +157,67 @@ class AttentionCudaTest {
                 assertClose(yCpu, yGpu, what + ": decode at " + pos[0] + ": y", 1e-3);
                 assertStates(sCpu, sGpu, what + ": decode at " + pos[0], 1e-3);
             }
+        }
+    }
+
+    static Stream<Arguments> kernel2Cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (int dh : new int[] {8, 64, 128, 160}) {
+            for (int window : new int[] {0, 48, 600}) {
+                for (int t : new int[] {1, 63, 65, 500}) a.add(Arguments.of(dh, window, t, 1.0));
+            }
+        }
+        for (int window : new int[] {0, 48}) {
+            for (int t : new int[] {65, 500}) a.add(Arguments.of(128, window, t, 2.5));
+        }
+        return a.stream();
+    }
+
+    /**
+     * attention_prefill_kernel2 (tensor cores) against kernel1 (fp32) on the same device inputs: batch 3 at positions
+     * 0, 37 and 300 (an empty cache, a partial window, a full one; random cache rows, so a wrong row shows), 6 query
+     * heads over 2 KV heads, q/k/v of std {@code sigma}, the output poisoned with NaN before each kernel.
+     *
+     * <p>Tolerance (max abs error / max |kernel1|): kernel 2 rounds q·scale, k, v and p to fp16 (unit roundoff
+     * u = 2^-11 = 4.9e-4) and accumulates in fp32. A score s = Σ q_i k_i / √Dh then moves by about
+     * u·√2·σ_s (σ_s = σ² its spread), p = e^(s - m) by as much relatively, and o = Σ p v / Σ p by that times |v|
+     * plus u·|v| from v and p. At σ = 1 that is ~1e-3 of |v|; the bound 5e-3 leaves room for the tails of
+     * 10^5..10^6 outputs. At σ = 2.5 (scores spread like the conformance configs', σ_s ≈ 6) the bound is 1.5e-2.
+     */
+    @ParameterizedTest(name = "Dh {0}, window {1}, T={2}, sigma {3}")
+    @MethodSource("kernel2Cases")
+    void prefillKernel2EqualsKernel1(int dh, int window, int steps, double sigma) {
+        assumeGpu();
+        int batch = 3, heads = 6, kvHeads = 2;
+        int[] start = {0, 37, 300};
+        BlockConfig c = config("kernel2", 64, heads, kvHeads, dh, window, false);
+        AttentionConfig ac = AttentionConfig.from(c, window > 0);
+        int len = window > 0 ? window : 300 + steps;
+        SplittableRandom rng = new SplittableRandom(1000L * dh + 10L * steps + window);
+        try (GpuBlockServices services = GpuBlockServices.open("attention cuda test")) {
+            var gpu = services.gpu();
+            AttentionCuda block = new AttentionCuda(ac, new MapWeights("test", weights(c)), gpu, AttentionProvider.KERNELS.bytes(), DType.F32);
+            var q = gpu.upload(random(rng, sigma, batch * steps, heads * dh), DType.F32);
+            var kn = gpu.upload(random(rng, sigma, batch * steps, kvHeads * dh), DType.F32);
+            var vn = gpu.upload(random(rng, 1.0, batch * steps, kvHeads * dh), DType.F32);
+            var kc = gpu.upload(random(rng, sigma, batch, kvHeads, len, dh), DType.F32);
+            var vc = gpu.upload(random(rng, 1.0, batch, kvHeads, len, dh), DType.F32);
+            var positions = gpu.upload(start.clone());
+            FloatTensor[] o = new FloatTensor[3];
+            for (int version = 1; version <= 2; version++) {
+                var out = gpu.upload(FloatTensor.filled(Float.NaN, batch * steps, heads * dh), DType.F32);
+                block.attend(version, out, q, kc, vc, kn, vn, positions, batch, steps);
+                o[version] = gpu.download(out);
+            }
+            double tol = sigma > 1 ? 1.5e-2 : 5e-3;
+            String what = "kernel2 vs kernel1, Dh " + dh + ", window " + window + ", T " + steps + ", sigma " + sigma;
+            double maxAbs = 0, maxRef = 0;
+            for (int i = 0; i < o[1].size(); i++) {
+                maxAbs = Math.max(maxAbs, Math.abs(o[2].data()[i] - o[1].data()[i]));
+                maxRef = Math.max(maxRef, Math.abs(o[1].data()[i]));
+            }
+            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g (max abs %.3g, max ref %.3g)%n", what, maxAbs / maxRef, maxAbs, maxRef);
+            assertClose(o[1], o[2], what, tol);
         }
     }
 
