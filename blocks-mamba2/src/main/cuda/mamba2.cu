@@ -20,8 +20,6 @@ backends.
 
 Kernels (version 1 each: the simplest form we are sure of; later versions keep their number):
   mamba2_add_bias_kernel1     y[r, j] += bias[j] over [rows, n]; the optional in_proj/out_proj biases.
-  mamba2_put_columns_kernel1  dst[r, col + j] = src[r, j] over [rows, n]: the dt columns of zx, computed by their
-                              own fp32 GEMM (bf16 rounding of dt reaches the output through exp(dt·A)).
                               Grid-stride, any grid.
   mamba2_conv_kernel1         prefill conv: xbc[r, c] = silu(Σ_k in(t−W+1+k, c)·w[c, k] + bias[c]), where
                               in(τ, c) is zx's xBC column c of token τ, or conv_state slot W+τ for τ < 0
@@ -74,14 +72,6 @@ __device__ __forceinline__ float block_sum(float v) {
     v = lane < warps ? partial[lane] : 0.0f;
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
-}
-
-extern "C" __global__ void mamba2_put_columns_kernel1(float* __restrict__ dst, int dst_stride, int col,
-                                                      const float* __restrict__ src, long long rows, int n) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < rows * n; i += (long long)gridDim.x * blockDim.x) {
-        long long r = i / n;
-        dst[r * dst_stride + col + (i - r * n)] = src[i];
-    }
 }
 
 extern "C" __global__ void mamba2_add_bias_kernel1(float* __restrict__ y, const float* __restrict__ bias,

@@ -41,13 +41,21 @@ final class Mamba2Cuda extends HostBridgedBlock {
     private static final int SCAN2_FROM = 2;
 
     private final Mamba2Config c;
-    private final DeviceTensor inW, inDt, inB, convW, convB, dtBias, a, d, normW, outW, outB;
-    private final GpuKernel putColumns, addBias, conv, convState, convDecode, scan1, scan2, gateNorm;
+    private final DeviceTensor inW, inB, convW, convB, dtBias, a, d, normW, outW, outB;
+    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, gateNorm;
     private final int scanVersion;   // 0: by T; 1 or 2 forces a scan kernel (tests)
 
-    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0); }
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0, DType.BF16); }
 
     Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image, int scanVersion) {
+        this(c, w, gpu, image, scanVersion, DType.BF16);
+    }
+
+    /**
+     * {@code projections}: the type in_proj and out_proj are uploaded as, BF16 in production; tests use F32
+     * to check the kernels against the CPU path without bf16 GEMM error.
+     */
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image, int scanVersion, DType projections) {
         super(gpu);
         this.scanVersion = scanVersion;
         if (c.stateSize() > MAX_STATE_SIZE) {
@@ -56,12 +64,7 @@ final class Mamba2Cuda extends HostBridgedBlock {
         }
         this.c = c;
         int di = c.dInner(), cd = c.convDim(), kw = c.convKernel(), h = c.heads();
-        inW = gpu.upload(tensor(w.inW(), c.inProjRows(), c.hidden()), DType.BF16);
-        // dt's rows again in fp32, overwriting the bf16 ones: their rounding reaches y through exp(dt·A)
-        // (4-8e-2 against the CPU path in bf16 at the conformance configs)
-        int dtRow = di + cd;
-        inDt = gpu.upload(tensor(java.util.Arrays.copyOfRange(w.inW(), dtRow * c.hidden(), c.inProjRows() * c.hidden()),
-                h, c.hidden()), DType.F32);
+        inW = gpu.upload(tensor(w.inW(), c.inProjRows(), c.hidden()), projections);
         inB = w.inB() == null ? null : gpu.upload(tensor(w.inB(), c.inProjRows()), DType.F32);
         convW = gpu.upload(tensor(w.convW(), cd, kw), DType.F32);
         // no conv bias: zeros, so the conv kernel always adds one (x + 0 = x)
@@ -71,9 +74,8 @@ final class Mamba2Cuda extends HostBridgedBlock {
         d = gpu.upload(tensor(w.d(), di), DType.F32);
         // rmsnorm off: the kernel gets a flag and never reads the weight; D stands in for the pointer
         normW = w.normW() == null ? d : gpu.upload(tensor(w.normW(), di), DType.F32);
-        outW = gpu.upload(tensor(w.outW(), c.hidden(), di), DType.BF16);
+        outW = gpu.upload(tensor(w.outW(), c.hidden(), di), projections);
         outB = w.outB() == null ? null : gpu.upload(tensor(w.outB(), c.hidden()), DType.F32);
-        putColumns = gpu.kernel(image, "mamba2_put_columns_kernel1");
         addBias = gpu.kernel(image, "mamba2_add_bias_kernel1");
         conv = gpu.kernel(image, "mamba2_conv_kernel1");
         convState = gpu.kernel(image, "mamba2_conv_state_kernel1");
@@ -107,11 +109,6 @@ final class Mamba2Cuda extends HostBridgedBlock {
 
         DeviceTensor zx = gpu.scratch(DType.F32, m, rows);
         gpu.linear(x.reshape(m, c.hidden()), inW, zx);
-        DeviceTensor dt = gpu.scratch(DType.F32, m, c.heads());
-        gpu.linear(x.reshape(m, c.hidden()), inDt, dt);
-        long dtCount = (long) m * c.heads();
-        gpu.launch(putColumns, (int) Math.min((dtCount + THREADS - 1) / THREADS, 4096), 1, 1, THREADS, 1, 0,
-                zx, rows, di + cd, dt, (long) m, c.heads());
         if (inB != null) bias(zx, inB, m, rows);
 
         DeviceTensor xbc = gpu.scratch(DType.F32, m, cd);

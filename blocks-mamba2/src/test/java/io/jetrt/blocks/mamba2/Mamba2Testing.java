@@ -7,11 +7,15 @@ import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
+import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,7 +63,43 @@ final class Mamba2Testing {
     }
 
     static Block create(BlockConfig cfg, Map<String, FloatTensor> w, io.jetrt.spi.Backend backend) {
-        return PROVIDER.create(cfg, new MapWeights(cfg.where(), w), backend, SERVICES);
+        return create(cfg, w, backend, SERVICES);
+    }
+
+    static Block create(BlockConfig cfg, Map<String, FloatTensor> w, io.jetrt.spi.Backend backend, BlockServices services) {
+        return PROVIDER.create(cfg, new MapWeights(cfg.where(), w), backend, services);
+    }
+
+    /**
+     * {@link CpuOps} whose linear rounds as the CUDA path's bf16 projections do ({@code GpuOps.linear} with a
+     * BF16 weight): x and w rounded to bfloat16, round to nearest even (the device's conversion of x and the
+     * weight upload, {@link DType#toBf16}), the products (exact in float) summed in double, one rounding to
+     * float. A CPU block on these ops differs from the CUDA one only by fp32 summation order and libm ulps.
+     */
+    static final class Bf16GemmOps implements CpuOps {
+        @Override
+        public void linear(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int m, int n, int k) {
+            float[] xb = bf16(x, xOff, m * k), wb = bf16(w, wOff, n * k);
+            IntStream.range(0, m).parallel().forEach(r -> {
+                for (int o = 0; o < n; o++) {
+                    double acc = 0;
+                    for (int j = 0; j < k; j++) acc += xb[r * k + j] * wb[o * k + j];
+                    y[yOff + r * n + o] = (float) acc;
+                }
+            });
+        }
+
+        private static float[] bf16(float[] a, int off, int len) {
+            float[] out = new float[len];
+            for (int i = 0; i < len; i++) out[i] = DType.fromBf16(DType.toBf16(a[off + i]));
+            return out;
+        }
+
+        @Override
+        public void parallelFor(int n, IntConsumer body) { IntStream.range(0, n).parallel().forEach(body); }
+
+        @Override
+        public int threads() { return Runtime.getRuntime().availableProcessors(); }
     }
 
     /** A state of batch {@code batch}: zero, or random as if the sequences had seen tokens before. */
