@@ -43,9 +43,9 @@ Kernels (version 1 each: the simplest correct form):
                              k, v and p rounded to fp16 (range 6.5e4: post-RoPE q/k/v of a model stay far below),
                              scores, softmax (exp2) and o accumulated in fp32. Each warp owns 16 queries
                              (its q fragments in registers), the block 4 warps = 64 queries; key tiles of KT (64,
-                             32 for the _wide variant, Dh <= 256) staged in shared memory as fp16, K row-major
-                             [KT][DP+8] and V transposed [DP][KT+8] (DP = Dh rounded up to 16, zero-padded; the +8
-                             makes the fragment loads conflict-free). P goes from the score accumulators to the A
+                             32 for the _wide variant, Dh <= 256) staged in shared memory as fp16, K and V row-major
+                             [KT][DP+8] (DP = Dh rounded up to 16, zero-padded; the +8 makes the fragment loads
+                             conflict-free), 8 pairs of each thread's loads in flight together. P goes from the score accumulators to the A
                              fragments of P·V in registers. A warp skips a tile none of its queries sees.
                              Grid (ceil(T / 64), H, B) with the last query tiles (most keys) scheduled first,
                              block 128; kernel1's arguments (kt unused). Equal to kernel1 within ~1e-3 of the
@@ -59,8 +59,9 @@ Kernels (version 1 each: the simplest correct form):
                              on positions), so the launch is the same at every step (CUDA graphs).
   attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128;
                              warp 0 reduces over the splits into shared weights, then every thread sums
-                             its channels (independent loads: the first version, a dependent chain per
-                             split, took 70 us at 131 splits under ncu).
+                             its channels with 8 independent loads and sums in flight (the first version, a
+                             dependent chain per split, took 70 us at 131 splits under ncu; one sum, 16 us).
+  (kernel1 prefill and decode stage their key tiles with 8 loads of each thread in flight at once.)
   attention_append_kernel1   full attention: cache row positions[b] + t := kn/vn token t (rows past the
                              capacity are skipped; the host checks the capacity in prefill).
                              Grid (T, Hkv, B), 128 threads over Dh.
@@ -71,8 +72,8 @@ Kernels (version 1 each: the simplest correct form):
                              Grid (W, Hkv, B), 128 threads over Dh.
 
 Limits: Dh <= 256 (MAXC channels of 32 per lane); shared memory (QT·Dh + KT·(Dh+1) + KT·Dh)·4 bytes stays
-under 48 KiB (41 KiB at Dh = 128 or 256); kernel2: (KT (DP+8) + DP (KT+8))·2 bytes, 35 KiB at Dh 128, 37 KiB
-at Dh 256 (_wide).
+under 48 KiB (41 KiB at Dh = 128 or 256); kernel2: 2 KT (DP+8)·2 bytes, 34 KiB at Dh 128 and at Dh 256
+(_wide).
 */
 #include <math_constants.h>
 #include <cuda_fp16.h>
@@ -163,19 +164,29 @@ __device__ __forceinline__ int past_rows(int pos, int window, int L) {
 __device__ __forceinline__ void load_tile(float* Ks, float* Vs, const float* __restrict__ kc, const float* __restrict__ vc,
                                           const float* __restrict__ kn, const float* __restrict__ vn,
                                           int b, int kvh, int Hkv, int dh, int L, int T, int past, int j0, int cnt, int kt) {
-    for (int e = threadIdx.x; e < kt * dh; e += blockDim.x) {
-        int row = e / dh, i = e % dh, j = j0 + row;
-        float kv = 0.0f, vv = 0.0f;
-        if (row < cnt) {
-            size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + i
-                                  : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + i;
-            const float* ks = j < past ? kc : kn;
-            const float* vs = j < past ? vc : vn;
-            kv = ks[off];
-            vv = vs[off];
+    constexpr int U = 8;   // loads of each thread in flight together (one at a time left the decode latency-bound)
+    for (int base = threadIdx.x; base < kt * dh; base += U * blockDim.x) {
+        float kv[U], vv[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            int e = base + u * blockDim.x, row = e / dh, i = e - row * dh, j = j0 + row;
+            kv[u] = 0.0f;
+            vv[u] = 0.0f;
+            if (row < cnt) {               // cnt <= kt: also the end of the tile
+                size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + i
+                                      : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + i;
+                kv[u] = (j < past ? kc : kn)[off];
+                vv[u] = (j < past ? vc : vn)[off];
+            }
         }
-        Ks[row * (dh + 1) + i] = kv;
-        Vs[row * dh + i] = vv;
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            int e = base + u * blockDim.x, row = e / dh, i = e - row * dh;
+            if (row < kt) {
+                Ks[row * (dh + 1) + i] = kv[u];
+                Vs[row * dh + i] = vv[u];
+            }
+        }
     }
 }
 
@@ -311,6 +322,12 @@ __device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4],
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+// Two halves one row apart (p[0] low, p[stride] high): a B fragment register from a row-major [k][n] tile.
+__device__ __forceinline__ unsigned pair_rows(const __half* p, int stride) {
+    unsigned lo = *reinterpret_cast<const unsigned short*>(p), hi = *reinterpret_cast<const unsigned short*>(p + stride);
+    return lo | (hi << 16);
+}
+
 // Channels c, c+1 of one query row (scaled), as half2; zero past Dh or for a row past T.
 __device__ __forceinline__ unsigned load_q2(const float* __restrict__ row, bool valid, int c, int dh, float scale) {
     if (!valid || c >= dh) return 0u;   // dh is even, so c < dh means c + 1 < dh too
@@ -318,9 +335,9 @@ __device__ __forceinline__ unsigned load_q2(const float* __restrict__ row, bool 
 }
 
 // The body of attention_prefill_kernel2*: NT tiles of 8 output channels (Dh <= 8 NT), KT keys per tile, WARPS
-// warps of 16 queries each. Dynamic shared memory (halves): Ks [KT][DP+8] then Vt [DP][KT+8], DP = Dh rounded
+// warps of 16 queries each, U pairs of k/v loads in flight per thread while staging. Dynamic shared memory (halves): Ks [KT][DP+8] then Vs [KT][DP+8], DP = Dh rounded
 // up to 16 (AttentionCuda.sharedBytes2).
-template <int NT, int KT, int WARPS>
+template <int NT, int KT, int WARPS, int U>
 __device__ __forceinline__ void prefill2(float* __restrict__ out, const float* __restrict__ q,
                                          const float* __restrict__ kc, const float* __restrict__ vc,
                                          const float* __restrict__ kn, const float* __restrict__ vn,
@@ -330,9 +347,9 @@ __device__ __forceinline__ void prefill2(float* __restrict__ out, const float* _
     extern __shared__ __align__(16) unsigned char smem2[];
     int dp = (dh + 15) & ~15;
     if (dp > 8 * NT) return;               // the launcher picks the variant by Dh; outputs stay unwritten
-    int kstr = dp + 8, vstr = KT + 8;      // row strides in halves: conflict-free fragment loads
+    int kstr = dp + 8;                     // row stride of Ks and Vs in halves: conflict-free fragment loads
     __half* Ks = reinterpret_cast<__half*>(smem2);
-    __half* Vt = Ks + KT * kstr;
+    __half* Vs = Ks + KT * kstr;
     int b = blockIdx.z, h = blockIdx.y, t0 = (gridDim.x - 1 - blockIdx.x) * QT;   // the longest tiles first
     int kvh = h / (H / Hkv);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, c2 = (lane & 3) * 2;
@@ -345,7 +362,7 @@ __device__ __forceinline__ void prefill2(float* __restrict__ out, const float* _
     for (int e = threadIdx.x; e < KT * (dp - dh); e += blockDim.x) {
         int r = e / (dp - dh), c = dh + e % (dp - dh);
         Ks[r * kstr + c] = __float2half_rn(0.0f);
-        Vt[c * vstr + r] = __float2half_rn(0.0f);
+        Vs[r * kstr + c] = __float2half_rn(0.0f);
     }
 
     // this lane's two query rows: ta (fragment row g) and tb (row g + 8)
@@ -370,28 +387,50 @@ __device__ __forceinline__ void prefill2(float* __restrict__ out, const float* _
     for (int n = 0; n < NT; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
     // the warp's query positions [wlo, whi]; wlo > whi: the warp has no query
     int wlo = pos + wq, whi = pos + min(wq + 15, T - 1);
-    int hd = dh >> 1;
+    // staging: pair e = row · Dh/2 + col of the tile goes to thread e % blockDim.x; (srow, scol) walks them
+    int hd = dh >> 1, drow = blockDim.x / hd, dcol = blockDim.x % hd;
+    int srow = threadIdx.x / hd, scol = threadIdx.x % hd;
 
     for (int j0 = lo; j0 < hi; j0 += KT) {
         int cnt = min(KT, hi - j0);
         __syncthreads();                   // the previous tile is no longer read
-        for (int e = threadIdx.x; e < KT * hd; e += blockDim.x) {
-            int row = e / hd, c = 2 * (e - row * hd), j = j0 + row;
-            float k0 = 0.0f, k1 = 0.0f, v0 = 0.0f, v1 = 0.0f;
-            if (row < cnt) {
-                size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + c
-                                      : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + c;
-                const float* ks = j < past ? kc : kn;
-                const float* vs = j < past ? vc : vn;
-                k0 = ks[off];
-                k1 = ks[off + 1];
-                v0 = vs[off];
-                v1 = vs[off + 1];
+        // stage the tile: U pairs of k and v per thread loaded before any is stored, so they are in flight together
+        for (int base = 0; base < KT * hd; base += U * blockDim.x) {
+            float k0[U], k1[U], v0[U], v1[U];
+            int rw[U], cl[U];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int row = srow, c = 2 * scol, j = j0 + row;
+                rw[u] = row;
+                cl[u] = c;
+                k0[u] = k1[u] = v0[u] = v1[u] = 0.0f;
+                if (row < cnt) {           // cnt <= KT: also the end of the tile
+                    size_t off = j < past ? (((size_t)b * Hkv + kvh) * L + j) * dh + c
+                                          : (((size_t)b * T + (j - past)) * Hkv + kvh) * dh + c;
+                    const float* ks = j < past ? kc : kn;
+                    const float* vs = j < past ? vc : vn;
+                    k0[u] = ks[off];
+                    k1[u] = ks[off + 1];
+                    v0[u] = vs[off];
+                    v1[u] = vs[off + 1];
+                }
+                srow += drow;              // the next pair of this thread: blockDim.x pairs further
+                scol += dcol;
+                if (scol >= hd) {
+                    scol -= hd;
+                    srow++;
+                }
             }
-            *reinterpret_cast<__half2*>(Ks + row * kstr + c) = __floats2half2_rn(k0, k1);
-            Vt[c * vstr + row] = __float2half_rn(v0);
-            Vt[(c + 1) * vstr + row] = __float2half_rn(v1);
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                if (rw[u] < KT) {
+                    *reinterpret_cast<__half2*>(Ks + rw[u] * kstr + cl[u]) = __floats2half2_rn(k0[u], k1[u]);
+                    *reinterpret_cast<__half2*>(Vs + rw[u] * kstr + cl[u]) = __floats2half2_rn(v0[u], v1[u]);
+                }
+            }
         }
+        srow = threadIdx.x / hd;           // back to the thread's first pair for the next tile
+        scol = threadIdx.x % hd;
         __syncthreads();
         // a warp none of whose queries sees a key of this tile skips it (warp-uniform)
         int klo = kp0 + j0, khi = klo + cnt - 1;
@@ -456,8 +495,8 @@ __device__ __forceinline__ void prefill2(float* __restrict__ out, const float* _
 #pragma unroll
             for (int n = 0; n < NT; n++) {
                 if (n * 8 >= dp) break;
-                const __half* vr = Vt + (n * 8 + g) * vstr + kk * 16 + c2;
-                mma_16816(o[n], a, *reinterpret_cast<const unsigned*>(vr), *reinterpret_cast<const unsigned*>(vr + 8));
+                const __half* vr = Vs + (kk * 16 + c2) * kstr + n * 8 + g;   // keys c2, c2+1 (b0), c2+8, c2+9 (b1); channel g
+                mma_16816(o[n], a, pair_rows(vr, kstr), pair_rows(vr + 8 * kstr, kstr));
             }
         }
     }
@@ -486,7 +525,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_prefill_kernel2(floa
                                                      const float* __restrict__ kn, const float* __restrict__ vn,
                                                      const int* __restrict__ positions, int T, int H, int Hkv, int dh,
                                                      int L, int window, int kt, float scale) {
-    prefill2<16, 64, 4>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
+    prefill2<16, 64, 4, 8>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
 }
 
 // 128 < Dh <= 256: 64 queries (4 warps) by 32 keys per tile (the output accumulators take 128 registers).
@@ -495,7 +534,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_prefill_kernel2_wide
                                                      const float* __restrict__ kn, const float* __restrict__ vn,
                                                      const int* __restrict__ positions, int T, int H, int Hkv, int dh,
                                                      int L, int window, int kt, float scale) {
-    prefill2<32, 32, 4>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
+    prefill2<32, 32, 4, 4>(out, q, kc, vc, kn, vn, positions, T, H, Hkv, dh, L, window, scale);
 }
 
 extern "C" __global__ void attention_decode_kernel1(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
@@ -581,9 +620,15 @@ extern "C" __global__ void attention_combine_kernel1(float* __restrict__ out, co
     }
     __syncthreads();
     for (int i = threadIdx.x; i < dh; i += blockDim.x) {
-        float acc = 0.0f;
-        for (int s = 0; s < splits; s++) acc += opart[(base + s) * dh + i] * weight[s];
-        out[((size_t)b * H + h) * dh + i] = acc;
+        // 8 independent loads and sums in flight (one dependent chain over 131 splits was latency-bound)
+        float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        int s = 0;
+        for (; s + 8 <= splits; s += 8) {
+#pragma unroll
+            for (int u = 0; u < 8; u++) acc[u] += opart[(base + s + u) * dh + i] * weight[s + u];
+        }
+        for (; s < splits; s++) acc[0] += opart[(base + s) * dh + i] * weight[s];
+        out[((size_t)b * H + h) * dh + i] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     }
 }
 

@@ -123,10 +123,10 @@ final class AttentionCuda extends HostBridgedBlock {
         return 4 * (queryTile() * dh + keyTile * (dh + 1) + keyTile * dh);
     }
 
-    /** attention_prefill_kernel2's dynamic shared memory: K [KT2][DP+8] and Vᵀ [DP][KT2+8] in halves, DP = Dh rounded up to 16. */
+    /** attention_prefill_kernel2's dynamic shared memory: K and V [KT2][DP+8] in halves, DP = Dh rounded up to 16. */
     private int sharedBytes2() {
         int dp = (cfg.headDim() + 15) / 16 * 16, kt = keyTile2();
-        return 2 * (kt * (dp + 8) + dp * (kt + 8));
+        return 2 * 2 * kt * (dp + 8);
     }
 
     private int keyTile2() { return cfg.headDim() <= 128 ? KT2 : KT2_WIDE; }
