@@ -30,9 +30,10 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
   advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
                        (one block of >= B threads), so a captured decode step can feed itself.
   gemv_bf16_kernel1    y[m, n] = x[m, k] · w[n, k]^T for m <= 8 rows (decode), bf16 w, fp32 x, y and accumulation.
-                       The weight streams once with 16-byte loads (8 bf16); x (a few KB) stays in cache and is
-                       read as fp32, so no bf16 copy of it is made. wpr warps share a row of w (split k) when n
-                       alone would not fill the device; 256 threads per block, 8 / wpr rows per block. Needs
+                       The weight streams once with 16-byte loads (8 bf16); each warp takes 4 rows of w, so each
+                       x value it loads (fp32, from cache: no bf16 copy of x is made) serves 4 rows. wpr warps
+                       share a row group (split k) when n alone would not fill the device; 256 threads per
+                       block. Needs
                        k % 8 == 0 and 16-byte aligned w and x rows (the launcher falls back to cuBLAS otherwise).
   gemv_f32_kernel1     the same with an fp32 weight (k % 4 == 0): cuBLAS sgemm takes ~10 us for a [1, 1536] x
                        [24, 1536]^T product, a few rows streamed by warps take ~2.
@@ -153,7 +154,7 @@ extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const in
 }
 
 #define GEMV_MAX_M 8
-#define GEMV_LOADS 4
+#define GEMV_ROWS 4
 
 // 16 bytes of weights as floats: 8 bf16 or 4 f32.
 template <typename W> struct Pack;
@@ -179,55 +180,60 @@ template <> struct Pack<float> {
 template <typename W>
 __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, const W* __restrict__ w, int m, int n, int k, int wpr) {
     constexpr int N = Pack<W>::N;
-    __shared__ float partial[8][GEMV_MAX_M];
+    __shared__ float partial[8][GEMV_ROWS][GEMV_MAX_M];
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    int row = blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr, part = warp % wpr;
-    float acc[GEMV_MAX_M];
+    // each warp takes GEMV_ROWS consecutive rows of w, so every x value it loads serves GEMV_ROWS rows
+    int row0 = (blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr) * GEMV_ROWS, part = warp % wpr;
+    float acc[GEMV_ROWS][GEMV_MAX_M];
 #pragma unroll
-    for (int r = 0; r < GEMV_MAX_M; r++) acc[r] = 0.0f;
-    if (row < n) {
-        const uint4* wr = reinterpret_cast<const uint4*>(w + (size_t)row * k);
-        int chunks = k / N, stride = 32 * wpr;
-        // GEMV_LOADS loads of w in flight per lane before any is used: one load at a time leaves the
-        // memory system idle while each waits (a row of 1536 bf16 is only 6 loads per lane)
-        for (int c0 = part * 32 + lane; c0 < chunks; c0 += GEMV_LOADS * stride) {
-            uint4 pack[GEMV_LOADS];
+    for (int j = 0; j < GEMV_ROWS; j++)
 #pragma unroll
-            for (int u = 0; u < GEMV_LOADS; u++) {
-                int c = c0 + u * stride;
-                pack[u] = c < chunks ? __ldg(wr + c) : make_uint4(0, 0, 0, 0);
-            }
+        for (int r = 0; r < GEMV_MAX_M; r++) acc[j][r] = 0.0f;
+    int chunks = k / N, stride = 32 * wpr;
+    for (int c = part * 32 + lane; c < chunks && row0 < n; c += stride) {
+        uint4 pack[GEMV_ROWS];
 #pragma unroll
-            for (int u = 0; u < GEMV_LOADS; u++) {
-                int c = c0 + u * stride;
-                if (c >= chunks) break;
-                float wf[N];
-                Pack<W>::unpack(pack[u], wf);
+        for (int j = 0; j < GEMV_ROWS; j++) {
+            pack[j] = row0 + j < n ? __ldg(reinterpret_cast<const uint4*>(w + (size_t)(row0 + j) * k) + c) : make_uint4(0, 0, 0, 0);
+        }
 #pragma unroll
-                for (int r = 0; r < GEMV_MAX_M; r++) {
-                    if (r < m) {
-                        const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
+        for (int r = 0; r < GEMV_MAX_M; r++) {
+            if (r < m) {
+                const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
+                float xv[N];
 #pragma unroll
-                        for (int q = 0; q < N / 4; q++) {
-                            float4 a = xr[q];
-                            acc[r] += wf[4 * q] * a.x + wf[4 * q + 1] * a.y + wf[4 * q + 2] * a.z + wf[4 * q + 3] * a.w;
-                        }
-                    }
+                for (int q = 0; q < N / 4; q++) {
+                    float4 a = xr[q];
+                    xv[4 * q] = a.x; xv[4 * q + 1] = a.y; xv[4 * q + 2] = a.z; xv[4 * q + 3] = a.w;
+                }
+#pragma unroll
+                for (int j = 0; j < GEMV_ROWS; j++) {
+                    float wf[N];
+                    Pack<W>::unpack(pack[j], wf);
+                    float s = 0.0f;
+#pragma unroll
+                    for (int i = 0; i < N; i++) s += wf[i] * xv[i];
+                    acc[j][r] += s;
                 }
             }
         }
     }
 #pragma unroll
-    for (int r = 0; r < GEMV_MAX_M; r++) {
-        float v = acc[r];
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-        if (lane == 0) partial[warp][r] = v;
+    for (int j = 0; j < GEMV_ROWS; j++) {
+#pragma unroll
+        for (int r = 0; r < GEMV_MAX_M; r++) {
+            float v = acc[j][r];
+            for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+            if (lane == 0) partial[warp][j][r] = v;
+        }
     }
     __syncthreads();
-    if (part == 0 && lane < m && row < n) {
+    // lanes of the group's first warp write: lane = j * GEMV_MAX_M + r
+    int j = lane / GEMV_MAX_M, r = lane % GEMV_MAX_M;
+    if (part == 0 && j < GEMV_ROWS && r < m && row0 + j < n) {
         float sum = 0.0f;
-        for (int p = 0; p < wpr; p++) sum += partial[warp + p][lane];
-        y[(size_t)lane * n + row] = sum;
+        for (int p = 0; p < wpr; p++) sum += partial[warp + p][j][r];
+        y[(size_t)r * n + row0 + j] = sum;
     }
 }
 

@@ -117,11 +117,12 @@ public final class DenseKernels implements AutoCloseable {
 
     /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows: bf16 or f32 w, f32 x and y, at raw addresses (see {@link #gemvFits}). */
     public synchronized void gemv(Stream s, long y, long x, long w, int m, int n, int k, boolean bf16) {
-        // one warp per row of w when that gives 4 blocks per multiprocessor, else 8 warps split each row's k
-        int wpr = n >= 4 * 8 * device.multiprocessors() ? 1 : 8;
-        int rowsPerBlock = 8 / wpr;
+        // a warp per 4 rows of w when that gives 4 blocks of 8 warps per multiprocessor, else 8 warps split each group's k
+        int groups = (n + 3) / 4;
+        int wpr = groups >= 4 * 8 * device.multiprocessors() ? 1 : 8;
+        int groupsPerBlock = 8 / wpr;
         (bf16 ? gemv : gemvF32).address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
-                .launch(s, (n + rowsPerBlock - 1) / rowsPerBlock, BLOCK);
+                .launch(s, (groups + groupsPerBlock - 1) / groupsPerBlock, BLOCK);
     }
 
     /** {@code embedding} of an f32 table, at raw addresses. */

@@ -28,6 +28,9 @@ import static io.jetrt.runtime.cuda.Cublas.CUDA_R_32F;
  * leaves no device memory behind).
  */
 public final class BlockGpuOps implements GpuOps, AutoCloseable {
+    /** Decode-sized bf16 products through the gemv kernel rather than cuBLAS ({@code -Djetrt.gpu.gemv=false}: cuBLAS). */
+    static final boolean GEMV_BF16 = Boolean.parseBoolean(System.getProperty("jetrt.gpu.gemv", "true"));
+
     private final GpuContext ctx;
     private final String owner;
     private final Map<Long, DeviceBuffer> owned = new LinkedHashMap<>();
@@ -85,7 +88,7 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
         }
         int m = Math.toIntExact(x.elements() / k);
         boolean bf16 = w.dtype() == DType.BF16;
-        if ((bf16 || w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
+        if ((bf16 ? GEMV_BF16 : w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
             ctx.timed("gemv " + m + "x" + n + "x" + k + (bf16 ? " bf16" : " f32"),
                     () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k, bf16));
             return;
