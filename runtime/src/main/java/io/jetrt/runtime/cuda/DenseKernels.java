@@ -137,7 +137,12 @@ public final class DenseKernels implements AutoCloseable {
 
     /** {@code out[r, i] = silu(gu[r, i]) · gu[r, I + i]}: out f32 [rows, I], gu f32 [rows, 2I]. */
     public synchronized void swigluPair(Stream s, long out, long gu, int rows, int inter) {
-        swigluPair.address(0, out).address(1, gu).i32(2, rows).i32(3, inter).launch(s, elementwiseGrid((long) rows * inter), BLOCK);
+        // rows go on the grid's y axis, at most 65535 per launch
+        for (int r0 = 0; r0 < rows; r0 += 65535) {
+            int n = Math.min(65535, rows - r0);
+            swigluPair.address(0, out + 4L * r0 * inter).address(1, gu + 8L * r0 * inter).i32(2, n).i32(3, inter)
+                    .launch(s, (inter + BLOCK - 1) / BLOCK, n, 1, BLOCK, 1, 1, 0);
+        }
     }
 
     /** After an on-device greedy step: {@code history[step·B + b] = tokens[b]; positions[b]++; step++} (i32 addresses). */
