@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The whole model on the GPU against the CPU path: the tiny Jet-Nemotron fixture (logits, per-layer
  * outputs, greedy ids, decode logits at the bf16 tolerance), a demo model at batch 3 prefilled with 65
  * tokens then decoded through the captured graph, the graph against the same step launched one by one,
- * the on-device greedy loop against greedy on the host, and device memory back to its level after close.
+ * the on-device greedy loop against greedy on the host, concurrent generations against each alone, and
+ * device memory back to its level after close.
  * Skipped, with the reason, where there is no GPU.
  */
 class GpuModelTest {
@@ -122,6 +123,48 @@ class GpuModelTest {
                 assertArrayEquals(b.positions(), a.positions());
             }
         }
+    }
+
+    @Test
+    void concurrentGenerationsTakeTurnsOnTheDevice() throws Exception {
+        Path dir = DemoModel.write(tmp.resolve("demo-e"), rt.registry(), 15L);
+        try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
+            int threads = 4, len = 33, steps = 5, vocab = gpu.config().vocabSize();
+            float[][] alone = new float[threads][];
+            for (int t = 0; t < threads; t++) alone[t] = generate(gpu, randomTokens(len, vocab, 100 + t), steps);
+            float[][] together = new float[threads][];
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> running = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                Thread th = new Thread(() -> {
+                    try {
+                        start.await();
+                        together[id] = generate(gpu, randomTokens(len, vocab, 100 + id), steps);
+                    } catch (Throwable e) {
+                        failed.set(e);
+                    }
+                });
+                th.start();
+                running.add(th);
+            }
+            start.countDown();
+            for (Thread th : running) th.join();
+            if (failed.get() != null) throw new AssertionError("a generation failed", failed.get());
+            for (int t = 0; t < threads; t++) assertArrayEquals(alone[t], together[t], 0f, "generation " + t + " alone and among others");
+        }
+    }
+
+    /** Prefill then {@code steps} decode steps feeding fixed tokens; all logits, concatenated. */
+    private static float[] generate(Model m, int[] prompt, int steps) {
+        int vocab = m.config().vocabSize();
+        float[] out = new float[(steps + 1) * vocab];
+        try (ModelState s = m.newState(1, prompt.length + steps)) {
+            System.arraycopy(m.forward(prompt, 1, s, false, null).data(), 0, out, 0, vocab);
+            for (int i = 0; i < steps; i++) System.arraycopy(m.forward(new int[] {i + 1}, 1, s, false, null).data(), 0, out, (i + 1) * vocab, vocab);
+        }
+        return out;
     }
 
     @Test

@@ -89,6 +89,14 @@ final class GpuModel implements AutoCloseable {
      */
     FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
                     Model.LayerObserver observer) {
+        // one stream and one scratch arena for every model on the device: steps of concurrent generations take turns
+        synchronized (ctx) {
+            return runNow(snapshot, tokens, batch, positions, states, allLogits, observer);
+        }
+    }
+
+    private FloatTensor runNow(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
+                               Model.LayerObserver observer) {
         int steps = tokens.length / batch;
         if (steps == 1 && observer == null && !ctx.profiling()) return decodeCaptured(snapshot, tokens, positions, states);
         long mark = ctx.beginStep();
@@ -117,6 +125,12 @@ final class GpuModel implements AutoCloseable {
      * trip (for benchmarks and greedy generation). Returns the chosen tokens {@code [n, B]} row-major.
      */
     int[] greedy(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
+        synchronized (ctx) {
+            return greedyNow(snapshot, st, first, positions, n);
+        }
+    }
+
+    private int[] greedyNow(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
         if (n > st.capacity) throw new IllegalArgumentException("greedy: " + n + " steps exceed the state's capacity " + st.capacity);
         if (st.greedyGraph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
         stream.copyIn(Pointer.to(first), st.graphTokens.address(), 4L * first.length);
