@@ -143,6 +143,17 @@ extern "C" __global__ void swiglu_pair_kernel1(float* __restrict__ out, const fl
     out[(size_t)blockIdx.y * inter + c] = v * (1.0f / (1.0f + expf(-v))) * g[inter + c];
 }
 
+extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const int* __restrict__ tokens, int* __restrict__ history,
+                                           int* __restrict__ step, int batch) {
+    int s = *step;
+    for (int b = threadIdx.x; b < batch; b += blockDim.x) {
+        history[(size_t)s * batch + b] = tokens[b];
+        positions[b] += 1;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) *step = s + 1;
+}
+
 #define GEMV_MAX_M 8
 #define GEMV_ROWS 4
 
