@@ -57,6 +57,16 @@ Kernels (version 1 each: the simplest correct form):
                              one block serves the G query heads of one KV head, so each K/V tile is read
                              once per group. S depends only on B, the config and the cache length (never
                              on positions), so the launch is the same at every step (CUDA graphs).
+  attention_decode_kernel2   (version 2 of the decode, the one AttentionCuda runs when Dh % 4 == 0; kernel1 is its
+                             reference, AttentionCudaTest.decodeKernel2EqualsKernel1) the same partials without shared
+                             tiles: each warp walks its own keys of the split 4 at a time (2 for _wide, Dh > 128), a key
+                             row one coalesced float4 per lane, K and V of the 4 rows loaded before any is used; the
+                             lane's float4 of all (up to DQ = 8) query heads of the KV group in registers, scores by a
+                             butterfly sum, online softmax once per 4 keys, the 4 warps merged in shared memory.
+                             Grid (S, Hkv·ceil(G / 8), B), block 128; S from B, the config and the cache length only
+                             (AttentionCuda.splits2: ~8 blocks per SM, >= 32 keys of the cache length per split).
+                             On an H100 (12 heads over 2, Dh 128, all at position 4096, with the combine): B 64 605 ->
+                             301 us, B 128 1083 -> 649 us, B 1 45 -> 39 us (window 1152: 202 -> 103, 334 -> 207, 25 -> 20).
   attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128;
                              warp 0 reduces over the splits into shared weights, then every thread sums
                              its channels with 8 independent loads and sums in flight (the first version, a
@@ -661,4 +671,165 @@ extern "C" __global__ void attention_window_kernel1(float* __restrict__ kc, floa
         kc[dst + i] = ks[src + i];
         vc[dst + i] = vs[src + i];
     }
+}
+
+// ---- attention_decode_kernel2 ----------------------------------------------------------------------------------
+// Version 2 of the decode attention (kernel1 is its reference; same partial outputs for attention_combine_kernel1).
+// Grid (S, Hkv·ceil(G / DQ), B), block 128 = 4 warps. The block's split [lo, hi) of the visible virtual keys is
+// walked by its 4 warps in turns of U keys (warp w takes keys lo + (4i + w)·U ..); each lane holds NC float4 of
+// the DQ queries (q·scale) and of their unnormalised outputs, so a key row is one coalesced 16-byte load per
+// lane and every query head of the group is served by the same load. The U rows of K and V of a turn are all
+// loaded before any is used. Scores: per-lane partial dot, then a butterfly sum (every lane gets the score);
+// online softmax once per turn. The 4 warps' (m, l, o) are merged through shared memory at the end.
+// Requires Dh % 4 == 0 (16-byte rows) and Dh <= 128·NC.
+#define DQ 8   // query heads per block
+
+template <int NC, int U>
+__device__ __forceinline__ void decode2(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
+                                        const float* __restrict__ q,
+                                        const float* __restrict__ kc, const float* __restrict__ vc,
+                                        const float* __restrict__ kn, const float* __restrict__ vn,
+                                        const int* __restrict__ positions, int H, int Hkv, int dh,
+                                        int L, int window, float scale, int splits) {
+    __shared__ float4 os[4][DQ][32 * NC];
+    __shared__ float ms[4][DQ], ls[4][DQ];
+    int G = H / Hkv, chunks = (G + DQ - 1) / DQ;
+    int b = blockIdx.z, s = blockIdx.x, kvh = blockIdx.y / chunks, g0 = (blockIdx.y % chunks) * DQ;
+    int ng = min(DQ, G - g0);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, nd4 = dh >> 2;
+    int pos = positions[b], past = past_rows(pos, window, L), n = past + 1;
+    // visible virtual rows [first, n): with a window, key position pos - past + j > pos - W
+    int first = window > 0 ? max(0, n - window) : 0, cnt = n - first;
+    int per = (cnt + splits - 1) / splits;
+    int lo = first + min(cnt, s * per), hi = first + min(cnt, (s + 1) * per);
+    const float4* kb = reinterpret_cast<const float4*>(kc + ((size_t)b * Hkv + kvh) * L * dh);
+    const float4* vb = reinterpret_cast<const float4*>(vc + ((size_t)b * Hkv + kvh) * L * dh);
+    const float4* knb = reinterpret_cast<const float4*>(kn + ((size_t)b * Hkv + kvh) * dh);
+    const float4* vnb = reinterpret_cast<const float4*>(vn + ((size_t)b * Hkv + kvh) * dh);
+
+    float4 qr[DQ][NC], o[DQ][NC];
+    float m[DQ], l[DQ];
+#pragma unroll
+    for (int g = 0; g < DQ; g++) {
+        m[g] = -CUDART_INF_F;
+        l[g] = 0.0f;
+#pragma unroll
+        for (int c = 0; c < NC; c++) {
+            int i = lane + 32 * c;
+            float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            if (g < ng && i < nd4) {
+                v = reinterpret_cast<const float4*>(q + ((size_t)b * H + kvh * G + g0 + g) * dh)[i];
+                v.x *= scale; v.y *= scale; v.z *= scale; v.w *= scale;
+            }
+            qr[g][c] = v;
+            o[g][c] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        }
+    }
+    for (int j0 = lo + warp * U; j0 < hi; j0 += 4 * U) {
+        float4 kr[U][NC], vr[U][NC];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            int j = j0 + u;
+            const float4* kp = j < past ? kb + (size_t)j * nd4 : knb;
+            const float4* vp = j < past ? vb + (size_t)j * nd4 : vnb;
+#pragma unroll
+            for (int c = 0; c < NC; c++) {
+                int i = lane + 32 * c;
+                bool ok = j < hi && i < nd4;
+                kr[u][c] = ok ? __ldg(kp + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                vr[u][c] = ok ? __ldg(vp + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            }
+        }
+#pragma unroll
+        for (int g = 0; g < DQ; g++) {
+            if (g >= ng) break;                 // uniform over the block
+            float sc[U];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                float d = 0.0f;
+#pragma unroll
+                for (int c = 0; c < NC; c++) {
+                    float4 a = qr[g][c], k = kr[u][c];
+                    d += a.x * k.x + a.y * k.y + a.z * k.z + a.w * k.w;
+                }
+                sc[u] = d;
+            }
+#pragma unroll
+            for (int u = 0; u < U; u++) sc[u] = warp_sum(sc[u]);
+            float mx = m[g];
+#pragma unroll
+            for (int u = 0; u < U; u++) if (j0 + u < hi) mx = fmaxf(mx, sc[u]);   // finite: key j0 < hi
+            float corr = m[g] == -CUDART_INF_F ? 0.0f : expf(m[g] - mx), ps = 0.0f;
+            float p[U];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                p[u] = j0 + u < hi ? expf(sc[u] - mx) : 0.0f;
+                ps += p[u];
+            }
+            l[g] = l[g] * corr + ps;
+            m[g] = mx;
+#pragma unroll
+            for (int c = 0; c < NC; c++) {
+                float4 a = o[g][c];
+                a.x *= corr; a.y *= corr; a.z *= corr; a.w *= corr;
+#pragma unroll
+                for (int u = 0; u < U; u++) {
+                    float4 v = vr[u][c];
+                    a.x += p[u] * v.x; a.y += p[u] * v.y; a.z += p[u] * v.z; a.w += p[u] * v.w;
+                }
+                o[g][c] = a;
+            }
+        }
+    }
+    // merge the 4 warps
+#pragma unroll
+    for (int g = 0; g < DQ; g++) {
+        if (g >= ng) break;
+        if (lane == 0) {
+            ms[warp][g] = m[g];
+            ls[warp][g] = l[g];
+        }
+#pragma unroll
+        for (int c = 0; c < NC; c++) os[warp][g][lane + 32 * c] = o[g][c];
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < ng * nd4; e += blockDim.x) {
+        int g = e / nd4, i = e - g * nd4;
+        float M = fmaxf(fmaxf(ms[0][g], ms[1][g]), fmaxf(ms[2][g], ms[3][g]));
+        float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        float lsum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < 4; w++) {
+            float e_w = ms[w][g] == -CUDART_INF_F ? 0.0f : expf(ms[w][g] - M);
+            float4 v = os[w][g][i];
+            acc.x += e_w * v.x; acc.y += e_w * v.y; acc.z += e_w * v.z; acc.w += e_w * v.w;
+            lsum += e_w * ls[w][g];
+        }
+        int h = kvh * G + g0 + g;
+        size_t ps = ((size_t)b * H + h) * splits + s;
+        reinterpret_cast<float4*>(opart + ps * dh)[i] = acc;
+        if (i == 0) {
+            mpart[ps] = M;
+            lpart[ps] = lsum;
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(128) attention_decode_kernel2(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
+                                                    const float* __restrict__ q,
+                                                    const float* __restrict__ kc, const float* __restrict__ vc,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int H, int Hkv, int dh,
+                                                    int L, int window, float scale, int splits) {
+    decode2<1, 4>(opart, mpart, lpart, q, kc, vc, kn, vn, positions, H, Hkv, dh, L, window, scale, splits);
+}
+
+// 128 < Dh <= 256: two float4 per lane, 2 keys per turn (registers).
+extern "C" __global__ void __launch_bounds__(128) attention_decode_kernel2_wide(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
+                                                    const float* __restrict__ q,
+                                                    const float* __restrict__ kc, const float* __restrict__ vc,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int H, int Hkv, int dh,
+                                                    int L, int window, float scale, int splits) {
+    decode2<2, 2>(opart, mpart, lpart, q, kc, vc, kn, vn, positions, H, Hkv, dh, L, window, scale, splits);
 }

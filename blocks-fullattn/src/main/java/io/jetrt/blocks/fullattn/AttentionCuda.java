@@ -22,7 +22,8 @@ import java.util.Map;
  *   <li>bias and RoPE into {@code q [B·T, H, Dh]}, {@code kn, vn [B·T, Hkv, Dh]} ({@code attention_rope_kernel2});</li>
  *   <li>for a sliding window, a copy of the cache (the window shift below reads the old rows from it);</li>
  *   <li>attention over the cache's past rows then the call's own keys: {@code attention_prefill_kernel2} (tensor cores; kernel1, fp32, kept as its reference),
- *       or in decode {@code attention_decode_kernel1} (keys split over blocks) and {@code attention_combine_kernel1};</li>
+ *       or in decode {@code attention_decode_kernel2} (keys split over blocks; kernel1 where Dh % 4 != 0, and as its
+ *       reference) and {@code attention_combine_kernel1};</li>
  *   <li>the cache update in the {@link KvCache} layout ({@code attention_append_kernel1} for full attention,
  *       {@code attention_window_kernel1} for a window);</li>
  *   <li>{@code y = o · Woᵀ}.</li>
@@ -44,12 +45,19 @@ final class AttentionCuda extends HostBridgedBlock {
     static final int PREFILL_VERSION = 2;
     /** attention_prefill_kernel2: key tile and warps (16 queries each); Dh <= 128, else the _wide variant (32 keys). */
     private static final int KT2 = 64, KT2_WIDE = 32, WARPS2 = 4;
+    /**
+     * The decode kernel: 2 (16-byte key rows per lane, all query heads of a group per load; Dh % 4 == 0) or 1
+     * (tiles in shared memory; any Dh), see AttentionCudaTest.decodeKernel2EqualsKernel1.
+     */
+    static final int DECODE_VERSION = 2;
+    /** attention_decode_kernel2: query heads per block (DQ), and the fewest keys a split is given. */
+    private static final int DQ2 = 8, MIN_SPLIT_KEYS2 = 32;
 
     private final AttentionConfig cfg;
     private final DeviceTensor wqkv, bqkv, wo;
     /** Rope.java's inverse frequencies {@code [Dh/2]} as float64, stored as int pairs (the kernel reads doubles). */
     private final DeviceTensor invFreq;
-    private final GpuKernel rope, prefill, prefill2, decode, combine, append, window;
+    private final GpuKernel rope, prefill, prefill2, decode, decode2, combine, append, window;
     /** The prefill kernel this block runs (PREFILL_VERSION unless a test asks for another). */
     private final int prefillVersion;
     /** Key tile and warps per block of the attention kernels: 32 keys and 4 warps, or 16 and 2 when Dh > 128. */
@@ -106,6 +114,7 @@ final class AttentionCuda extends HostBridgedBlock {
         prefill = gpu.kernel(image, "attention_prefill_kernel1");
         prefill2 = gpu.kernel(image, cfg.headDim() <= 128 ? "attention_prefill_kernel2" : "attention_prefill_kernel2_wide");
         decode = gpu.kernel(image, "attention_decode_kernel1");
+        decode2 = cfg.headDim() % 4 == 0 ? gpu.kernel(image, cfg.headDim() <= 128 ? "attention_decode_kernel2" : "attention_decode_kernel2_wide") : null;
         combine = gpu.kernel(image, "attention_combine_kernel1");
         append = gpu.kernel(image, "attention_append_kernel1");
         window = gpu.kernel(image, "attention_window_kernel1");
@@ -147,6 +156,46 @@ final class AttentionCuda extends HostBridgedBlock {
             gpu.launch(prefill, tiles, h, batch, 32 * warps, 1, sharedBytes(), o, q, kc, vc, kn, vn, positions,
                     steps, h, hkv, dh, len, win, keyTile, scale);
         }
+    }
+
+    /** The decode kernel version this block runs: DECODE_VERSION where Dh allows it (Dh % 4 == 0), else 1. */
+    int decodeVersion() { return decode2 != null ? DECODE_VERSION : 1; }
+
+    /**
+     * Decode attention with kernel {@code version} (1 or 2) then the combine: {@code o [B, H, Dh]} of the one query
+     * per sequence {@code q [B, H, Dh]} over the cache rows then {@code kn, vn [B, Hkv, Dh]}. Package-private for the
+     * tests and the bench; launches depend on B, the config and the cache length only.
+     */
+    void attendDecode(int version, DeviceTensor o, DeviceTensor q, DeviceTensor kc, DeviceTensor vc, DeviceTensor kn, DeviceTensor vn,
+                      DeviceTensor positions, int batch) {
+        int dh = cfg.headDim(), h = cfg.heads(), hkv = cfg.kvHeads(), len = kc.dim(2), win = cfg.window();
+        if (version == 2 && decode2 == null) throw new IllegalArgumentException("attention_decode_kernel2 needs Dh % 4 == 0; got " + dh);
+        int splits = version == 2 ? splits2(batch, len) : splits(batch, len);
+        DeviceTensor opart = gpu.scratch(DType.F32, batch, h, splits, dh);
+        DeviceTensor mpart = gpu.scratch(DType.F32, batch, h, splits);
+        DeviceTensor lpart = gpu.scratch(DType.F32, batch, h, splits);
+        if (version == 2) {
+            int chunks = (cfg.group() + DQ2 - 1) / DQ2;
+            gpu.launch(decode2, splits, hkv * chunks, batch, 128, 1, 0, opart, mpart, lpart, q, kc, vc, kn, vn, positions,
+                    h, hkv, dh, len, win, scale, splits);
+        } else {
+            int chunks = (cfg.group() + queryTile() - 1) / queryTile();
+            gpu.launch(decode, splits, hkv * chunks, batch, 32 * warps, 1, sharedBytes(), opart, mpart, lpart, q, kc, vc, kn, vn, positions,
+                    h, hkv, dh, len, win, keyTile, scale, splits);
+        }
+        gpu.launch(combine, h, batch, 1, 128, 1, 0, o, opart, mpart, lpart, h, dh, splits);
+    }
+
+    /**
+     * Key splits of attention_decode_kernel2: about 8 blocks per multiprocessor over the grid (its 161 registers a
+     * thread leave 3 blocks resident on each, so close to 3 even waves), no split shorter than MIN_SPLIT_KEYS2
+     * keys of the cache length. Depends on B, the config and the cache length only.
+     */
+    int splits2(int batch, int cacheLength) {
+        int perSplit = batch * cfg.kvHeads() * ((cfg.group() + DQ2 - 1) / DQ2);
+        int want = (8 * gpu.multiprocessors() + perSplit - 1) / perSplit;
+        int most = (cacheLength + 1 + MIN_SPLIT_KEYS2 - 1) / MIN_SPLIT_KEYS2;
+        return Math.max(1, Math.min(Math.min(want, most), MAX_SPLITS));
     }
 
     @Override
@@ -194,16 +243,8 @@ final class AttentionCuda extends HostBridgedBlock {
         }
 
         DeviceTensor o = gpu.scratch(DType.F32, rows, cfg.qDim());
-        int threads = 32 * warps, smem = sharedBytes();
         if (oneStep) {
-            int splits = splits(batch, len);
-            int chunks = (cfg.group() + queryTile() - 1) / queryTile();
-            DeviceTensor opart = gpu.scratch(DType.F32, batch, h, splits, dh);
-            DeviceTensor mpart = gpu.scratch(DType.F32, batch, h, splits);
-            DeviceTensor lpart = gpu.scratch(DType.F32, batch, h, splits);
-            gpu.launch(decode, splits, hkv * chunks, batch, threads, 1, smem, opart, mpart, lpart, q, kc, vc, kn, vn, positions,
-                    h, hkv, dh, len, win, keyTile, scale, splits);
-            gpu.launch(combine, h, batch, 1, 128, 1, 0, o, opart, mpart, lpart, h, dh, splits);
+            attendDecode(decodeVersion(), o, q, kc, vc, kn, vn, positions, batch);
         } else {
             attend(prefillVersion, o, q, kc, vc, kn, vn, positions, batch, steps);
         }

@@ -41,6 +41,8 @@ public final class AttentionCudaBench {
                 AttentionCuda block = (AttentionCuda) provider.create(c, new MapWeights("bench", w), io.jetrt.spi.Backend.CUDA, s);
                 int ctx = 4096;
                 kernelTimes(gpu, block, c, window, ctx, rng);
+                for (int batch : new int[] {1, 64, 128}) decodeTimes(gpu, block, c, window, ctx, batch);
+                if (args.length > 0 && args[0].equals("decode")) continue;
                 for (int batch : new int[] {1, 4}) {
                     DeviceState st = state(gpu, provider, c, batch, ctx + 64);
                     DeviceTensor x = gpu.upload(AttentionPropertiesTest.random(rng, 1.0, batch, ctx, 1536), DType.F32);
@@ -100,6 +102,37 @@ public final class AttentionCudaBench {
             gpu.download(pos);
             System.out.printf(Locale.ROOT, "%s: attention_prefill_kernel%d, T %d, 12 heads, Dh 128: %.3f ms%n",
                     c.where(), version, steps, (System.nanoTime() - t0) / 1e6 / reps);
+        }
+        for (DeviceTensor t : new DeviceTensor[] {q, kn, vn, kc, vc, o, pos}) gpu.free(t);
+    }
+
+    /**
+     * The decode attention alone (kernel + combine; one layer, 12 heads, Dh 128) at batch B, every sequence at
+     * position ctx of a cache of ctx + 64 rows (or the window): kernel 1 vs kernel 2, and the K/V bytes it must read.
+     */
+    private static void decodeTimes(GpuOps gpu, AttentionCuda block, BlockConfig c, int window, int ctx, int batch) {
+        int h = 12, hkv = 2, dh = 128, len = window > 0 ? window : ctx + 64;
+        DeviceTensor q = gpu.allocate(DType.F32, batch, h * dh), kn = gpu.allocate(DType.F32, batch, hkv * dh), vn = gpu.allocate(DType.F32, batch, hkv * dh);
+        DeviceTensor kc = gpu.allocate(DType.F32, batch, hkv, len, dh), vc = gpu.allocate(DType.F32, batch, hkv, len, dh);
+        DeviceTensor o = gpu.allocate(DType.F32, batch, h * dh);
+        for (DeviceTensor t : new DeviceTensor[] {q, kn, vn, kc, vc}) gpu.zero(t);
+        int[] hp = new int[batch];
+        java.util.Arrays.fill(hp, ctx);
+        DeviceTensor pos = gpu.upload(hp);
+        double bytes = 2.0 * batch * hkv * (Math.min(ctx, window > 0 ? window : ctx) + 1) * dh * 4;
+        for (int version = 1; version <= 2; version++) {
+            int reps = 50;
+            for (int r = 0; r < 5; r++) block.attendDecode(version, o, q, kc, vc, kn, vn, pos, batch);
+            gpu.download(pos);
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                block.attendDecode(version, o, q, kc, vc, kn, vn, pos, batch);
+                if (r % 10 == 9) gpu.download(pos);
+            }
+            gpu.download(pos);
+            double us = (System.nanoTime() - t0) / 1e3 / reps;
+            System.out.printf(Locale.ROOT, "%s: attention_decode_kernel%d + combine, B %d at %d, 12 heads, Dh 128: %.1f us (%.0f GB/s of K/V), splits %d%n",
+                    c.where(), version, batch, ctx, us, bytes / us / 1e3, version == 2 ? block.splits2(batch, len) : block.splits(batch, len));
         }
         for (DeviceTensor t : new DeviceTensor[] {q, kn, vn, kc, vc, o, pos}) gpu.free(t);
     }

@@ -221,6 +221,63 @@ class AttentionCudaTest {
         }
     }
 
+    static Stream<Arguments> decodeCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (int dh : new int[] {8, 64, 128, 160}) {
+            for (int window : new int[] {0, 48, 600}) a.add(Arguments.of(dh, window, 6, 2));
+        }
+        // groups of 12 (two blocks of 8 query heads: one full, one of 4) and of 1
+        for (int window : new int[] {0, 48}) {
+            a.add(Arguments.of(128, window, 24, 2));
+            a.add(Arguments.of(64, window, 4, 4));
+        }
+        return a.stream();
+    }
+
+    /**
+     * attention_decode_kernel2 against kernel1 (both fp32, then the same combine) on the same device inputs: batch 3
+     * at positions 0, 37 and 300 (an empty cache; a partial window; a full window, or a long full-attention context
+     * in a cache of 400 rows whose rows past the position are random, so reading one shows), q/k/v of std 1.5,
+     * the output poisoned with NaN before each. Only the summation order differs: tolerance 1e-4 of the output's scale.
+     */
+    @ParameterizedTest(name = "Dh {0}, window {1}, {2} heads over {3}")
+    @MethodSource("decodeCases")
+    void decodeKernel2EqualsKernel1(int dh, int window, int heads, int kvHeads) {
+        assumeGpu();
+        int batch = 3;
+        int[] start = {0, 37, 300};
+        BlockConfig c = config("decode2", 64, heads, kvHeads, dh, window, false);
+        AttentionConfig ac = AttentionConfig.from(c, window > 0);
+        int len = window > 0 ? window : 400;
+        SplittableRandom rng = new SplittableRandom(7000L * dh + 31L * heads + window);
+        try (GpuBlockServices services = GpuBlockServices.open("attention cuda test")) {
+            var gpu = services.gpu();
+            AttentionCuda block = new AttentionCuda(ac, new MapWeights("test", weights(c)), gpu, AttentionProvider.KERNELS.bytes(), DType.F32);
+            assertEquals(2, block.decodeVersion(), "Dh " + dh + " runs decode kernel2");
+            var q = gpu.upload(random(rng, 1.5, batch, heads * dh), DType.F32);
+            var kn = gpu.upload(random(rng, 1.5, batch, kvHeads * dh), DType.F32);
+            var vn = gpu.upload(random(rng, 1.0, batch, kvHeads * dh), DType.F32);
+            var kc = gpu.upload(random(rng, 1.5, batch, kvHeads, len, dh), DType.F32);
+            var vc = gpu.upload(random(rng, 1.0, batch, kvHeads, len, dh), DType.F32);
+            var positions = gpu.upload(start.clone());
+            FloatTensor[] o = new FloatTensor[3];
+            for (int version = 1; version <= 2; version++) {
+                var out = gpu.upload(FloatTensor.filled(Float.NaN, batch, heads * dh), DType.F32);
+                block.attendDecode(version, out, q, kc, vc, kn, vn, positions, batch);
+                o[version] = gpu.download(out);
+            }
+            String what = "decode kernel2 vs kernel1, Dh " + dh + ", window " + window + ", " + heads + "/" + kvHeads + " heads, splits "
+                    + block.splits(batch, len) + " / " + block.splits2(batch, len);
+            double maxAbs = 0, maxRef = 0;
+            for (int i = 0; i < o[1].size(); i++) {
+                maxAbs = Math.max(maxAbs, Math.abs(o[2].data()[i] - o[1].data()[i]));
+                maxRef = Math.max(maxRef, Math.abs(o[1].data()[i]));
+            }
+            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g%n", what, maxAbs / maxRef);
+            assertClose(o[1], o[2], what, 1e-4);
+        }
+    }
+
     /** Chunks shorter than the window after it has filled (the window kernel keeps old rows and takes the chunk's), and longer. */
     @ParameterizedTest(name = "window 16, chunks of {0}")
     @CsvSource({"5", "7", "16", "23"})
