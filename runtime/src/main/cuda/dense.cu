@@ -29,13 +29,14 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        stacked [2I, D] weight, so each row holds gate then up.
   advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
                        (one block of >= B threads), so a captured decode step can feed itself.
-  gemv_bf16_kernel1    y[m, n] = x[m, k] · w[n, k]^T for m <= 8 rows (decode), bf16 w, fp32 x, y and accumulation.
+  gemv_bf16_m<M>_kernel1 y[m, n] = x[m, k] · w[n, k]^T for m <= 8 rows (decode), bf16 w, fp32 x, y and accumulation.
                        The weight streams once with 16-byte loads (8 bf16); each warp takes 4 rows of w, so each
                        x value it loads (fp32, from cache: no bf16 copy of x is made) serves 4 rows. wpr warps
                        share a row group (split k) when n alone would not fill the device; 256 threads per
                        block. Needs
                        k % 8 == 0 and 16-byte aligned w and x rows (the launcher falls back to cuBLAS otherwise).
-  gemv_f32_kernel1     the same with an fp32 weight (k % 4 == 0): cuBLAS sgemm takes ~10 us for a [1, 1536] x
+                       Compiled for 1, 2, 4 and 8 rows of x (gemv_bf16_m<M>_kernel1: 4·M accumulators per thread).
+  gemv_f32_m<M>_kernel1 the same with an fp32 weight (k % 4 == 0): cuBLAS sgemm takes ~10 us for a [1, 1536] x
                        [24, 1536]^T product, a few rows streamed by warps take ~2.
   to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
@@ -154,7 +155,6 @@ extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const in
     if (threadIdx.x == 0) *step = s + 1;
 }
 
-#define GEMV_MAX_M 8
 #define GEMV_ROWS 4
 
 // 16 bytes of weights as floats: 8 bf16 or 4 f32.
@@ -178,18 +178,18 @@ template <> struct Pack<float> {
     }
 };
 
-template <typename W>
+template <typename W, int M>
 __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, const W* __restrict__ w, int m, int n, int k, int wpr) {
     constexpr int N = Pack<W>::N;
-    __shared__ float partial[8][GEMV_ROWS][GEMV_MAX_M];
+    __shared__ float partial[8][GEMV_ROWS][M];
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     // each warp takes GEMV_ROWS consecutive rows of w, so every x value it loads serves GEMV_ROWS rows
     int row0 = (blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr) * GEMV_ROWS, part = warp % wpr;
-    float acc[GEMV_ROWS][GEMV_MAX_M];
+    float acc[GEMV_ROWS][M];
 #pragma unroll
     for (int j = 0; j < GEMV_ROWS; j++)
 #pragma unroll
-        for (int r = 0; r < GEMV_MAX_M; r++) acc[j][r] = 0.0f;
+        for (int r = 0; r < M; r++) acc[j][r] = 0.0f;
     int chunks = k / N, stride = 32 * wpr;
     for (int c = part * 32 + lane; c < chunks && row0 < n; c += stride) {
         uint4 pack[GEMV_ROWS];
@@ -198,7 +198,7 @@ __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, co
             pack[j] = row0 + j < n ? __ldg(reinterpret_cast<const uint4*>(w + (size_t)(row0 + j) * k) + c) : make_uint4(0, 0, 0, 0);
         }
 #pragma unroll
-        for (int r = 0; r < GEMV_MAX_M; r++) {
+        for (int r = 0; r < M; r++) {
             if (r < m) {
                 const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
                 float xv[N];
@@ -222,15 +222,15 @@ __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, co
 #pragma unroll
     for (int j = 0; j < GEMV_ROWS; j++) {
 #pragma unroll
-        for (int r = 0; r < GEMV_MAX_M; r++) {
+        for (int r = 0; r < M; r++) {
             float v = acc[j][r];
             for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
             if (lane == 0) partial[warp][j][r] = v;
         }
     }
     __syncthreads();
-    // lanes of the group's first warp write: lane = j * GEMV_MAX_M + r
-    int j = lane / GEMV_MAX_M, r = lane % GEMV_MAX_M;
+    // lanes of the group's first warp write: lane = j * M + r
+    int j = lane / M, r = lane % M;
     if (part == 0 && j < GEMV_ROWS && r < m && row0 + j < n) {
         float sum = 0.0f;
         for (int p = 0; p < wpr; p++) sum += partial[warp + p][j][r];
@@ -238,15 +238,21 @@ __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, co
     }
 }
 
-extern "C" __global__ void gemv_bf16_kernel1(float* __restrict__ y, const float* __restrict__ x,
-                                             const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) {
-    gemv_body<__nv_bfloat16>(y, x, w, m, n, k, wpr);
+// M: rows of x the kernel holds accumulators for (registers: 4·M); the launcher picks the smallest M >= m,
+// so a decode of one sequence keeps 4 accumulators per thread and the multiprocessor full of warps
+#define GEMV_KERNELS(M) \
+extern "C" __global__ void gemv_bf16_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ x, \
+                                                   const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) { \
+    gemv_body<__nv_bfloat16, M>(y, x, w, m, n, k, wpr); \
+} \
+extern "C" __global__ void gemv_f32_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ x, \
+                                                  const float* __restrict__ w, int m, int n, int k, int wpr) { \
+    gemv_body<float, M>(y, x, w, m, n, k, wpr); \
 }
-
-extern "C" __global__ void gemv_f32_kernel1(float* __restrict__ y, const float* __restrict__ x,
-                                            const float* __restrict__ w, int m, int n, int k, int wpr) {
-    gemv_body<float>(y, x, w, m, n, k, wpr);
-}
+GEMV_KERNELS(1)
+GEMV_KERNELS(2)
+GEMV_KERNELS(4)
+GEMV_KERNELS(8)
 
 extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {

@@ -11,9 +11,13 @@ public final class DenseKernels implements AutoCloseable {
     public static final String RESOURCE = "io/jetrt/runtime/cuda/dense.fatbin";
     static final int BLOCK = 256;
 
+    /** The x row counts the gemv kernels are compiled for; a launch takes the smallest that holds m. */
+    private static final int[] GEMV_ROWS = {1, 2, 4, 8};
+
     private final CudaDevice device;
+    private final Launcher[] gemv = new Launcher[GEMV_ROWS.length], gemvF32 = new Launcher[GEMV_ROWS.length];
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, gemv, gemvF32, swigluPair, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, swigluPair, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -24,8 +28,10 @@ public final class DenseKernels implements AutoCloseable {
         swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
         addRmsNorm = new Launcher(module.function("add_rmsnorm_kernel1"), 7);
-        gemv = new Launcher(module.function("gemv_bf16_kernel1"), 7);
-        gemvF32 = new Launcher(module.function("gemv_f32_kernel1"), 7);
+        for (int i = 0; i < GEMV_ROWS.length; i++) {
+            gemv[i] = new Launcher(module.function("gemv_bf16_m" + GEMV_ROWS[i] + "_kernel1"), 7);
+            gemvF32[i] = new Launcher(module.function("gemv_f32_m" + GEMV_ROWS[i] + "_kernel1"), 7);
+        }
         embeddingF32 = new Launcher(module.function("embedding_f32_kernel1"), 6);
         advance = new Launcher(module.function("advance_kernel1"), 5);
         swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
@@ -121,7 +127,9 @@ public final class DenseKernels implements AutoCloseable {
         int groups = (n + 3) / 4;
         int wpr = groups >= 4 * 8 * device.multiprocessors() ? 1 : 8;
         int groupsPerBlock = 8 / wpr;
-        (bf16 ? gemv : gemvF32).address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
+        int v = 0;
+        while (GEMV_ROWS[v] < m) v++;
+        (bf16 ? gemv : gemvF32)[v].address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
                 .launch(s, (groups + groupsPerBlock - 1) / groupsPerBlock, BLOCK);
     }
 
