@@ -26,6 +26,7 @@ Kernels (version 1 each: the simplest correct form):
   gdr_decode_kernel1     one token per sequence, everything in one pass: the block normalises q and k of its head
                          itself (shared memory), computes g and beta, then reads and writes its 32 state columns
                          once. Launch: grid (ceil(Dv/32), H, B), block (32, 8): at Dv 256, H 12, B 1: 96 blocks.
+                         The reference of gdr_decode_kernel2 (below), which the launchers run.
   gdr_out_norm_kernel1   in place on o [rows, H*Dv]: o = o * rsqrt(mean_Dv(o^2) + eps) * w[j] * silu(gate[j]).
                          Launch: grid rows*H, block 128.
 
@@ -248,6 +249,151 @@ extern "C" __global__ void gdr_out_norm_kernel1(float* __restrict__ o, const flo
     for (int i = 0; i < warps; i++) ss += partial[i];
     float inv = 1.0f / sqrtf(ss / (float)dv + eps);
     for (int j = threadIdx.x; j < dv; j += blockDim.x) x[j] = x[j] * inv * w[j] * gdr_silu(g[j]);
+}
+
+/*
+gdr_decode_kernel2: gdr_decode_kernel1's math (one token per sequence, q/k silu and L2 norm, g, beta, read and
+write the state once) in one round trip to memory and one barrier, for bandwidth at large batch:
+  thread (tx, ty) of block (TX, TY) owns the 4 consecutive state columns j0 = 4 (blockIdx.x TX + tx) .. j0 + 3
+  and the rows i = ty + r TY, r < GDR2D_R (4): its state is up to 4 float4 (16-byte loads and stores, a warp
+  reads 32/TX rows of 16 TX bytes each). Every load (state, q and k of its rows, v of its columns, a, b, A_log,
+  dt_bias) is issued before any use; the L2 norms are folded in after the reduction (P_k = fk sum_i S k_raw,
+  P_q = fq sum_i S q_raw), so the partial products of S with the raw k, q and the three norm sums go through
+  one shuffle reduction over the row groups of a warp and one shared-memory reduction over warps: one
+  __syncthreads in all. The float4 path needs Dv % 4 == 0 and a 16-byte aligned state, else scalar accesses.
+  Launch: grid (ceil(Dv / (4 TX)), H, B), block (TX, TY) with TX a power of two <= 16,
+  TY >= ceil(Dk / 4), TX TY a multiple of 32 and <= 512 (gdr2d_block in the launchers: TX 8 for large
+  grids, fewer columns per block where the grid would be small).
+*/
+#define GDR2D_R 4      // state rows per thread
+#define GDR2D_RED 256  // float4 partials per reduction buffer: (threads/32) * TX <= 512 * 16 / 32
+
+__device__ __forceinline__ float4 gdr2d_load(const float* p, int left, bool vec) {
+    if (vec) return *reinterpret_cast<const float4*>(p);
+    float4 r;
+    r.x = p[0];
+    r.y = left > 1 ? p[1] : 0.0f;
+    r.z = left > 2 ? p[2] : 0.0f;
+    r.w = left > 3 ? p[3] : 0.0f;
+    return r;
+}
+
+extern "C" __global__ void __launch_bounds__(512)
+gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
+                   const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
+                   const float* __restrict__ v, int v_stride,
+                   const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
+                   const float* __restrict__ a_log, const float* __restrict__ dt_bias,
+                   int heads, int dk, int dv, int silu_qk, float beta_scale) {
+    __shared__ float4 redk[GDR2D_RED], redq[GDR2D_RED];
+    __shared__ float redn[3][16];
+    const int TX = blockDim.x, TY = blockDim.y, tx = threadIdx.x, ty = threadIdx.y;
+    const int tid = ty * TX + tx, warp = tid >> 5, lane = tid & 31, warps = (TX * TY) >> 5;
+    const int h = blockIdx.y, bi = blockIdx.z;
+    const int j0 = (blockIdx.x * TX + tx) * 4, left = dv - j0;
+    float* S = state + ((long long)bi * heads + h) * dk * dv;
+    const bool vec = (dv & 3) == 0 && (reinterpret_cast<unsigned long long>(S) & 15) == 0;
+    float4 s[GDR2D_R];
+    float qv[GDR2D_R], kv[GDR2D_R];
+    const float* qr = q + (long long)bi * q_stride + (long long)h * dk;
+    const float* kr = k + (long long)bi * k_stride + (long long)h * dk;
+#pragma unroll
+    for (int r = 0; r < GDR2D_R; r++) {
+        const int i = ty + r * TY;
+        const bool in = i < dk;
+        s[r] = in && left > 0 ? gdr2d_load(S + (long long)i * dv + j0, left, vec) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        qv[r] = in ? qr[i] : 0.0f;
+        kv[r] = in ? kr[i] : 0.0f;
+    }
+    const float* vr = v + (long long)bi * v_stride + (long long)h * dv + j0;
+    float4 vj = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (left > 0) {
+        vj.x = vr[0];
+        if (left > 1) vj.y = vr[1];
+        if (left > 2) vj.z = vr[2];
+        if (left > 3) vj.w = vr[3];
+    }
+    const float av = a[(long long)bi * ab_stride + h], bv = b[(long long)bi * ab_stride + h];
+    const float alog = a_log[h], dtb = dt_bias[h];
+    float sq = 0.0f, sk = 0.0f, sqk = 0.0f;
+    float4 pk = make_float4(0.0f, 0.0f, 0.0f, 0.0f), pq = pk;
+#pragma unroll
+    for (int r = 0; r < GDR2D_R; r++) {
+        if (silu_qk) { qv[r] = gdr_silu(qv[r]); kv[r] = gdr_silu(kv[r]); } // silu(0) = 0: padding rows stay 0
+        sq += qv[r] * qv[r];
+        sk += kv[r] * kv[r];
+        sqk += qv[r] * kv[r];
+        pk.x += s[r].x * kv[r]; pk.y += s[r].y * kv[r]; pk.z += s[r].z * kv[r]; pk.w += s[r].w * kv[r];
+        pq.x += s[r].x * qv[r]; pq.y += s[r].y * qv[r]; pq.z += s[r].z * qv[r]; pq.w += s[r].w * qv[r];
+    }
+    // over the row groups of this warp (lanes tx, tx + TX, ...): every lane holds the warp's sums after it
+    for (int off = TX; off < 32; off <<= 1) {
+        sq += __shfl_xor_sync(0xffffffffu, sq, off);
+        sk += __shfl_xor_sync(0xffffffffu, sk, off);
+        sqk += __shfl_xor_sync(0xffffffffu, sqk, off);
+        pk.x += __shfl_xor_sync(0xffffffffu, pk.x, off);
+        pk.y += __shfl_xor_sync(0xffffffffu, pk.y, off);
+        pk.z += __shfl_xor_sync(0xffffffffu, pk.z, off);
+        pk.w += __shfl_xor_sync(0xffffffffu, pk.w, off);
+        pq.x += __shfl_xor_sync(0xffffffffu, pq.x, off);
+        pq.y += __shfl_xor_sync(0xffffffffu, pq.y, off);
+        pq.z += __shfl_xor_sync(0xffffffffu, pq.z, off);
+        pq.w += __shfl_xor_sync(0xffffffffu, pq.w, off);
+    }
+    if (lane < TX) { // the warp's first row group: lane == tx
+        redk[warp * TX + tx] = pk;
+        redq[warp * TX + tx] = pq;
+        if (lane == 0) { redn[0][warp] = sq; redn[1][warp] = sk; redn[2][warp] = sqk; }
+    }
+    __syncthreads();
+    pk = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    pq = pk;
+    sq = 0.0f; sk = 0.0f; sqk = 0.0f;
+    for (int w = 0; w < warps; w++) {
+        const float4 ck = redk[w * TX + tx], cq = redq[w * TX + tx];
+        pk.x += ck.x; pk.y += ck.y; pk.z += ck.z; pk.w += ck.w;
+        pq.x += cq.x; pq.y += cq.y; pq.z += cq.z; pq.w += cq.w;
+        sq += redn[0][w]; sk += redn[1][w]; sqk += redn[2][w];
+    }
+    const float fq = rsqrtf((float)dk) / sqrtf(sq + GDR_L2_EPS);
+    const float fk = 1.0f / sqrtf(sk + GDR_L2_EPS);
+    const float alpha = expf(gdr_log_decay(av, alog, dtb));
+    const float beta = gdr_sigmoid(bv) * beta_scale;
+    const float qk = sqk * fq * fk;
+    float4 u;
+    u.x = beta * (vj.x - alpha * pk.x * fk);
+    u.y = beta * (vj.y - alpha * pk.y * fk);
+    u.z = beta * (vj.z - alpha * pk.z * fk);
+    u.w = beta * (vj.w - alpha * pk.w * fk);
+    if (ty == 0 && left > 0) {
+        float* orow = o + ((long long)bi * heads + h) * dv + j0;
+        orow[0] = alpha * pq.x * fq + qk * u.x;
+        if (left > 1) orow[1] = alpha * pq.y * fq + qk * u.y;
+        if (left > 2) orow[2] = alpha * pq.z * fq + qk * u.z;
+        if (left > 3) orow[3] = alpha * pq.w * fq + qk * u.w;
+    }
+    if (left <= 0) return;
+#pragma unroll
+    for (int r = 0; r < GDR2D_R; r++) {
+        const int i = ty + r * TY;
+        if (i < dk) {
+            const float kf = kv[r] * fk;
+            float4 n;
+            n.x = alpha * s[r].x + kf * u.x;
+            n.y = alpha * s[r].y + kf * u.y;
+            n.z = alpha * s[r].z + kf * u.z;
+            n.w = alpha * s[r].w + kf * u.w;
+            float* p = S + (long long)i * dv + j0;
+            if (vec) {
+                *reinterpret_cast<float4*>(p) = n;
+            } else {
+                p[0] = n.x;
+                if (left > 1) p[1] = n.y;
+                if (left > 2) p[2] = n.z;
+                if (left > 3) p[3] = n.w;
+            }
+        }
+    }
 }
 
 /*

@@ -3,7 +3,8 @@ gated_delta_rule_test.cu: a standalone check (llm.c dev/cuda style) of gated_del
 against a literal CPU reference (the C++ twin of GatedDeltaRule.step, GatedRmsNorm.apply and ShortConvState
 push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/prefill timings at Jet-Nemotron-2B
 shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
-this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2 against kernel1 and the reference):
+this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2 against kernel1 and the reference;
+decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference):
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
 */
 #include "causal_conv.cuh"
@@ -44,6 +45,27 @@ static void cmp(const char* what, const std::vector<float>& e, const std::vector
     bool ok = rel <= tol;
     if (!ok) failures++;
     printf("%-60s rel %.3g %s%s\n", what, rel, ok ? "ok" : "FAIL", bad != (size_t)-1 ? " (non-finite)" : "");
+}
+// relative max error of g against e (inf where g has a non-finite value)
+static double relerr(const std::vector<float>& e, const std::vector<float>& g) {
+    double ma = 0, mr = 0;
+    for (size_t i = 0; i < e.size(); i++) {
+        if (!std::isfinite(g[i])) return INFINITY;
+        ma = std::max(ma, (double)std::fabs(g[i] - e[i])); mr = std::max(mr, (double)std::fabs(e[i]));
+    }
+    return ma == 0 ? 0 : ma / mr;
+}
+// gdr_decode_kernel2's block: TX column threads (4 columns each), TY >= ceil(Dk/4) row groups, TX*TY % 32 == 0
+static dim3 dec2_block(int dk, int tx) {
+    int ty = (dk + GDR2D_R - 1) / GDR2D_R, g = 32 / tx;
+    ty = (ty + g - 1) / g * g;
+    return dim3(tx, ty);
+}
+static void decode2(int tx, float* S, float* o, const float* q, int qs, const float* k, int ks, const float* v, int vs,
+                    const float* a, const float* b, int abs_, const float* al, const float* dt, int B, int H, int dk, int dv,
+                    int silu_qk, float bs) {
+    dim3 blk = dec2_block(dk, tx);
+    gdr_decode_kernel2<<<dim3((dv + 4 * tx - 1) / (4 * tx), H, B), blk>>>(S, o, q, qs, k, ks, v, vs, a, b, abs_, al, dt, H, dk, dv, silu_qk, bs);
 }
 static float sig(float x) { return 1.f / (1.f + std::exp(-x)); }
 static float silu(float x) { return x * sig(x); }
@@ -123,6 +145,7 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
             ref_norm(oo, &gate[r * vs + h * dv], w.data(), dv, 1e-5f);
         }
         float* dOd = nanbuf(od.size());
+        float* dSprev; CK(cudaMalloc(&dSprev, S.size() * 4)); CK(cudaMemcpy(dSprev, dS, S.size() * 4, cudaMemcpyDeviceToDevice));
         // batch row bi reads input row bi*T + step: strides T times the row stride
         gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(dS, dOd, dq + (size_t)step * qs, qs * T, dk_ + (size_t)step * qs, qs * T,
             dv_ + (size_t)step * vs, vs * T, da + (size_t)step * abs_, db + (size_t)step * abs_, abs_ * T, dal, ddt, H, dk, dv, silu_qk, bs);
@@ -132,7 +155,29 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         cmp(name, od, down(dOd, od.size()));
         snprintf(name, sizeof name, "decode step %d B%d H%d Dk%d Dv%d silu%d: state", step, B, H, dk, dv, silu_qk);
         cmp(name, S, down(dS, S.size()));
-        cudaFree(dOd);
+        { // kernel2 at every block width, from the state before this step, against kernel1 (normed o, state)
+            auto o1 = down(dOd, od.size()), s1 = down(dS, S.size());
+            double ro = 0, rs = 0, rr = 0;
+            for (int tx : {2, 4, 8, 16}) {
+                dim3 blk = dec2_block(dk, tx);
+                if (blk.x * blk.y > 512) continue;
+                float *dS2d = nanbuf(S.size()), *dO2d = nanbuf(od.size());
+                CK(cudaMemcpy(dS2d, dSprev, S.size() * 4, cudaMemcpyDeviceToDevice));
+                decode2(tx, dS2d, dO2d, dq + (size_t)step * qs, qs * T, dk_ + (size_t)step * qs, qs * T, dv_ + (size_t)step * vs, vs * T,
+                        da + (size_t)step * abs_, db + (size_t)step * abs_, abs_ * T, dal, ddt, B, H, dk, dv, silu_qk, bs);
+                gdr_out_norm_kernel1<<<B * H, 128>>>(dO2d, dg + (size_t)step * vs, vs * T, dw, H, dv, 1e-5f);
+                CK(cudaDeviceSynchronize());
+                auto o2 = down(dO2d, od.size()), s2 = down(dS2d, S.size());
+                ro = std::max(ro, relerr(o1, o2)); rs = std::max(rs, relerr(s1, s2));
+                rr = std::max(rr, std::max(relerr(od, o2), relerr(S, s2)));
+                cudaFree(dS2d); cudaFree(dO2d);
+            }
+            bool ok = ro <= 1e-5 && rs <= 1e-5 && rr <= 1e-4;
+            if (!ok) failures++;
+            printf("decode2 vs 1 step %d B%d H%d Dk%d Dv%d silu%d (TX 2..16): o rel %.3g, state rel %.3g; vs ref %.3g %s\n",
+                   step, B, H, dk, dv, silu_qk, ro, rs, rr, ok ? "ok" : "FAIL");
+        }
+        cudaFree(dOd); cudaFree(dSprev);
     }
     for (float* p : {dq, dk_, dv_, da, db, dg, dal, ddt, dw, dS, qn, kn, gbq, dO}) cudaFree(p);
 }
@@ -189,6 +234,35 @@ static void test_conv(int B, int T, int C, int W, int dynamic) {
         cudaFree(dod);
     }
     for (float* p : {dx, dkern, dkb, dbias, dc, dout}) cudaFree(p);
+}
+
+// decode: kernel1 vs kernel2 at each block width; median over 7 runs of 50 back-to-back launches after warm-up
+static void bench_decode(int B, int H, int dk, int dv) {
+    float *q = up(randn((size_t)B * H * dk, 1)), *v = up(randn((size_t)B * H * dv, 1)), *ab = up(randn((size_t)B * H * 2, 1));
+    float *al = up(randn(H, 1)), *dt = up(randn(H, 1)), *S = up(randn((size_t)B * H * dk * dv, 0.1f)), *o = nanbuf((size_t)B * H * dv);
+    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+    double bytes = 2.0 * B * H * dk * dv * 4;
+    for (int tx : {0, 2, 4, 8, 16}) {
+        auto launch = [&]() {
+            if (tx == 0) gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, H, dk, dv, 1, 1.f);
+            else decode2(tx, S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, B, H, dk, dv, 1, 1.f);
+        };
+        for (int i = 0; i < 5; i++) launch();
+        std::vector<float> ts;
+        for (int rep = 0; rep < 7; rep++) {
+            cudaEventRecord(e0);
+            for (int i = 0; i < 50; i++) launch();
+            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+            float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms / 50);
+        }
+        CK(cudaGetLastError());
+        std::sort(ts.begin(), ts.end());
+        float ms = ts[3];
+        int blocks = tx ? ((dv + 4 * tx - 1) / (4 * tx)) * H * B : ((dv + 31) / 32) * H * B;
+        printf("bench decode%s B%d H%d Dk%d Dv%d TX%d (%d blocks): %.2f us (%.0f GB/s of state r+w)\n", tx ? "2" : "1",
+               B, H, dk, dv, tx, blocks, 1000 * ms, bytes / (ms * 1e-3) / 1e9);
+    }
+    for (float* p : {q, v, ab, al, dt, S, o}) cudaFree(p);
 }
 
 static void bench(int B, int T, int H, int dk, int dv) {
@@ -255,6 +329,7 @@ int main() {
     bench(1, 4096, 12, 96, 256);
     bench(1, 1024, 12, 96, 256);
     bench(64, 1, 12, 96, 256);
+    for (int B : {1, 8, 64, 128}) bench_decode(B, 12, 96, 256);
     printf(failures ? "FAILED: %d\n" : "all ok\n", failures);
     return failures != 0;
 }

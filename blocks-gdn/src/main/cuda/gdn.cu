@@ -7,7 +7,7 @@ Gated DeltaNet has no kernel of its own: its parts are the ones JetBlock shares,
 (the build adds -I blocks-common/src/cuda):
   causal_conv.cuh       causal_conv_kernel1, causal_conv_state_kernel1, causal_conv_step_kernel1:
                         the q/k/v short convs (static weight [C, W], optional bias, silu) and their caches.
-  gated_delta_rule.cuh  gdr_prep_kernel1, gdr_prefill_kernel1, gdr_decode_kernel1, gdr_out_norm_kernel1:
+  gated_delta_rule.cuh  gdr_prep_kernel1, gdr_prefill_kernel1, gdr_decode_kernel1/2 (kernel2 runs), gdr_out_norm_kernel1:
                         q/k L2 norm, g and beta, the delta-rule scan (prefill) and step (decode), gated RMSNorm.
 Their headers say what each computes and how it is launched.
 

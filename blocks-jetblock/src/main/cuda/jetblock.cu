@@ -8,7 +8,8 @@ From blocks-common/src/cuda (the build adds -I blocks-common/src/cuda), shared w
                         dynamic conv on values, a kernel per token (kern_stride = value_dim*W) plus the
                         generator's bias b2 (kbias), silu after it; and conv_state [B, value_dim, W].
   gated_delta_rule.cuh  gdr_prep_kernel1 (with silu_qk = 1: q = silu(Wq x), k = silu(Wk x), then the L2 norm),
-                        gdr_prefill_kernel1, gdr_decode_kernel1 (silu_qk = 1), gdr_out_norm_kernel1.
+                        gdr_prefill_kernel1, gdr_decode_kernel1/2 (silu_qk = 1; kernel2 runs, kernel1 is
+                        its reference), gdr_out_norm_kernel1.
 JetBlock's own kernel:
   jetblock_silu_kernel1  x = silu(x) in place (the kernel generator's hidden layer, JetBlockCpu.dynamicConv).
                          Grid-stride, any grid, block 256.

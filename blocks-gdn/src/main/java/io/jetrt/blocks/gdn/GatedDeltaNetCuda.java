@@ -22,6 +22,13 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
     /** gated_delta_rule.cuh holds at most this many state rows per (batch, head) in registers. */
     static final int MAX_DK = 256;
     private static final int COLS = 32, ROWS = 8, THREADS = 256, NORM_THREADS = 128, PREP_WARPS = 4;
+    /**
+     * gdr_decode_kernel2's column threads per block (4 state columns each, so 32 columns a block). On an H100 at
+     * H 12, Dk 96, Dv 256 it was the fastest of 2/4/8/16 at batch 1, 64 and 128 (within 4% of 4 at batch 8).
+     * -Djetrt.gdr.decode=1 runs the reference gdr_decode_kernel1 instead.
+     */
+    private static final int DECODE2_TX = 8;
+    private static final boolean DECODE1 = "1".equals(System.getProperty("jetrt.gdr.decode"));
     /** gated_delta_rule.cuh version 2: chunk length, threads per block; used from this many tokens on. */
     private static final int CHUNK = 64, SCAN2_THREADS = 256, SCAN2_MIN_TOKENS = 64;
 
@@ -29,7 +36,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
     private final int d, h, dk, dv, kd, vd, cw, width, qkvWidth;
     private final int kOff, vOff, gOff, aOff, bOff;
     private final DeviceTensor wAll, wO, qConv, kConv, vConv, qBias, kBias, vBias, aLog, dtBias, oNorm;
-    private final GpuKernel conv, convState, convStep, prep, scan, chunk2, scan2, step, outNorm;
+    private final GpuKernel conv, convState, convStep, prep, scan, chunk2, scan2, step, step2, outNorm;
 
     GatedDeltaNetCuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) {
         super(gpu);
@@ -75,6 +82,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
         scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
         step = gpu.kernel(image, "gdr_decode_kernel1");
+        step2 = gpu.kernel(image, "gdr_decode_kernel2");
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
     }
 
@@ -108,7 +116,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         convStep(proj, qkv, kOff, kd, state.get(GatedDeltaNetProvider.K_CONV_STATE), kConv, kBias, batch);
         convStep(proj, qkv, vOff, vd, state.get(GatedDeltaNetProvider.V_CONV_STATE), vConv, vBias, batch);
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
-        gpu.launch(step, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0,
+        decodeStep(batch,
                 state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth,
                 at(qkv, vOff), qkvWidth, at(proj, aOff), at(proj, bOff), width, aLog, dtBias, h, dk, dv, 0, c.betaScale());
         gpu.launch(outNorm, batch * h, 1, 1, NORM_THREADS, 1, 0, o, at(proj, gOff), width, oNorm, h, dv, c.normEps());
@@ -162,6 +170,21 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
     }
 
     private static int ceilDiv(long n, int d) { return Math.toIntExact((n + d - 1) / d); }
+
+    /**
+     * The decode step of the gated delta rule: gdr_decode_kernel2 (4 state columns per thread, 16-byte state
+     * accesses, one barrier; {@link #DECODE2_TX} column threads by ceil(Dk/4) row groups, rounded up to whole
+     * warps), or with -Djetrt.gdr.decode=1 its reference gdr_decode_kernel1. The launch shape depends on the
+     * batch and the config only.
+     */
+    private void decodeStep(int batch, Object... args) {
+        if (DECODE1) {
+            gpu.launch(step, ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, args);
+            return;
+        }
+        int tx = DECODE2_TX, group = 32 / tx, ty = ceilDiv(ceilDiv(dk, 4), group) * group; // tx * ty <= 8 * 64 = 512
+        gpu.launch(step2, ceilDiv(dv, 4 * tx), h, batch, tx, ty, 0, args);
+    }
 
     /** Blocks for a grid-stride kernel over n elements: enough to cover them, at most 65536. */
     private static int gridFor(long n) { return (int) Math.max(1, Math.min(65536, (n + THREADS - 1) / THREADS)); }
