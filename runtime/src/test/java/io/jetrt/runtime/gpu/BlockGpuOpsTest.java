@@ -36,7 +36,7 @@ class BlockGpuOpsTest {
                     ops.linear(dx, dw, dy);
                     float[] got = ops.download(dy).data();
                     // cuBLAS with a bf16 weight rounds x to bf16 too; the gemv kernel (m <= 8, k % 8 == 0) reads x in fp32
-                    boolean gemv = wt == DType.BF16 && m <= 8 && k % 8 == 0;
+                    boolean gemv = wt == DType.BF16 && BlockGpuOps.GEMV_BF16 && m <= 8 && k % 8 == 0;
                     DType xt = gemv ? DType.F32 : wt;
                     double worst = 0, scale = 0;
                     for (int i = 0; i < m; i++) {
