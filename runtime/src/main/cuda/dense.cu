@@ -8,7 +8,7 @@ io.jetrt.runtime.cuda.DenseKernels, one method per kernel, named like the kernel
 Tests: runtime/src/test/java/io/jetrt/runtime/cuda/DenseKernelsTest.java (random inputs, odd sizes,
 outputs poisoned with NaN first). Shapes row-major, [rows, D] for activations, [V, D] for the table.
 
-Built by src/main/cuda/nvcc-fatbin.sh during the Maven build into one fatbin:
+Built by scripts/nvcc-fatbin.sh during the Maven build into one fatbin:
   nvcc -fatbin -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
        -gencode arch=compute_90,code=compute_90 dense.cu
 

@@ -11,8 +11,8 @@ package io.jetrt.spi;
  * call that took it returns.
  *
  * <p>Inside {@link DeviceBlock#decode} the runtime may be capturing the step into a CUDA graph and
- * replaying it later: there a block may only call {@link #scratch}, {@link #launch}, {@link #linear} and
- * {@link #zero}, and what it launches must not depend on the values of positions or data.
+ * replaying it later: there a block may only call {@link #scratch}, {@link #launch}, {@link #linear},
+ * {@link #zero} and {@link #copy}, and what it launches must not depend on the values of positions or data.
  *
  * @since 1.1
  */

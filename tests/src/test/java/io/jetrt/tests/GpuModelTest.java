@@ -171,19 +171,18 @@ class GpuModelTest {
     void closingModelAndStateGivesTheDeviceMemoryBack() {
         Path dir = DemoModel.write(tmp.resolve("demo-d"), rt.registry(), 14L);
         GpuContext ctx = GpuContext.get();
-        // one load first, so the scratch arena and modules' first growth are not counted
-        try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 40)) {
-            m.forward(randomTokens(64, m.config().vocabSize(), 8), 2, s, false, null);
-        }
-        long before = ctx.device().freeMemory();
+        long before = ctx.heldBytes();
+        long inUse = 0;
         for (int i = 0; i < 3; i++) {
-            try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 40)) {
+            try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 4000)) {
                 m.forward(randomTokens(64, m.config().vocabSize(), 9), 2, s, false, null);
                 m.forward(new int[] {1, 2}, 2, s, false, null);
+                inUse = ctx.heldBytes() - before;
             }
+            assertEquals(before, ctx.heldBytes(), "device bytes held after load/close cycle " + i);
         }
-        long after = ctx.device().freeMemory();
-        assertTrue(Math.abs(before - after) < (8L << 20), "device free memory " + before + " before, " + after + " after three load/close cycles");
+        // the check means something: weights plus a 4000-token state of two sequences were on the device
+        assertTrue(inUse > (1L << 20), "only " + inUse + " bytes were held while the model ran");
     }
 
     private static int[] randomTokens(int n, int vocab, long seed) {

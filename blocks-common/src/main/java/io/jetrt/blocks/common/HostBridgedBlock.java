@@ -20,7 +20,7 @@ import java.util.Map;
  * the {@link DeviceBlock} methods, and copy output and state back. The runtime's GPU model never uses
  * them (it keeps everything on the device); checks, the conformance kit and tools do. The output is
  * uploaded as the caller left it, so a host {@code y} poisoned with NaN stays poisoned where a kernel
- * does not write.
+ * does not write. The bridge is for one thread at a time: its scratch is given back when it downloads.
  */
 public abstract class HostBridgedBlock implements Block, DeviceBlock {
     protected final GpuOps gpu;

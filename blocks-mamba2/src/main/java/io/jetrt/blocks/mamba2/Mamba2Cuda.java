@@ -45,10 +45,10 @@ final class Mamba2Cuda extends HostBridgedBlock {
     private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, gateNorm;
     private final int scanVersion;   // 0: by T; 1 or 2 forces a scan kernel (tests)
 
-    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0, DType.BF16); }
+    Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0, gpu.matrixType()); }
 
     Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image, int scanVersion) {
-        this(c, w, gpu, image, scanVersion, DType.BF16);
+        this(c, w, gpu, image, scanVersion, gpu.matrixType());
     }
 
     /**

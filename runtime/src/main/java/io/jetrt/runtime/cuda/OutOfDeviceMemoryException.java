@@ -11,6 +11,13 @@ public final class OutOfDeviceMemoryException extends CudaException {
         this.freeBytes = freeBytes;
     }
 
+    /** The same failure, its message led by who asked ({@code owner}: a layer, a model's state). */
+    public OutOfDeviceMemoryException(String owner, OutOfDeviceMemoryException cause) {
+        super(owner + ": " + cause.getMessage(), cause);
+        this.requestedBytes = cause.requestedBytes;
+        this.freeBytes = cause.freeBytes;
+    }
+
     public long requestedBytes() { return requestedBytes; }
 
     public long freeBytes() { return freeBytes; }

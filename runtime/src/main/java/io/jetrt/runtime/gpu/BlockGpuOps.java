@@ -5,6 +5,7 @@ import io.jetrt.runtime.cuda.CudaModule;
 import io.jetrt.runtime.cuda.DenseKernels;
 import io.jetrt.runtime.cuda.DeviceBuffer;
 import io.jetrt.runtime.cuda.Launcher;
+import io.jetrt.runtime.cuda.OutOfDeviceMemoryException;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.FloatTensor;
@@ -13,6 +14,7 @@ import io.jetrt.spi.GpuOps;
 import jcuda.Pointer;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,7 +27,9 @@ import static io.jetrt.runtime.cuda.Cublas.CUDA_R_32F;
 /**
  * {@link GpuOps} for one block instance: everything it uploads or allocates, and the modules it loads,
  * are recorded and freed by {@link #close} when the runtime lets the block go (a swapped-out bundle
- * leaves no device memory behind).
+ * leaves no device memory behind). Every call holds the {@link GpuContext}'s monitor, the one a model step
+ * holds: device work of other threads (loading a model, making a state) waits instead of landing inside a
+ * step's graph capture.
  */
 public final class BlockGpuOps implements GpuOps, AutoCloseable {
     /**
@@ -57,17 +61,19 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     private record Kernel(String name, CudaFunction function, Map<Integer, Launcher> launchers) implements GpuKernel {}
 
     @Override
-    public synchronized GpuKernel kernel(byte[] image, String name) {
-        open();
-        CudaModule m = modules.computeIfAbsent(image, i -> CudaModule.load(ctx.device, owner + " kernels", i));
-        return new Kernel(name, m.function(name), new java.util.concurrent.ConcurrentHashMap<>());
+    public GpuKernel kernel(byte[] image, String name) {
+        synchronized (ctx) {
+            open();
+            CudaModule m = modules.computeIfAbsent(image, i -> CudaModule.load(ctx.device, owner + " kernels", i));
+            return new Kernel(name, m.function(name), new HashMap<>());
+        }
     }
 
     @Override
     public void launch(GpuKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
         if (!(kernel instanceof Kernel k)) throw new IllegalArgumentException(owner + ": launch of a kernel not made by GpuOps.kernel: " + kernel);
-        Launcher l = k.launchers().computeIfAbsent(args.length, n -> new Launcher(k.function(), n));
-        synchronized (l) {
+        synchronized (ctx) {
+            Launcher l = k.launchers().computeIfAbsent(args.length, n -> new Launcher(k.function(), n));
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case DeviceTensor t -> l.address(i, t.address());
@@ -92,12 +98,14 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
         }
         int m = Math.toIntExact(x.elements() / k);
         boolean bf16 = w.dtype() == DType.BF16;
-        if ((bf16 ? GEMV_BF16 : w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
-            ctx.timed("gemv " + m + "x" + n + "x" + k + (bf16 ? " bf16" : " f32"),
-                    () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k, bf16));
-            return;
+        synchronized (ctx) {
+            if ((bf16 ? GEMV_BF16 : w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
+                ctx.timed("gemv " + m + "x" + n + "x" + k + (bf16 ? " bf16" : " f32"),
+                        () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k, bf16));
+                return;
+            }
+            ctx.timed("linear " + m + "x" + n + "x" + k + (bf16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
         }
-        ctx.timed("linear " + m + "x" + n + "x" + k + (w.dtype() == DType.BF16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
     }
 
     private void gemm(DeviceTensor x, DeviceTensor w, DeviceTensor y, int m, int n, int k) {
@@ -114,24 +122,30 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     }
 
     @Override
-    public synchronized DeviceTensor upload(FloatTensor t, DType dtype) {
-        DeviceTensor d = allocateUnzeroed(dtype, t.shape());
-        write(t, d);
-        return d;
+    public DeviceTensor upload(FloatTensor t, DType dtype) {
+        synchronized (ctx) {
+            DeviceTensor d = allocateUnzeroed(dtype, t.shape());
+            write(t, d);
+            return d;
+        }
     }
 
     @Override
-    public synchronized DeviceTensor upload(int[] values) {
-        DeviceTensor d = allocateUnzeroed(DType.I32, values.length);
-        ctx.stream.copyIn(Pointer.to(values), d.address(), 4L * values.length);
-        return d;
+    public DeviceTensor upload(int[] values) {
+        synchronized (ctx) {
+            DeviceTensor d = allocateUnzeroed(DType.I32, values.length);
+            ctx.stream.copyIn(Pointer.to(values), d.address(), 4L * values.length);
+            return d;
+        }
     }
 
     @Override
-    public synchronized DeviceTensor allocate(DType dtype, int... shape) {
-        DeviceTensor d = allocateUnzeroed(dtype, shape);
-        zero(d);
-        return d;
+    public DeviceTensor allocate(DType dtype, int... shape) {
+        synchronized (ctx) {
+            DeviceTensor d = allocateUnzeroed(dtype, shape);
+            zero(d);
+            return d;
+        }
     }
 
     private DeviceTensor allocateUnzeroed(DType dtype, int... shape) {
@@ -145,8 +159,14 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
         };
         long n = 1;
         for (int s : shape) n *= s;
-        DeviceBuffer b = ctx.device.alloc(t, n);
+        DeviceBuffer b;
+        try {
+            b = ctx.device.alloc(t, n);
+        } catch (OutOfDeviceMemoryException e) {
+            throw new OutOfDeviceMemoryException(owner, e);
+        }
         owned.put(b.address(), b);
+        ctx.held(b.bytes());
         return new DeviceTensor(b.address(), dtype, shape);
     }
 
@@ -154,26 +174,34 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     public DeviceTensor scratch(DType dtype, int... shape) { return ctx.scratchTensor(dtype, shape); }
 
     @Override
-    public void zero(DeviceTensor t) { ctx.stream.zero(t.address(), t.bytes()); }
+    public void zero(DeviceTensor t) {
+        synchronized (ctx) {
+            ctx.stream.zero(t.address(), t.bytes());
+        }
+    }
 
     @Override
     public void copy(DeviceTensor src, DeviceTensor dst) {
         if (src.bytes() != dst.bytes()) throw new IllegalArgumentException(owner + ": copy of " + src + " into " + dst + ": sizes differ");
-        ctx.stream.copy(src.address(), dst.address(), src.bytes());
+        synchronized (ctx) {
+            ctx.stream.copy(src.address(), dst.address(), src.bytes());
+        }
     }
 
     @Override
     public void write(FloatTensor src, DeviceTensor dst) {
         if (src.size() != dst.elements()) throw new IllegalArgumentException(owner + ": write of " + src + " into " + dst + ": sizes differ");
         float[] d = src.data();
-        switch (dst.dtype()) {
-            case F32 -> ctx.stream.copyIn(Pointer.to(d), dst.address(), 4L * d.length);
-            case BF16 -> {
-                short[] h = new short[d.length];
-                for (int i = 0; i < d.length; i++) h[i] = DType.toBf16(d[i]);
-                ctx.stream.copyIn(Pointer.to(h), dst.address(), 2L * h.length);
+        synchronized (ctx) {
+            switch (dst.dtype()) {
+                case F32 -> ctx.stream.copyIn(Pointer.to(d), dst.address(), 4L * d.length);
+                case BF16 -> {
+                    short[] h = new short[d.length];
+                    for (int i = 0; i < d.length; i++) h[i] = DType.toBf16(d[i]);
+                    ctx.stream.copyIn(Pointer.to(h), dst.address(), 2L * h.length);
+                }
+                default -> throw new IllegalArgumentException(owner + ": write into " + dst + ": only F32 and BF16 take floats");
             }
-            default -> throw new IllegalArgumentException(owner + ": write into " + dst + ": only F32 and BF16 take floats");
         }
     }
 
@@ -181,54 +209,69 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
     public FloatTensor download(DeviceTensor t) {
         int n = Math.toIntExact(t.elements());
         float[] out = new float[n];
-        switch (t.dtype()) {
-            case F32 -> ctx.stream.copyOut(t.address(), Pointer.to(out), 4L * n);
-            case BF16 -> {
-                short[] h = new short[n];
-                ctx.stream.copyOut(t.address(), Pointer.to(h), 2L * n);
-                for (int i = 0; i < n; i++) out[i] = DType.fromBf16(h[i]);
+        synchronized (ctx) {
+            switch (t.dtype()) {
+                case F32 -> ctx.stream.copyOut(t.address(), Pointer.to(out), 4L * n);
+                case BF16 -> {
+                    short[] h = new short[n];
+                    ctx.stream.copyOut(t.address(), Pointer.to(h), 2L * n);
+                    for (int i = 0; i < n; i++) out[i] = DType.fromBf16(h[i]);
+                }
+                case I32 -> {
+                    int[] h = new int[n];
+                    ctx.stream.copyOut(t.address(), Pointer.to(h), 4L * n);
+                    for (int i = 0; i < n; i++) out[i] = h[i];
+                }
+                default -> throw new IllegalArgumentException(owner + ": download of " + t + ": unsupported type");
             }
-            case I32 -> {
-                int[] h = new int[n];
-                ctx.stream.copyOut(t.address(), Pointer.to(h), 4L * n);
-                for (int i = 0; i < n; i++) out[i] = h[i];
-            }
-            default -> throw new IllegalArgumentException(owner + ": download of " + t + ": unsupported type");
+            ctx.idle();
         }
-        ctx.idle();
         return new FloatTensor(out, t.shape());
     }
 
     @Override
-    public synchronized void free(DeviceTensor t) {
-        DeviceBuffer b = owned.remove(t.address());
-        if (b == null) throw new IllegalArgumentException(owner + ": free of " + t + ", which this block does not own (a view or scratch?)");
-        b.close();
+    public void free(DeviceTensor t) {
+        synchronized (ctx) {
+            DeviceBuffer b = owned.remove(t.address());
+            if (b == null) throw new IllegalArgumentException(owner + ": free of " + t + ", which this block does not own (a view or scratch?)");
+            ctx.held(-b.bytes());
+            b.close();
+        }
     }
 
     @Override
     public int multiprocessors() { return ctx.device.multiprocessors(); }
 
     /** Device bytes this block holds. */
-    public synchronized long bytesHeld() {
-        long n = 0;
-        for (DeviceBuffer b : owned.values()) n += b.bytes();
-        return n;
+    public long bytesHeld() {
+        synchronized (ctx) {
+            long n = 0;
+            for (DeviceBuffer b : owned.values()) n += b.bytes();
+            return n;
+        }
     }
 
     private void open() {
         if (closed) throw new IllegalStateException(owner + ": its GPU services were released");
     }
 
-    /** Frees the block's memory and unloads its modules; waits for queued work first. */
+    /** Frees the block's memory and unloads its modules after queued work; frees even when that work failed. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        ctx.stream.synchronize();
-        for (DeviceBuffer b : owned.values()) b.close();
-        owned.clear();
-        for (CudaModule m : modules.values()) m.close();
-        modules.clear();
+    public void close() {
+        synchronized (ctx) {
+            if (closed) return;
+            closed = true;
+            try {
+                ctx.stream.synchronize();
+            } finally {
+                for (DeviceBuffer b : owned.values()) {
+                    ctx.held(-b.bytes());
+                    b.close();
+                }
+                owned.clear();
+                for (CudaModule m : modules.values()) m.close();
+                modules.clear();
+            }
+        }
     }
 }

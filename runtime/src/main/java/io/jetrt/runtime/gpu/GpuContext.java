@@ -30,6 +30,8 @@ public final class GpuContext {
     final ScratchArena arena;
     /** When set, launches through {@link #timed} are timed by events (never inside a graph capture). */
     private volatile KernelProfiler profiler;
+    /** Device bytes held by all {@link BlockGpuOps} (weights, states): what tests check returns to its level. */
+    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
     /** Nesting of runtime steps that manage the arena themselves; outside one, a download frees scratch. */
     private int steps;
 
@@ -126,11 +128,15 @@ public final class GpuContext {
 
     /** Starts timing every launch (see {@link KernelProfiler}); graphs are not used meanwhile. */
     public synchronized KernelProfiler startProfiling() {
+        stopProfiling();
         profiler = new KernelProfiler(device, stream);
         return profiler;
     }
 
-    public synchronized void stopProfiling() { profiler = null; }
+    public synchronized void stopProfiling() {
+        if (profiler != null) profiler.close();
+        profiler = null;
+    }
 
     public boolean profiling() { return profiler != null; }
 
@@ -140,6 +146,11 @@ public final class GpuContext {
         if (p == null) launch.run();
         else p.time(name, launch);
     }
+
+    void held(long delta) { held.addAndGet(delta); }
+
+    /** Device bytes that blocks, dense weights and states hold now (the scratch arena and cuBLAS workspace aside). */
+    public long heldBytes() { return held.get(); }
 
     /** Device bytes the scratch arena holds. */
     public long scratchReserved() { return arena.reserved(); }

@@ -14,7 +14,7 @@ import java.util.Map;
  * Only for uncaptured steps: an event inside a graph capture would be captured, not timed. Adds an event
  * record per launch, so a profiled step runs slower than a plain one; the shares are what it is for.
  */
-public final class KernelProfiler {
+public final class KernelProfiler implements AutoCloseable {
     /** Total device milliseconds and launches of one kernel name. */
     public record Entry(String name, double millis, int launches) {}
 
@@ -58,5 +58,14 @@ public final class KernelProfiler {
         sum.forEach((n, s) -> out.add(new Entry(n, s[0], (int) s[1])));
         out.sort((a, b) -> Double.compare(b.millis(), a.millis()));
         return out;
+    }
+
+    /** Destroys the pooled events. */
+    @Override
+    public void close() {
+        for (Event e : pool) e.close();
+        pool.clear();
+        names.clear();
+        used = 0;
     }
 }

@@ -1,6 +1,7 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.runtime.cuda.CudaException;
 import io.jetrt.runtime.cuda.CudaGraph;
 import io.jetrt.runtime.cuda.DenseKernels;
 import io.jetrt.runtime.cuda.Stream;
@@ -80,6 +81,16 @@ final class GpuModel implements AutoCloseable {
         }
     }
 
+    /** A device error, which surfaces at the next synchronous call whichever kernel caused it, named for this model. */
+    private CudaException failed(CudaException e) {
+        if (e instanceof io.jetrt.runtime.cuda.OutOfDeviceMemoryException oom) {
+            return new io.jetrt.runtime.cuda.OutOfDeviceMemoryException("model " + cfg.source(), oom);
+        }
+        return new CudaException("model " + cfg.source() + " on cuda: " + e.getMessage()
+                + " (errors of asynchronous kernels show up at the next synchronous call: run each block with"
+                + " `jetrt verify <block file> --backend cuda` to find the one at fault)", e);
+    }
+
     /** Device bytes of the dense weights. */
     long weightBytes() { return weights.bytesHeld(); }
 
@@ -91,7 +102,11 @@ final class GpuModel implements AutoCloseable {
                     Model.LayerObserver observer) {
         // one stream and one scratch arena for every model on the device: steps of concurrent generations take turns
         synchronized (ctx) {
-            return runNow(snapshot, tokens, batch, positions, states, allLogits, observer);
+            try {
+                return runNow(snapshot, tokens, batch, positions, states, allLogits, observer);
+            } catch (CudaException e) {
+                throw failed(e);
+            }
         }
     }
 
@@ -125,8 +140,13 @@ final class GpuModel implements AutoCloseable {
      * trip (for benchmarks and greedy generation). Returns the chosen tokens {@code [n, B]} row-major.
      */
     int[] greedy(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
+        if (ctx.profiling()) throw new IllegalStateException("greedy on the device replays a graph; stop profiling first");
         synchronized (ctx) {
-            return greedyNow(snapshot, st, first, positions, n);
+            try {
+                return greedyNow(snapshot, st, first, positions, n);
+            } catch (CudaException e) {
+                throw failed(e);
+            }
         }
     }
 

@@ -68,7 +68,10 @@ final class GpuStates implements AutoCloseable {
 
     @Override
     public void close() {
-        dropGraph();
-        memory.close();
+        try {
+            dropGraph();
+        } finally {
+            memory.close();
+        }
     }
 }

@@ -31,7 +31,7 @@ public final class ModelVerifier {
         if (!Files.exists(expectedFile)) throw new IllegalArgumentException(dir + ": no expected.safetensors to verify against");
         ModelConfig cfg = ModelConfig.load(dir.resolve("config.json"));
         try (Checkpoint ckpt = Checkpoint.open(dir); SafeTensorsFile expected = SafeTensorsFile.open(expectedFile);
-             Model model = composer.compose(cfg, ckpt, options)) {
+             Model model = composer.compose(cfg, ckpt, options); ModelState state = model.newState(batchOf(expected), lengthNeeded(expected))) {
             Backend backend = options.backend() == null ? model.layers().getFirst().backend() : options.backend();
             String tag = options.backend() == null ? "auto" : backend.id();
             double tol = Tolerances.of(backend);
@@ -42,7 +42,6 @@ public final class ModelVerifier {
             int steps = (int) expected.info("generated_ids").shape()[1];
             List<Check> checks = new ArrayList<>();
 
-            ModelState state = model.newState(batch, len + steps);
             int[] tokens = new int[ids.length];
             for (int i = 0; i < ids.length; i++) tokens[i] = Math.toIntExact(ids[i]);
             float[] layerOut = new float[cfg.numLayers() * batch * len * d];
@@ -69,5 +68,12 @@ public final class ModelVerifier {
             checks.add(Check.of("decode_logits", tag, decodeLogits, expected.readFloats("decode_logits").data(), tol));
             return new VerifyReport(dir.toString(), checks);
         }
+    }
+
+    private static int batchOf(SafeTensorsFile expected) { return (int) expected.info("input_ids").shape()[0]; }
+
+    /** The prompt plus the generated tokens fed back. */
+    private static int lengthNeeded(SafeTensorsFile expected) {
+        return (int) (expected.info("input_ids").shape()[1] + expected.info("generated_ids").shape()[1]);
     }
 }

@@ -22,10 +22,10 @@ class BlockGpuOpsTest {
 
     @Test
     void linearMatchesJavaForBf16AndF32Weights() {
-        // m <= 8 with k % 8 (bf16) or k % 4 (f32) == 0 takes the gemv kernels (one warp per row at n >= 4·8·SMs, else
-        // 8 warps per row); the rest cuBLAS
+        // m <= 8 with k % 8 (bf16) or k % 4 (f32) == 0 takes the gemv kernels (a warp per 4 rows from n >= 16·8·SMs,
+        // 16.9K on an H100: the LM head and gate/up at 2B; 8 warps per 4 rows below); the rest cuBLAS
         int[][] shapes = {{1, 1536, 1536}, {3, 65, 63}, {65, 257, 129}, {500, 7, 33}, {2, 5000, 64}, {8, 4300, 256}, {7, 100, 8},
-                {9, 40, 16}, {1, 24, 1536}, {3, 33, 12}, {1, 1536, 8960}};
+                {9, 40, 16}, {1, 24, 1536}, {3, 33, 12}, {1, 1536, 8960}, {1, 20001, 1536}, {3, 17923, 64}};
         try (BlockGpuOps ops = new BlockGpuOps(GpuContext.get(), "test")) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
@@ -59,7 +59,7 @@ class BlockGpuOpsTest {
     @Test
     void memoryIsOwnedFreedAndZeroed() {
         GpuContext ctx = GpuContext.get();
-        long before = ctx.device().freeMemory();
+        long before = ctx.device().freeMemory(), held = ctx.heldBytes();
         BlockGpuOps ops = new BlockGpuOps(ctx, "test block");
         DeviceTensor a = ops.allocate(DType.F32, 64, 1024, 1024); // 256 MiB
         assertTrue(ops.bytesHeld() >= 256L << 20);
@@ -69,6 +69,7 @@ class BlockGpuOpsTest {
         assertTrue(e.getMessage().contains("test block"), e.getMessage());
         ops.close();
         assertTrue(Math.abs(ctx.device().freeMemory() - before) < (4L << 20), "close gives the memory back");
+        assertEquals(held, ctx.heldBytes(), "the context's count of held bytes is back too");
         assertThrows(IllegalStateException.class, () -> ops.allocate(DType.F32, 4));
     }
 
