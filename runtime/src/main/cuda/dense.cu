@@ -63,8 +63,13 @@ __device__ __forceinline__ float block_sum(float v) {
 
 extern "C" __global__ void noop_kernel() {}
 
-extern "C" __global__ void embedding_kernel1(float* __restrict__ out, const __nv_bfloat16* __restrict__ table,
-                                             const int* __restrict__ tokens, int rows, int dim, int vocab) {
+__device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float to_float(float v) { return v; }
+
+// One row per block: out[r, :] = table[tokens[r], :] as fp32, or NaN for an id outside [0, vocab).
+template <typename T>
+__device__ void embedding_body(float* __restrict__ out, const T* __restrict__ table, const int* __restrict__ tokens,
+                               int rows, int dim, int vocab) {
     int r = blockIdx.x;
     if (r >= rows) return;
     int id = tokens[r];
@@ -73,8 +78,18 @@ extern "C" __global__ void embedding_kernel1(float* __restrict__ out, const __nv
         for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = CUDART_NAN_F;
         return;
     }
-    const __nv_bfloat16* t = table + (size_t)id * dim;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = __bfloat162float(t[i]);
+    const T* t = table + (size_t)id * dim;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = to_float(t[i]);
+}
+
+extern "C" __global__ void embedding_kernel1(float* __restrict__ out, const __nv_bfloat16* __restrict__ table,
+                                             const int* __restrict__ tokens, int rows, int dim, int vocab) {
+    embedding_body(out, table, tokens, rows, dim, vocab);
+}
+
+extern "C" __global__ void embedding_f32_kernel1(float* __restrict__ out, const float* __restrict__ table,
+                                                 const int* __restrict__ tokens, int rows, int dim, int vocab) {
+    embedding_body(out, table, tokens, rows, dim, vocab);
 }
 
 extern "C" __global__ void rmsnorm_kernel1(float* __restrict__ out, const float* __restrict__ x,
@@ -101,20 +116,6 @@ extern "C" __global__ void residual_add_kernel1(float* __restrict__ h, const flo
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         h[i] += x[i];
     }
-}
-
-extern "C" __global__ void embedding_f32_kernel1(float* __restrict__ out, const float* __restrict__ table,
-                                                 const int* __restrict__ tokens, int rows, int dim, int vocab) {
-    int r = blockIdx.x;
-    if (r >= rows) return;
-    int id = tokens[r];
-    float* o = out + (size_t)r * dim;
-    if (id < 0 || id >= vocab) {
-        for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = CUDART_NAN_F;
-        return;
-    }
-    const float* t = table + (size_t)id * dim;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = t[i];
 }
 
 extern "C" __global__ void add_rmsnorm_kernel1(float* __restrict__ h, const float* __restrict__ y, float* __restrict__ out,

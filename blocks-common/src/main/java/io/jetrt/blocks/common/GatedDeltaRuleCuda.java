@@ -1,0 +1,92 @@
+package io.jetrt.blocks.common;
+
+import io.jetrt.spi.DType;
+import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.GpuKernel;
+import io.jetrt.spi.GpuOps;
+
+/**
+ * Java launchers of the gated delta rule kernels JetBlock and gated DeltaNet share
+ * ({@code blocks-common/src/cuda/gated_delta_rule.cuh}, included by each bundle's .cu, whose header says what
+ * each kernel computes and how it was measured): the q/k prep, the prefill scan (chunked from
+ * {@link #CHUNKED_FROM} tokens on, the per-token scan below that and as its reference), the decode step and the
+ * gated output norm. Heads {@code H}, key dim {@code Dk} and value dim {@code Dv} are fixed per block.
+ */
+public final class GatedDeltaRuleCuda {
+    /** The kernels keep at most this many state rows per (batch, head) in registers. */
+    public static final int MAX_DK = 256;
+    /** Chunk length of the chunked form, and the prefill length from which it is used. */
+    static final int CHUNK = 64, CHUNKED_FROM = 64;
+    private static final int COLS = 32, ROWS = 8, NORM_THREADS = 128, PREP_WARPS = 4, CHUNK_THREADS = 256;
+    /** Column threads per block of gdr_decode_kernel2 (fastest at batch 1, 64 and 128 on an H100). */
+    private static final int DECODE2_TX = 8;
+    /** {@code -Djetrt.gdr.decode=1}: the decode step's reference kernel instead of kernel 2. */
+    private static final boolean DECODE1 = "1".equals(System.getProperty("jetrt.gdr.decode"));
+
+    private final GpuOps gpu;
+    private final int h, dk, dv;
+    private final GpuKernel prep, scan, chunk2, scan2, step, step2, outNorm;
+
+    /** {@code image}: the bundle's fatbin (it includes the header); {@code where} names the block in errors. */
+    public GatedDeltaRuleCuda(GpuOps gpu, byte[] image, int heads, int dk, int dv, String where) {
+        if (dk > MAX_DK) throw new IllegalArgumentException(where + ": head_dim must be <= " + MAX_DK + " for the cuda backend; got " + dk);
+        this.gpu = gpu;
+        this.h = heads;
+        this.dk = dk;
+        this.dv = dv;
+        prep = gpu.kernel(image, "gdr_prep_kernel1");
+        scan = gpu.kernel(image, "gdr_prefill_kernel1");
+        chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
+        scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
+        step = gpu.kernel(image, "gdr_decode_kernel1");
+        step2 = gpu.kernel(image, "gdr_decode_kernel2");
+        outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
+    }
+
+    /**
+     * q and k L2-normalised (silu first when {@code siluQk}) into {@code qn, kn [rows, H·Dk]}; {@code gbq [rows, H, 3]}
+     * = (g, beta, qn·kn). Inputs are (pointer, row stride) pairs, so they may be column ranges of one projection.
+     */
+    public void prep(DeviceTensor qn, DeviceTensor kn, DeviceTensor gbq, DeviceTensor q, int qStride, DeviceTensor k, int kStride,
+                     DeviceTensor a, DeviceTensor b, int abStride, DeviceTensor aLog, DeviceTensor dtBias, int rows, boolean siluQk,
+                     float betaScale) {
+        gpu.launch(prep, DeviceTensors.ceilDiv((long) rows * h, PREP_WARPS), 1, 1, 32 * PREP_WARPS, 1, 0,
+                qn, kn, gbq, q, qStride, k, kStride, a, b, abStride, aLog, dtBias, rows, h, dk, siluQk ? 1 : 0, betaScale);
+    }
+
+    /** The rule over {@code tokens} per sequence, state {@code [B, H, Dk, Dv]} in place, {@code o [B·T, H·Dv]} before the norm. */
+    public void scan(DeviceTensor recurrent, DeviceTensor o, DeviceTensor qn, DeviceTensor kn, DeviceTensor v, int vStride,
+                     DeviceTensor gbq, int batch, int tokens) {
+        if (tokens >= CHUNKED_FROM) {
+            int nc = DeviceTensors.ceilDiv(tokens, CHUNK);
+            DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
+            gpu.launch(chunk2, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
+            gpu.launch(scan2, DeviceTensors.ceilDiv(dv, cols), h, batch, CHUNK_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+        } else {
+            gpu.launch(scan, DeviceTensors.ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+        }
+    }
+
+    /**
+     * One token per sequence, everything in one pass (q/k norms, gates, the state read and written once):
+     * gdr_decode_kernel2, {@link #DECODE2_TX} column threads by ceil(Dk/4) row groups rounded up to whole warps;
+     * kernel 1 with {@code -Djetrt.gdr.decode=1}. The launch shape depends on the batch and the config only.
+     */
+    public void decode(DeviceTensor recurrent, DeviceTensor o, DeviceTensor q, int qStride, DeviceTensor k, int kStride,
+                       DeviceTensor v, int vStride, DeviceTensor a, DeviceTensor b, int abStride, DeviceTensor aLog, DeviceTensor dtBias,
+                       int batch, boolean siluQk, float betaScale) {
+        Object[] args = {recurrent, o, q, qStride, k, kStride, v, vStride, a, b, abStride, aLog, dtBias, h, dk, dv, siluQk ? 1 : 0, betaScale};
+        if (DECODE1) {
+            gpu.launch(step, DeviceTensors.ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, args);
+            return;
+        }
+        int tx = DECODE2_TX, group = 32 / tx, ty = DeviceTensors.ceilDiv(DeviceTensors.ceilDiv(dk, 4), group) * group;
+        gpu.launch(step2, DeviceTensors.ceilDiv(dv, 4 * tx), h, batch, tx, ty, 0, args);
+    }
+
+    /** In place on {@code o [rows, H·Dv]}: {@code o · rsqrt(mean(o²) + eps) · w · silu(gate)} per head. */
+    public void outNorm(DeviceTensor o, DeviceTensor gate, int gateStride, DeviceTensor weight, int rows, float eps) {
+        gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, o, gate, gateStride, weight, h, dv, eps);
+    }
+}
