@@ -95,7 +95,7 @@ final class LayerBinder {
     void decideBackend(List<ProviderBinding> bindings) {
         Backend forced = options.backend();
         if (forced == Backend.CUDA) {
-            String missing = GpuContext.missing();
+            String missing = gpuMissing();
             if (missing != null) throw new ComposeException("backend cuda was asked for, but this machine cannot run it: " + missing);
             for (int i = 0; i < bindings.size(); i++) {
                 ProviderBinding b = bindings.get(i);
@@ -112,7 +112,7 @@ final class LayerBinder {
             modelBackend = forced;
             return;
         }
-        String missing = GpuContext.missing();
+        String missing = gpuMissing();
         List<Integer> without = new ArrayList<>();
         for (int i = 0; i < bindings.size(); i++) if (!bindings.get(i).provider().backends().contains(Backend.CUDA)) without.add(i);
         if (missing == null && without.isEmpty()) {
@@ -126,6 +126,9 @@ final class LayerBinder {
     }
 
     void matrixType(io.jetrt.spi.DType t) { matrixType = t; }
+
+    /** Why the GPU cannot be used, or null: opening it here also catches what only setting it up reveals (cuBLAS). */
+    private static String gpuMissing() { return GpuContext.available() ? null : GpuContext.missing(); }
 
     /** The backend every layer was put on, or null when each layer takes the best CPU backend its provider offers. */
     Backend modelBackend() { return modelBackend; }
