@@ -123,9 +123,16 @@ public final class DenseKernels implements AutoCloseable {
 
     /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows: bf16 or f32 w, f32 x and y, at raw addresses (see {@link #gemvFits}). */
     public synchronized void gemv(Stream s, long y, long x, long w, int m, int n, int k, boolean bf16) {
-        // a warp per 4 rows of w when that gives 4 blocks of 8 warps per multiprocessor, else 8 warps split each group's k
+        // a warp per 4 rows of w when that gives 4 blocks of 8 warps per multiprocessor, else 8 warps split each group's k;
+        // never more warps than it takes to give each lane a 16-byte chunk of the row (k = 384 has 48: 2 warps, not 8, which
+        // took 12288 x 384 at m = 1 from 8.4 to 5.4 us on an H100, GemvBench)
         int groups = (n + 3) / 4;
         int wpr = groups >= 4 * 8 * device.multiprocessors() ? 1 : 8;
+        int lanes = k / (bf16 ? 8 : 4);
+        while (wpr > 1 && 32 * (wpr / 2) >= lanes) wpr /= 2;
+        // with several rows of x a warp per group leaves too few loads in flight until n is much larger: 2 warps per group
+        // (17920 x 1536 at m = 4: 36.0 -> 30.1 us; 151936 x 1536 stays at 1)
+        if (wpr == 1 && m > 1 && groups < 16 * 8 * device.multiprocessors() && lanes > 32) wpr = 2;
         int groupsPerBlock = 8 / wpr;
         int v = 0;
         while (GEMV_ROWS[v] < m) v++;
