@@ -472,6 +472,43 @@ public final class BlockConformance {
         compareStates(c, exp.id() + " decode continuing the state " + got.id() + " prefilled: state", sExp, handGot, tol);
     }
 
+    /**
+     * {@link Check#BACKEND_AGREEMENT} in decode with each sequence at its own position: {@code positions.length}
+     * sequences start from the same random states (N(0, {@code stateStd}) in every slot) on CUDA and on the CPU
+     * (or else the reference), then take {@code steps} decode steps of the same inputs; outputs (NaN-poisoned
+     * first) and every state slot must agree within {@link #CUDA_TOLERANCE} after each step.
+     *
+     * @return the number of backend pairs compared: 1, or 0 when CUDA does not run here
+     */
+    public int checkDecodeAtPositions(int[] positions, int steps, double stateStd) {
+        List<Backend> run = runnableBackends();
+        Backend base = run.contains(Backend.CPU) ? Backend.CPU : run.contains(Backend.REFERENCE) ? Backend.REFERENCE : null;
+        if (!run.contains(Backend.CUDA) || base == null) return 0;
+        int batch = positions.length, capacity = Arrays.stream(positions).max().orElse(0) + steps;
+        Ctx c = new Ctx(Check.BACKEND_AGREEMENT, Backend.CUDA, "cuda vs " + base.id() + ", decode at positions " + Arrays.toString(positions));
+        Block bBase = create(c, base), bCuda = create(c, Backend.CUDA);
+        BlockState sBase = newState(c, batch, capacity), sCuda = newState(c, batch, capacity);
+        Init init = new Init(seed * 31 + 7);
+        for (String slot : sBase.tensors().keySet()) {
+            FloatTensor r = init.normal(stateStd, sBase.get(slot).shape());
+            System.arraycopy(r.data(), 0, sBase.get(slot).data(), 0, r.size());
+            System.arraycopy(r.data(), 0, sCuda.get(slot).data(), 0, r.size());
+        }
+        int[] at = positions.clone();
+        for (int step = 0; step < steps; step++) {
+            FloatTensor x = input(batch, 1, 40 + step);
+            String where = "decode step " + step + " at positions " + Arrays.toString(at);
+            FloatTensor yBase = FloatTensor.filled(Float.NaN, x.shape()), yCuda = FloatTensor.filled(Float.NaN, x.shape());
+            int[] pos = at.clone();
+            call(c, base.id() + " " + where, () -> { bBase.decode(x, pos.clone(), sBase, yBase); return yBase; });
+            call(c, "cuda " + where, () -> { bCuda.decode(x, pos.clone(), sCuda, yCuda); return yCuda; });
+            compare(c, where + ": y", yBase, yCuda, CUDA_TOLERANCE);
+            compareStates(c, where + ": state", sBase, sCuda, CUDA_TOLERANCE);
+            for (int i = 0; i < batch; i++) at[i]++;
+        }
+        return 1;
+    }
+
     // ---- running blocks -----------------------------------------------------------------------------------
 
     /** Outputs {@code [B, T+1, D]} of prefill of the first T tokens of {@code x} then one decode, and the state after. */
