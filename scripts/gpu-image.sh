@@ -2,7 +2,7 @@
 # Packs jetrt for a machine with a GPU and no Java or Maven (the lent GPU machine, ../shared/gpu/README.md):
 # one tarball build/gpu/jetrt-gpu.tar.xz holding
 #   jetrt-gpu/jre/       a jlink'd Temurin 25 with the modules jdeps finds (plus the few loaded reflectively)
-#   jetrt-gpu/lib/       the runtime jar and its class path (runtime/target/lib) without ND4J and what only
+#   jetrt-gpu/lib/       the CLI jar and its class path (cli/target/lib: runtime, experiments, ...) without ND4J and what only
 #                        it pulls in (the CPU ops then use plain Java loops), JCuda's natives cut to the
 #                        driver binding (the PTX compiler, NVRTC and runtime bindings are unused)
 #   jetrt-gpu/bundles/   the block bundles
@@ -14,7 +14,7 @@
 #     --tests          add the runtime's test classes and junit-platform-console-standalone (from ~/.m2 or
 #                      Maven Central through ./mvnw dependency:copy)
 #     --nd4j           keep ND4J, OpenBLAS and their natives (about 130 MB more: over the device tool's 64 MiB limit)
-#     --build          run ./mvnw install -DskipTests first (else the jars must already be built)
+#     --build          run ./mvnw package -DskipTests first (else the jars must already be built)
 #
 # Then, with the device tool (build/ is git-ignored, so it travels only when carried):
 #   run(carry=["build/gpu"], command="tar xJf build/gpu/jetrt-gpu.tar.xz -C /tmp &&
@@ -36,10 +36,10 @@ for a in "$@"; do
   esac
 done
 . "$root/bin/find-java.sh" # sets JAVA_HOME to a JDK 25
-if [ "$build" = 1 ]; then "$root/mvnw" -q -B install -DskipTests; fi
-jar=$(ls "$root"/runtime/target/jetrt-runtime-*.jar 2>/dev/null | head -n 1 || true)
-if [ -z "$jar" ] || [ ! -d "$root/runtime/target/lib" ]; then
-  echo "gpu-image.sh: runtime/target/jetrt-runtime-*.jar or runtime/target/lib missing; build first (./mvnw install -DskipTests) or pass --build" >&2
+if [ "$build" = 1 ]; then "$root/mvnw" -q -B package -DskipTests; fi
+jar=$(ls "$root"/cli/target/jetrt-cli-*.jar 2>/dev/null | head -n 1 || true)
+if [ -z "$jar" ] || [ ! -d "$root/cli/target/lib" ]; then
+  echo "gpu-image.sh: cli/target/jetrt-cli-*.jar or cli/target/lib missing; build first (./mvnw package -DskipTests) or pass --build" >&2
   exit 1
 fi
 
@@ -52,12 +52,12 @@ cp "$jar" "$stage/lib/"
 # ND4J's jars: every artifact of the runtime's dependency tree under a top-level org.nd4j/org.bytedeco node
 skip=""
 if [ "$natives" = 0 ]; then
-  (cd "$root" && ./mvnw -q -B -o -N install && ./mvnw -q -B -o -pl runtime dependency:tree -DoutputFile="$root/build/gpu-stage/tree.txt") >&2
+  (cd "$root" && ./mvnw -q -B -o -N install && ./mvnw -q -B -o -pl cli -am dependency:tree -DoutputFile="$root/build/gpu-stage/tree.txt" -DappendOutput=true) >&2
   skip=$(awk '/^[+\\]- / { top = $2 }
     top ~ /^(org\.nd4j|org\.bytedeco):/ { l = $0; sub(/^[-|+\\ ]*/, "", l); n = split(l, c, ":");
       if (n == 5) print c[2] "-" c[4] ".jar"; else if (n == 6) print c[2] "-" c[5] "-" c[4] ".jar" }' "$root/build/gpu-stage/tree.txt")
 fi
-for f in "$root"/runtime/target/lib/*.jar; do
+for f in "$root"/cli/target/lib/*.jar; do
   grep -qxF "$(basename "$f")" <<<"$skip" || cp "$f" "$stage/lib/"
 done
 if command -v zip >/dev/null; then
@@ -66,8 +66,9 @@ fi
 for m in fullattn jetblock gdn mamba2; do
   cp "$root"/blocks-$m/target/jetrt-blocks-$m-*.jar "$stage/bundles/" 2>/dev/null || echo "gpu-image.sh: no bundle for blocks-$m (not built?)" >&2
 done
-if ! unzip -l "$jar" | grep -q 'io/jetrt/runtime/cuda/dense.fatbin'; then
-  echo "gpu-image.sh: WARNING: $(basename "$jar") has no dense.fatbin (nvcc absent at build): CUDA kernels will be reported missing" >&2
+runtime_jar=$(ls "$root"/cli/target/lib/jetrt-runtime-*.jar | head -n 1)
+if ! unzip -l "$runtime_jar" | grep -q 'io/jetrt/runtime/cuda/dense.fatbin'; then
+  echo "gpu-image.sh: WARNING: $(basename "$runtime_jar") has no dense.fatbin (nvcc absent at build): CUDA kernels will be reported missing" >&2
 fi
 
 if [ "$tests" = 1 ]; then
@@ -75,6 +76,9 @@ if [ "$tests" = 1 ]; then
   # test classes of the runtime, the in-framework tests and each block bundle, the conformance kit, and the
   # fixtures the GPU tests read (../shared/fixtures beside the checkout: blocks and the tiny model)
   cp -r "$root/runtime/target/test-classes" "$stage/test/runtime-classes"
+  for m in experiments cli; do
+    [ -d "$root/$m/target/test-classes" ] && cp -r "$root/$m/target/test-classes" "$stage/test/$m-classes"
+  done
   cp -r "$root/tests/target/test-classes" "$stage/test/tests-classes"
   for m in fullattn jetblock gdn mamba2; do
     [ -d "$root/blocks-$m/target/test-classes" ] && cp -r "$root/blocks-$m/target/test-classes" "$stage/test/blocks-$m-classes"
@@ -91,9 +95,9 @@ fi
 # Modules: what jdeps sees in jetrt's own jars, JCuda, Felix, Guice, SLF4J, plus the README's baseline
 # (java.management/jdk.management for OperatingSystemMXBean, java.xml, jdk.zipfs for jar file systems).
 deps=$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 -q "$jar" \
-  "$root"/runtime/target/lib/jetrt-*.jar "$root"/runtime/target/lib/jcuda-[0-9]*.jar \
-  "$root"/runtime/target/lib/org.apache.felix.framework-*.jar "$root"/runtime/target/lib/guice-*.jar \
-  "$root"/runtime/target/lib/slf4j-*.jar)
+  "$root"/cli/target/lib/jetrt-*.jar "$root"/cli/target/lib/jcuda-[0-9]*.jar \
+  "$root"/cli/target/lib/org.apache.felix.framework-*.jar "$root"/cli/target/lib/guice-*.jar \
+  "$root"/cli/target/lib/slf4j-*.jar)
 modules=$(echo "$deps,java.base,java.logging,jdk.unsupported,java.management,jdk.management,java.xml,jdk.incubator.vector,jdk.zipfs" | tr , "\n" | sort -u | paste -sd, -)
 # no compression inside the image: xz over raw class files packs smaller than xz over zip-compressed ones
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
@@ -116,7 +120,7 @@ if [ -d "$here/test" ]; then
 fi
 what="${1:-}"; shift || true
 case "$what" in
-  jetrt) exec "${java[@]}" -Djetrt.bundles="${JETRT_BUNDLES:-$here/bundles}" -cp "$here/lib/*" io.jetrt.runtime.cli.Main "$@" ;;
+  jetrt) exec "${java[@]}" -Djetrt.bundles="${JETRT_BUNDLES:-$here/bundles}" -cp "$here/lib/*" io.jetrt.cli.Main "$@" ;;
   test) exec "${java[@]}" -Djetrt.fixtures="$here/fixtures" -Djetrt.bundles="$here/bundles" -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree "$@" ;;
   main) exec "${java[@]}" -cp "$cp" "$@" ;;
   *) echo "usage: run.sh jetrt <cli args> | run.sh test <junit console args> | run.sh main <class> <args>" >&2; exit 2 ;;

@@ -1,6 +1,6 @@
 package io.jetrt.tests;
 
-import io.jetrt.runtime.cli.Main;
+import io.jetrt.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package io.jetrt.tests;
 
 import io.jetrt.loader.safetensors.SafeTensorsFile;
 import io.jetrt.loader.safetensors.SafeTensorsWriter;
-import io.jetrt.runtime.cli.Main;
+import io.jetrt.cli.Main;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package io.jetrt.tests;
 
-import io.jetrt.runtime.compare.Experiment;
-import io.jetrt.runtime.compare.ExperimentParser;
-import io.jetrt.runtime.compare.Metric;
-import io.jetrt.runtime.compare.Variant;
+import io.jetrt.experiments.Experiment;
+import io.jetrt.experiments.ExperimentParser;
+import io.jetrt.experiments.Metric;
+import io.jetrt.experiments.Variant;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

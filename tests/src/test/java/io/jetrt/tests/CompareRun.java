@@ -2,7 +2,7 @@ package io.jetrt.tests;
 
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.loader.json.Json;
-import io.jetrt.runtime.cli.Main;
+import io.jetrt.cli.Main;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.jetrt.tests;
 
 import io.jetrt.runtime.JetRuntime;
-import io.jetrt.runtime.demo.DemoModel;
+import io.jetrt.demo.DemoModel;
 import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.LayerRules;

@@ -62,7 +62,7 @@ public final class FelixHost implements AutoCloseable {
         } catch (BundleException | InterruptedException e) {
             log.warn("Felix did not stop cleanly: {}", e.getMessage());
         }
-        io.jetrt.runtime.demo.DemoModel.deleteTree(storage); // the framework's copies of the bundle jars
+        Trees.deleteQuietly(storage); // the framework's copies of the bundle jars
     }
 
     static String rootMessage(Throwable e) {

@@ -1,0 +1,117 @@
+package io.jetrt.experiments;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The report's figures, from a comparison: throughput vs context per variant (prefill, decode), state +
+ * KV bytes per sequence vs context, per-token latency distributions and perplexity. Each variant keeps
+ * one colour in every figure; line styles tell apart its backends, batch sizes and generation lengths.
+ */
+final class Plots {
+    private Plots() {}
+
+    /** One figure: an id for links and tests, a title, a caption saying how to read it, and the SVG. */
+    record Figure(String id, String title, String caption, String svg) {}
+
+    static List<Figure> all(Comparison c) {
+        Experiment e = c.experiment();
+        List<Figure> out = new ArrayList<>();
+        List<PerfRow> ok = c.perf().stream().filter(PerfRow::ok).toList();
+        if (e.measures(Metric.PREFILL) && !ok.isEmpty()) {
+            out.add(new Figure("plot-prefill", "Prefill throughput vs context length",
+                    "Prompt tokens per second (median over repetitions) against the prompt length; higher is better.",
+                    LinePlot.render("plot-prefill", "prompt length (tokens)", "prefill tokens/s",
+                            throughput(e, ok, true), ticks(e.promptLengths()), Plots::tokens, LinePlot.YScale.LINEAR, Format::sig)));
+        }
+        List<PerfRow> decoding = ok.stream().filter(r -> r.decodeSteps() > 0).toList();
+        if (e.measures(Metric.DECODE) && !decoding.isEmpty()) {
+            out.add(new Figure("plot-decode", "Decode throughput vs context length",
+                    "Generated tokens per second over the decode steps (median), against the prompt length the generation continues.",
+                    LinePlot.render("plot-decode", "prompt length (tokens)", "decode tokens/s",
+                            throughput(e, decoding, false), ticks(e.promptLengths()), Plots::tokens, LinePlot.YScale.LINEAR, Format::sig)));
+        }
+        if (e.measures(Metric.STATE) && !c.profiles().isEmpty()) {
+            out.add(state(c));
+        }
+        List<PerfRow> stepped = ok.stream().filter(r -> r.stepMs().length > 0).toList();
+        if (e.measures(Metric.LATENCY) && !stepped.isEmpty()) {
+            List<BoxPlot.Box> boxes = new ArrayList<>();
+            for (PerfRow r : stepped) {
+                String label = r.variant() + " " + r.workload().id() + (e.backends().size() > 1 ? " " + r.backend() : "");
+                boxes.add(new BoxPlot.Box(label, color(e, r.variant()), r.id(), r.stepMs()));
+            }
+            out.add(new Figure("plot-latency", "Per-token decode latency",
+                    "Each decode step's time over all repetitions: box p25–p75, bar at the median, whiskers min–max, triangle at p99.",
+                    BoxPlot.render("plot-latency", "ms per decode step", boxes, Format::sig)));
+        }
+        List<QualityRow> q = c.quality().stream().filter(QualityRow::ok).toList();
+        if (e.measures(Metric.PERPLEXITY) && !q.isEmpty()) {
+            List<BarPlot.Bar> bars = new ArrayList<>();
+            for (QualityRow r : q) bars.add(new BarPlot.Bar(r.variant() + (e.backends().size() > 1 ? " " + r.backend() : ""),
+                    color(e, r.variant()), r.perplexity()));
+            out.add(new Figure("plot-perplexity", "Perplexity on the evaluation text",
+                    "exp(mean negative log-likelihood) over " + q.getFirst().predicted() + " predicted tokens (" + q.getFirst().tokenizer()
+                            + "); lower is better.",
+                    BarPlot.render("plot-perplexity", "perplexity", bars, Format::sig)));
+        }
+        return out;
+    }
+
+    private static Figure state(Comparison c) {
+        Experiment e = c.experiment();
+        List<LinePlot.Series> series = new ArrayList<>();
+        double lo = Double.MAX_VALUE, hi = 0;
+        for (VariantProfile p : c.profiles()) {
+            List<LinePlot.Point> pts = new ArrayList<>();
+            for (Map.Entry<Integer, Long> s : p.stateBytes().entrySet()) {
+                pts.add(new LinePlot.Point(s.getKey(), s.getValue(), Format.tokens(s.getKey()) + " tokens, " + Format.bytes(s.getValue())));
+                lo = Math.min(lo, s.getValue());
+                hi = Math.max(hi, s.getValue());
+            }
+            series.add(new LinePlot.Series(p.variant(), color(e, p.variant()), "", pts));
+        }
+        boolean log = lo > 0 && hi / lo > 10;
+        return new Figure("plot-state", "State + KV cache per sequence vs context length",
+                "Bytes one sequence holds (float32) at each context length, from each block's declared state layout"
+                        + (log ? "; logarithmic axes" : "") + ". Recurrent layers hold a fixed state; attention layers grow"
+                        + " with the context (a sliding window up to its window).",
+                LinePlot.render("plot-state", "context length (tokens)", "bytes per sequence", series,
+                        ticks(e.contextLengths()), Plots::tokens, log ? LinePlot.YScale.LOG2 : LinePlot.YScale.LINEAR,
+                        v -> Format.bytes((long) v)));
+    }
+
+    /** Series per variant (and backend, batch, generation length when the experiment has several). */
+    private static List<LinePlot.Series> throughput(Experiment e, List<PerfRow> rows, boolean prefill) {
+        Map<String, List<LinePlot.Point>> points = new LinkedHashMap<>();
+        Map<String, String[]> style = new LinkedHashMap<>();
+        List<String> shapes = new ArrayList<>();
+        for (PerfRow r : rows) {
+            String shape = r.backend() + "/" + r.workload().batch() + "/" + r.workload().gen();
+            if (!shapes.contains(shape)) shapes.add(shape);
+            String name = r.variant() + (e.backends().size() > 1 ? " · " + r.backend() : "")
+                    + (e.batchSizes().size() > 1 ? " · b" + r.workload().batch() : "")
+                    + (e.generationLengths().size() > 1 ? " · g" + r.workload().gen() : "");
+            double v = prefill ? r.prefillTokensPerSecond() : r.decodeTokensPerSecond();
+            points.computeIfAbsent(name, k -> new ArrayList<>())
+                    .add(new LinePlot.Point(r.workload().prompt(), v, r.workload().id() + ", " + Format.num(v, 1) + " tok/s"));
+            style.putIfAbsent(name, new String[] {color(e, r.variant()), Svg.DASHES.get(shapes.indexOf(shape) % Svg.DASHES.size())});
+        }
+        List<LinePlot.Series> out = new ArrayList<>();
+        points.forEach((name, pts) -> out.add(new LinePlot.Series(name, style.get(name)[0], style.get(name)[1], pts)));
+        return out;
+    }
+
+    static String color(Experiment e, String variant) {
+        for (int i = 0; i < e.variants().size(); i++) {
+            if (e.variants().get(i).name().equals(variant)) return Svg.PALETTE.get(i % Svg.PALETTE.size());
+        }
+        return Svg.PALETTE.getLast();
+    }
+
+    private static String tokens(double v) { return Format.tokens((long) v); }
+
+    private static List<Double> ticks(List<Integer> xs) { return xs.stream().map(Integer::doubleValue).sorted().toList(); }
+}

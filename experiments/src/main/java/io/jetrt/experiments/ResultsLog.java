@@ -1,0 +1,96 @@
+package io.jetrt.experiments;
+
+import io.jetrt.loader.json.Json;
+import io.jetrt.loader.json.JsonException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code results.jsonl}: one line per finished row, appended and synced as soon as the row is done, each
+ * carrying the row id and the experiment's config hash. A rerun with the same experiment finds its finished
+ * rows here and skips them; lines of another config hash are kept but ignored, and a last line cut short
+ * by a kill is ignored too (its row simply runs again).
+ */
+final class ResultsLog {
+    static final String FILE = "results.jsonl";
+
+    private final Path file;
+    private final String configHash;
+    private int ignoredLines;
+
+    ResultsLog(Path dir, String configHash) {
+        this.file = dir.resolve(FILE);
+        this.configHash = configHash;
+    }
+
+    Path file() { return file; }
+
+    /** Lines that could not be read (a row cut short by a kill); reported, not fatal. */
+    int ignoredLines() { return ignoredLines; }
+
+    /** The finished rows of this config hash, by row id (a later line wins). */
+    Map<String, Map<String, Object>> finished() {
+        Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
+        if (!Files.exists(file)) return rows;
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        ignoredLines = 0;
+        for (String line : lines) {
+            if (line.isBlank()) continue;
+            try {
+                Map<String, Object> row = Json.parseObject(line);
+                if (configHash.equals(row.get("config_hash")) && row.get("row") instanceof String id) rows.put(id, row);
+            } catch (JsonException e) {
+                ignoredLines++;
+            }
+        }
+        return rows;
+    }
+
+    /** Appends one finished row (adding the config hash and the time) and syncs it to disk. */
+    void append(Map<String, Object> row) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config_hash", configHash);
+        m.putAll(row);
+        m.put("finished_at", Instant.now().toString());
+        // a kill between two rows must not leave half a line: one write of the whole line, then force
+        byte[] line = (JsonOut.line(m) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.createDirectories(file.getParent());
+            boolean cut = Files.exists(file) && !endsWithNewline(file);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                if (cut) ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+                ByteBuffer buf = ByteBuffer.wrap(line);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + file, e);
+        }
+    }
+
+    /** A line cut short by a kill has no newline: start the next row on a line of its own. */
+    private static boolean endsWithNewline(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() == 0) return true;
+            ByteBuffer last = ByteBuffer.allocate(1);
+            ch.read(last, ch.size() - 1);
+            return last.get(0) == '\n';
+        }
+    }
+}
