@@ -45,7 +45,7 @@ final class BenchCommand {
         if (maybeGpu) {
             Path dir = args.has("model") ? Path.of(args.get("model", null)) : demo();
             Model model = rt.load(dir, options);
-            if (model.onGpu()) return runGpu(model, dir);
+            if (model.backend().equals("cuda")) return runGpu(model, dir);
             return runCpu(model, dir, gemmRate(rt.cpu()), copyBandwidth());
         }
         // the machine first: measured after a large model is resident, both read low (memory pressure)

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * {@code jetrt bench} for a model on the GPU. Per batch size and context length: prefill tokens/s (the
  * prompt in chunks of at most {@code --prefill-rows} rows per step) next to its floor, FLOPs / the
  * device's measured bf16 GEMM rate; and decode tokens/s at that context with the self-feeding captured
- * step ({@link Model#greedyOnDevice}: no logits cross to the host) next to its floor, (weights + state)
+ * step ({@link Model#greedy}: no logits cross to the host) next to its floor, (weights + state)
  * bytes / the device's measured copy bandwidth. Device time per kernel, from events, for one prefill
  * chunk and one decode step with {@code --profile}.
  */
@@ -66,11 +66,11 @@ final class GpuBench {
             prefillSec = Math.min(prefillSec, (System.nanoTime() - t0) / 1e9);
         }
         try {
-            int[] warm = model.greedyOnDevice(new int[batch], state, 2); // captures the step
+            int[] warm = model.greedy(new int[batch], state, 2); // captures the step
             int[] first = Arrays.copyOfRange(warm, batch, 2 * batch);
             int steps = Math.max(1, gen);
             long t1 = System.nanoTime();
-            model.greedyOnDevice(first, state, steps);
+            model.greedy(first, state, steps);
             double decodeSec = (System.nanoTime() - t1) / 1e9;
             long weights = weightBytes(), stateBytes = state.bytesPerSequence() * batch;
             double tokens = (double) batch * context;
@@ -127,7 +127,7 @@ final class GpuBench {
 
     /** Device bytes of all weights: the dense ones and each block's. */
     private long weightBytes() {
-        long n = model.gpuWeightBytes();
+        long n = model.deviceWeightBytes();
         for (Layer l : model.layers()) if (l.resources() instanceof GpuBlockServices g) n += g.ops().bytesHeld();
         return n;
     }

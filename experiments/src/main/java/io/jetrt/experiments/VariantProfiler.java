@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /** Builds a {@link VariantProfile} from a composed model; nothing here runs the model. */
 final class VariantProfiler {
@@ -53,13 +54,16 @@ final class VariantProfiler {
         return n;
     }
 
-    /** Every tensor the model computes with that came from the checkpoint, by checkpoint name, as the model holds it. */
-    static SortedMap<String, float[]> checkpointTensors(Model model) {
-        SortedMap<String, float[]> out = new TreeMap<>(model.denseWeights());
+    /**
+     * Every tensor the model computes with that came from the checkpoint, by checkpoint name, as float32, each read
+     * when hashed (a model on the GPU keeps no host copy, and one tensor at a time is all the heap needs).
+     */
+    static SortedMap<String, Supplier<float[]>> checkpointTensors(Model model) {
+        SortedMap<String, Supplier<float[]>> out = new TreeMap<>(model.denseWeights());
         for (Layer l : model.layers()) {
             if (swapped(model, l)) continue;
             for (WeightDecl d : l.binding().provider().weights(l.config())) {
-                out.put(HfNames.blockPrefix(l.index()) + d.name(), l.weights().get(d.name()).data());
+                out.put(HfNames.blockPrefix(l.index()) + d.name(), () -> l.weights().get(d.name()).data());
             }
         }
         return out;

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A SHA-256 over a set of float32 tensors: for each tensor in name order, the name's UTF-8 bytes, a zero
@@ -19,12 +20,12 @@ import java.util.TreeMap;
 public record WeightDigest(int tensors, String sha256) {
 
     /** SHA-256 of each tensor's values, by name. */
-    static SortedMap<String, byte[]> perTensor(Map<String, float[]> byName) {
+    static SortedMap<String, byte[]> perTensor(Map<String, Supplier<float[]>> byName) {
         SortedMap<String, byte[]> out = new TreeMap<>();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (Map.Entry<String, float[]> e : byName.entrySet()) {
+        for (Map.Entry<String, Supplier<float[]>> e : byName.entrySet()) {
             MessageDigest md = messageDigest();
-            for (float v : e.getValue()) {
+            for (float v : e.getValue().get()) {
                 if (!buf.hasRemaining()) flush(md, buf);
                 buf.putInt(Float.floatToRawIntBits(v));
             }

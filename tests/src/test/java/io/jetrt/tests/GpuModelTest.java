@@ -65,7 +65,7 @@ class GpuModelTest {
         Path dir = DemoModel.write(tmp.resolve("demo-a" + overrides.hashCode()), rt.registry(), 11L);
         ComposeOptions options = ComposeOptions.DEFAULT.withOverrides(overrides.isEmpty() ? LayerRules.NONE : LayerRules.parse(overrides));
         try (Model cpu = rt.load(dir, options.withBackend(Backend.CPU)); Model gpu = rt.load(dir, options.withBackend(Backend.CUDA))) {
-            assertTrue(gpu.onGpu());
+            assertEquals("cuda", gpu.backend());
             int batch = 3, len = 65, vocab = cpu.config().vocabSize();
             int[] prompt = randomTokens(batch * len, vocab, 5);
             try (ModelState sc = cpu.newState(batch, len + 8); ModelState sg = gpu.newState(batch, len + 8)) {
@@ -112,7 +112,7 @@ class GpuModelTest {
                 gpu.forward(prompt, batch, a, false, null);
                 gpu.forward(prompt, batch, b, false, null);
                 int[] first = {1, 2, 3};
-                int[] device = gpu.greedyOnDevice(first, a, n);
+                int[] device = gpu.greedy(first, a, n);
                 int[] host = new int[n * batch], feed = first.clone();
                 for (int s = 0; s < n; s++) {
                     float[] l = gpu.forward(feed, batch, b, false, null).data();

@@ -2,7 +2,6 @@ package io.jetrt.runtime.model;
 
 import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.spi.FloatTensor;
-import io.jetrt.spi.Weights;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,13 +9,15 @@ import java.util.function.Consumer;
 
 /**
  * One block's weights read from the checkpoint under a prefix (e.g. {@code model.layers.3.self_attn.}),
- * converted to float32 once and kept: weights belong to the runtime, so a re-bound block finds them loaded.
+ * converted to float32 once and kept: weights belong to the runtime, so a re-bound block finds them loaded. Once a
+ * block on the device has uploaded them ({@link #dropHostCopies}) nothing is kept: each is read from the file when asked.
  */
-final class CheckpointWeights implements Weights {
+final class CheckpointWeights implements HostCopies {
     private final Checkpoint checkpoint;
     private final String prefix;
     private final Consumer<FloatTensor> onLoad;
     private final Map<String, FloatTensor> loaded = new ConcurrentHashMap<>();
+    private volatile boolean keep = true;
 
     CheckpointWeights(Checkpoint checkpoint, String prefix, Consumer<FloatTensor> onLoad) {
         this.checkpoint = checkpoint;
@@ -26,6 +27,7 @@ final class CheckpointWeights implements Weights {
 
     @Override
     public FloatTensor get(String name) {
+        if (!keep) return checkpoint.readFloats(prefix + name);
         return loaded.computeIfAbsent(name, n -> {
             FloatTensor t = checkpoint.readFloats(prefix + n);
             onLoad.accept(t);
@@ -35,4 +37,10 @@ final class CheckpointWeights implements Weights {
 
     @Override
     public boolean has(String name) { return checkpoint.has(prefix + name); }
+
+    @Override
+    public void dropHostCopies() {
+        keep = false;
+        loaded.clear();
+    }
 }

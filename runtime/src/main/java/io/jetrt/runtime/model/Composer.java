@@ -1,6 +1,5 @@
 package io.jetrt.runtime.model;
 
-import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.loader.config.HfNames;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.loader.safetensors.Checkpoint;
@@ -20,6 +19,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Builds a {@link Model} from a config and a checkpoint: each layer's block type (config
@@ -80,9 +80,11 @@ public final class Composer {
                     + (problems.size() > 20 ? "\n  ..." : ""));
         }
         binder.decideBackend(bindings);
-        io.jetrt.spi.DType matrices = binder.modelBackend() == Backend.CUDA ? gpuMatrixType(ckpt) : io.jetrt.spi.DType.BF16;
+        boolean cuda = binder.modelBackend() == Backend.CUDA;
+        io.jetrt.spi.DType matrices = cuda ? gpuMatrixType(ckpt) : io.jetrt.spi.DType.BF16;
         binder.matrixType(matrices);
-        DenseModel dense = loadDense(cfg, ckpt);
+        // the CPU keeps BLAS-registered float32 weights; on the GPU the host holds them only until they are uploaded
+        Consumer<FloatTensor> onLoad = cuda ? t -> {} : this::register;
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
             ProviderBinding b = bindings.get(i);
@@ -90,11 +92,11 @@ public final class Composer {
             String source;
             if (swapped(cfg, types, i)) {
                 long seed = options.initSeed() * 1_000_003L + i;
-                w = new MapWeights("layer " + i + " (" + types.get(i) + ", seeded init)", b.provider().initWeights(configs.get(i), seed));
+                w = new SeededWeights("layer " + i + " (" + types.get(i) + ", seeded init)", b.provider(), configs.get(i), seed);
                 source = "seeded upstream init (seed " + seed + "): the checkpoint's layer " + i + " is " + cfg.layerTypes().get(i);
-                for (WeightDecl d : b.provider().weights(configs.get(i))) register(w.get(d.name()));
+                if (!cuda) for (WeightDecl d : b.provider().weights(configs.get(i))) register(w.get(d.name()));
             } else {
-                w = new CheckpointWeights(ckpt, HfNames.blockPrefix(i), this::register);
+                w = new CheckpointWeights(ckpt, HfNames.blockPrefix(i), onLoad);
                 source = "checkpoint " + HfNames.blockPrefix(i) + "*";
             }
             try {
@@ -104,14 +106,15 @@ public final class Composer {
                 throw e;
             }
         }
-        GpuModel gpu = null;
+        Decoder<?> decoder;
         try {
-            if (binder.modelBackend() == Backend.CUDA) gpu = new GpuModel(cfg, dense, GpuContext.get(), matrices);
+            decoder = cuda ? new CudaDecoder(cfg, ckpt, GpuContext.get(), matrices) : new CpuDecoder(cfg, loadDense(cfg, ckpt));
         } catch (RuntimeException e) {
             layers.forEach(Layer::release);
+            if (!cuda) throw e;
             throw new ComposeException("model " + cfg.source() + ": cannot put the dense weights on the GPU: " + e.getMessage());
         }
-        Model model = new Model(cfg, dense, layers, binder, gate, ckpt, live, gpu);
+        Model model = new Model(cfg, new LiveLayers(String.valueOf(cfg.source()), layers, binder, gate), decoder, ckpt, live);
         live.add(model);
         return model;
     }

@@ -75,6 +75,8 @@ final class LayerBinder {
             if (gpu != null) gpu.close();
             throw new ComposeException("layer " + layer.index() + ": provider " + b + " failed to create a block on " + backend.id() + ": " + e);
         }
+        // a block on the device has its weights there: the host's float32 copies would only take heap
+        if (backend == Backend.CUDA && layer.weights() instanceof HostCopies copies) copies.dropHostCopies();
         log.info("layer {} {} <- bundle {} (provider {} {}), backend {}: {}; weights from {}", layer.index(), layer.type(), b.bundleName(),
                 b.provider().type(), b.provider().version(), backend.id(), reason(backend), layer.weightSource());
         return new Layer(layer.index(), layer.type(), b, backend, layer.config(), layer.weights(), layer.weightSource(), block, gpu);

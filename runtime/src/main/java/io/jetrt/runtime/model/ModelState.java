@@ -1,6 +1,5 @@
 package io.jetrt.runtime.model;
 
-import io.jetrt.spi.BlockState;
 import io.jetrt.spi.StateSlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,41 +9,33 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The decode state of a batch of sequences through the whole model: per layer the binding it was built
- * for and its {@link BlockState}, the tokens each sequence has seen, and those tokens themselves. When a
- * layer is re-bound, the state follows the new provider if the state layout is the same; otherwise it is
- * rebuilt by running the tokens seen so far through the new bindings, so a generation never loses a
- * token and no old implementation runs after its bundle is gone.
+ * The decode state of a batch of sequences through the whole model: the bindings it was built for, the
+ * decoder's state of every layer ({@link DecoderState}: host arrays or device memory), the tokens each sequence
+ * has seen, and those tokens themselves. When a layer is re-bound, the state follows the new provider if the
+ * state layout is the same; otherwise it is rebuilt by running the tokens seen so far through the new bindings,
+ * so a generation never loses a token and no old implementation runs after its bundle is gone.
  */
 public final class ModelState implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelState.class);
 
+    private final Model model;
     private final int capacity;
     private final int batch;
     private Layer[] bound;
-    private BlockState[] states;
     private List<StateSlot>[] layouts;
+    private DecoderState state;
     private int[] positions;
-    /** The model, for its GPU path: states then live on the device ({@link #gpuStates}). */
-    private final Model model;
-    private GpuStates gpuStates;
     /** Every chunk fed so far, each {@code [B, T_chunk]} row-major, in order: replaying them rebuilds the state. */
     private final List<int[]> fed = new ArrayList<>();
 
     ModelState(Model model, int batch, int capacity) {
+        this.model = model;
         this.capacity = capacity;
         this.batch = batch;
-        this.model = model;
         reset(model.layers());
     }
 
-    /** Layer {@code i}'s host state; a model on the GPU keeps its states on the device instead. */
-    public BlockState layer(int i) {
-        if (gpuStates != null) throw new IllegalStateException("layer " + i + ": the model runs on cuda; its state is on the device");
-        return states[i];
-    }
-
-    GpuStates gpuStates() { return gpuStates; }
+    DecoderState decoderState() { return state; }
 
     public int batch() { return batch; }
 
@@ -60,7 +51,7 @@ public final class ModelState implements AutoCloseable {
     void record(int[] tokens) { fed.add(tokens.clone()); }
 
     /** Moves to {@code snapshot}'s bindings before a step (caller holds the step gate). */
-    void follow(List<Layer> snapshot, Model model) {
+    void follow(List<Layer> snapshot) {
         boolean rebuild = false;
         for (Layer cur : snapshot) {
             int i = cur.index();
@@ -83,33 +74,23 @@ public final class ModelState implements AutoCloseable {
     @SuppressWarnings("unchecked") // an array of lists: one layout per layer
     private void reset(List<Layer> layers) {
         bound = layers.toArray(new Layer[0]);
-        states = new BlockState[bound.length];
         layouts = new List[bound.length];
         for (int i = 0; i < bound.length; i++) layouts[i] = bound[i].available() ? bound[i].stateLayout(capacity) : null;
-        if (gpuStates != null) gpuStates.close();
-        gpuStates = null;
-        if (model.onGpu()) {
-            gpuStates = model.gpu().newStates(layers, batch, capacity);
-        } else {
-            for (int i = 0; i < bound.length; i++) states[i] = layouts[i] != null ? new BlockState(batch, layouts[i]) : null;
-        }
+        if (state != null) state.close();
+        state = null;
+        state = model.decoder().newState(layers, batch, capacity);
         positions = new int[batch];
     }
 
-    /** Frees the device states of a model on the GPU (a no-op on the CPU). */
+    /** Frees the decoder's state (device memory on the GPU). */
     @Override
     public void close() {
-        if (gpuStates != null) gpuStates.close();
-        gpuStates = null;
+        if (state != null) state.close();
+        state = null;
     }
 
     /** Bytes of state per sequence over all layers (float32), e.g. for reports. */
-    public long bytesPerSequence() {
-        long n = 0;
-        if (gpuStates != null) return gpuStates.stateBytes() / batch;
-        for (BlockState s : states) if (s != null) n += s.elements() / s.batch() * 4L;
-        return n;
-    }
+    public long bytesPerSequence() { return state.bytesPerSequence(); }
 
     @Override public String toString() { return "ModelState" + Arrays.toString(positions); }
 }

@@ -1,6 +1,8 @@
 package io.jetrt.runtime.model;
 
+import io.jetrt.loader.config.HfNames;
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.cuda.CudaException;
 import io.jetrt.runtime.cuda.CudaGraph;
 import io.jetrt.runtime.cuda.DenseKernels;
@@ -13,20 +15,25 @@ import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.FloatTensor;
 import jcuda.Pointer;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The decoder of {@link Model} on the GPU: the residual stream, the dense weights (bf16, or f32 from a float32
- * checkpoint; norms f32) and every layer's
- * state stay on the device, blocks run through {@link DeviceBlock}, and only token ids and logits cross
- * to the host. A one-token step with no observer is captured into a CUDA graph per {@link GpuStates} and
- * replayed (launching a few hundred kernels one by one costs more than the step's memory traffic).
+ * The decoder on the GPU: the residual stream, the dense weights (bf16, or f32 from a float32 checkpoint; norms
+ * f32) and every layer's state stay on the device, blocks run through {@link DeviceBlock}, and only token ids and
+ * logits cross to the host. The host keeps no copy of the dense weights: each is read from the checkpoint, uploaded
+ * and dropped. A one-token step with no observer is captured into a CUDA graph per {@link CudaState} and replayed
+ * (launching a few hundred kernels one by one costs more than the step's memory traffic).
  *
  * <p>Per layer: {@code u = norm_in(h); y = block(u); h += y; u = norm_post(h); h += down(silu(gate(u))·up(u))},
  * with each residual add fused into the norm after it; gate and up are one GEMM over the stacked weight.
  */
-final class GpuModel implements AutoCloseable {
+final class CudaDecoder implements Decoder<CudaState> {
     private final ModelConfig cfg;
+    /** Owned by the model: read again when someone asks for the dense weights as float32. */
+    private final Checkpoint checkpoint;
     private final GpuContext ctx;
     private final DenseKernels k;
     private final Stream stream;
@@ -38,9 +45,10 @@ final class GpuModel implements AutoCloseable {
     private final DType matrices;
 
     /** {@code matrices}: BF16 or F32 for the embedding, head and MLP; the norms are always f32 (tiny). */
-    GpuModel(ModelConfig cfg, DenseModel dense, GpuContext ctx, DType matrices) {
+    CudaDecoder(ModelConfig cfg, Checkpoint checkpoint, GpuContext ctx, DType matrices) {
         this.matrices = matrices;
         this.cfg = cfg;
+        this.checkpoint = checkpoint;
         this.ctx = ctx;
         this.k = ctx.dense();
         this.stream = ctx.stream();
@@ -48,21 +56,21 @@ final class GpuModel implements AutoCloseable {
         this.weights = new BlockGpuOps(ctx, "dense weights of " + cfg.source());
         int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), n = cfg.numLayers();
         try {
-            embed = weights.upload(new FloatTensor(dense.embed, new int[] {v, d}), matrices);
-            head = dense.head == dense.embed ? embed : weights.upload(new FloatTensor(dense.head, new int[] {v, d}), matrices);
-            finalNorm = weights.upload(new FloatTensor(dense.finalNorm, new int[] {d}), DType.F32);
+            embed = weights.upload(checkpoint.readFloats(HfNames.EMBED), matrices);
+            head = cfg.tieWordEmbeddings() ? embed : weights.upload(checkpoint.readFloats(HfNames.LM_HEAD), matrices);
+            finalNorm = weights.upload(checkpoint.readFloats(HfNames.FINAL_NORM), DType.F32);
             inNorm = new DeviceTensor[n];
             postNorm = new DeviceTensor[n];
             gateUp = new DeviceTensor[n];
             down = new DeviceTensor[n];
             for (int i = 0; i < n; i++) {
-                inNorm[i] = weights.upload(new FloatTensor(dense.inNorm[i], new int[] {d}), DType.F32);
-                postNorm[i] = weights.upload(new FloatTensor(dense.postNorm[i], new int[] {d}), DType.F32);
-                float[] stacked = new float[2 * inter * d];
-                System.arraycopy(dense.gate[i], 0, stacked, 0, inter * d);
-                System.arraycopy(dense.up[i], 0, stacked, inter * d, inter * d);
+                inNorm[i] = weights.upload(checkpoint.readFloats(HfNames.inputNorm(i)), DType.F32);
+                postNorm[i] = weights.upload(checkpoint.readFloats(HfNames.postNorm(i)), DType.F32);
+                float[] stacked = new float[2 * inter * d]; // [gate; up]: one GEMM for both
+                System.arraycopy(checkpoint.readFloats(HfNames.gateProj(i)).data(), 0, stacked, 0, inter * d);
+                System.arraycopy(checkpoint.readFloats(HfNames.upProj(i)).data(), 0, stacked, inter * d, inter * d);
                 gateUp[i] = weights.upload(new FloatTensor(stacked, new int[] {2 * inter, d}), matrices);
-                down[i] = weights.upload(new FloatTensor(dense.down[i], new int[] {d, inter}), matrices);
+                down[i] = weights.upload(checkpoint.readFloats(HfNames.downProj(i)), matrices);
             }
         } catch (RuntimeException e) {
             weights.close();
@@ -70,11 +78,15 @@ final class GpuModel implements AutoCloseable {
         }
     }
 
-    /** Zeroed device states of {@code batch} sequences for the layers as {@code bound}. */
-    GpuStates newStates(List<Layer> bound, int batch, int capacity) {
+    @Override public String backend() { return "cuda"; }
+
+    @Override public Class<CudaState> stateType() { return CudaState.class; }
+
+    @Override
+    public CudaState newState(List<Layer> bound, int batch, int capacity) {
         BlockGpuOps memory = new BlockGpuOps(ctx, "state of " + batch + " sequence(s) of " + cfg.source());
         try {
-            return new GpuStates(memory, bound, batch, capacity);
+            return new CudaState(memory, bound, batch, capacity);
         } catch (RuntimeException e) {
             memory.close();
             throw e;
@@ -91,26 +103,54 @@ final class GpuModel implements AutoCloseable {
                 + " `jetrt verify <block file> --backend cuda` to find the one at fault)", e);
     }
 
-    /** Device bytes of the dense weights. */
-    long weightBytes() { return weights.bytesHeld(); }
+    @Override public long deviceWeightBytes() { return weights.bytesHeld(); }
+
+    @Override
+    public Map<String, Supplier<float[]>> denseWeights() {
+        Map<String, Supplier<float[]>> w = new LinkedHashMap<>();
+        w.put(HfNames.EMBED, () -> checkpoint.readFloats(HfNames.EMBED).data());
+        w.put(HfNames.FINAL_NORM, () -> checkpoint.readFloats(HfNames.FINAL_NORM).data());
+        if (!cfg.tieWordEmbeddings()) w.put(HfNames.LM_HEAD, () -> checkpoint.readFloats(HfNames.LM_HEAD).data());
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            for (String name : List.of(HfNames.inputNorm(i), HfNames.postNorm(i), HfNames.gateProj(i), HfNames.upProj(i), HfNames.downProj(i))) {
+                w.put(name, () -> checkpoint.readFloats(name).data());
+            }
+        }
+        return w;
+    }
 
     /**
      * Runs {@code tokens [B, T]} from {@code positions}; logits for every position or only the last. One-token
      * steps without an observer replay the captured step.
      */
-    FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
-                    Model.LayerObserver observer) {
+    @Override
+    public FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, CudaState states, boolean allLogits,
+                           Model.LayerObserver observer) {
+        FloatTensor logits;
         // one stream and one scratch arena for every model on the device: steps of concurrent generations take turns
         synchronized (ctx) {
             try {
-                return runNow(snapshot, tokens, batch, positions, states, allLogits, observer);
+                logits = runNow(snapshot, tokens, batch, positions, states, allLogits, observer);
             } catch (CudaException e) {
                 throw failed(e);
             }
         }
+        checkFinite(logits);
+        return logits;
     }
 
-    private FloatTensor runNow(List<Layer> snapshot, int[] tokens, int batch, int[] positions, GpuStates states, boolean allLogits,
+    /** On the GPU blocks are not checked one by one (that would wait for each); non-finite logits name the step. */
+    private void checkFinite(FloatTensor logits) {
+        float[] l = logits.data();
+        for (int k = 0; k < l.length; k++) {
+            if (!Float.isFinite(l[k])) {
+                throw new BlockFaultException("model " + cfg.source() + " on cuda produced " + l[k] + " at logits index " + k
+                        + "; run with --backend cpu, or verify each block (jetrt verify --backend cuda), to find the layer", null);
+            }
+        }
+    }
+
+    private FloatTensor runNow(List<Layer> snapshot, int[] tokens, int batch, int[] positions, CudaState states, boolean allLogits,
                                Model.LayerObserver observer) {
         int steps = tokens.length / batch;
         if (steps == 1 && observer == null && !ctx.profiling()) return decodeCaptured(snapshot, tokens, positions, states);
@@ -126,7 +166,7 @@ final class GpuModel implements AutoCloseable {
         }
     }
 
-    private FloatTensor decodeCaptured(List<Layer> snapshot, int[] tokens, int[] positions, GpuStates st) {
+    private FloatTensor decodeCaptured(List<Layer> snapshot, int[] tokens, int[] positions, CudaState st) {
         if (st.graph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
         stream.copyIn(Pointer.to(tokens), st.graphTokens.address(), 4L * tokens.length);
         stream.copyIn(Pointer.to(positions), st.graphPositions.address(), 4L * positions.length);
@@ -139,7 +179,8 @@ final class GpuModel implements AutoCloseable {
      * logits, takes the argmax as the next input and advances the positions, so replays need no host round
      * trip (for benchmarks and greedy generation). Returns the chosen tokens {@code [n, B]} row-major.
      */
-    int[] greedy(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
+    @Override
+    public int[] greedy(List<Layer> snapshot, CudaState st, int[] first, int[] positions, int n) {
         if (ctx.profiling()) throw new IllegalStateException("greedy on the device replays a graph; stop profiling first");
         synchronized (ctx) {
             try {
@@ -150,7 +191,7 @@ final class GpuModel implements AutoCloseable {
         }
     }
 
-    private int[] greedyNow(List<Layer> snapshot, GpuStates st, int[] first, int[] positions, int n) {
+    private int[] greedyNow(List<Layer> snapshot, CudaState st, int[] first, int[] positions, int n) {
         if (n > st.capacity) throw new IllegalArgumentException("greedy: " + n + " steps exceed the state's capacity " + st.capacity);
         if (st.greedyGraph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
         stream.copyIn(Pointer.to(first), st.graphTokens.address(), 4L * first.length);
@@ -162,7 +203,7 @@ final class GpuModel implements AutoCloseable {
         return out;
     }
 
-    private void capture(List<Layer> snapshot, GpuStates st) {
+    private void capture(List<Layer> snapshot, CudaState st) {
         st.dropGraph();
         if (st.graphTokens == null) {
             st.greedyHistory = st.memory.allocate(DType.I32, st.capacity, st.batch);
@@ -199,7 +240,7 @@ final class GpuModel implements AutoCloseable {
      * {@code hostPositions} null this is a decode step being captured: blocks get {@code decode}.
      */
     private DeviceTensor forward(List<Layer> snapshot, DeviceTensor tok, DeviceTensor pos, int[] hostPositions, int batch, int steps,
-                                 GpuStates st, boolean allLogits, Model.LayerObserver observer) {
+                                 CudaState st, boolean allLogits, Model.LayerObserver observer) {
         int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), rows = batch * steps;
         DeviceTensor h = ctx.scratchTensor(DType.F32, batch, steps, d), u = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor y = ctx.scratchTensor(DType.F32, batch, steps, d);
@@ -235,7 +276,7 @@ final class GpuModel implements AutoCloseable {
         return logits;
     }
 
-    private void callBlock(Layer layer, DeviceTensor u, DeviceTensor pos, int[] hostPositions, GpuStates st, DeviceTensor y, boolean oneToken) {
+    private void callBlock(Layer layer, DeviceTensor u, DeviceTensor pos, int[] hostPositions, CudaState st, DeviceTensor y, boolean oneToken) {
         if (!(layer.block() instanceof DeviceBlock block)) {
             throw new BlockFaultException(layer.describe() + " was bound for cuda but its block is not a DeviceBlock ("
                     + layer.block().getClass().getName() + ")", null);

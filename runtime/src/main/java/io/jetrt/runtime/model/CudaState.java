@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The device side of a {@link ModelState} on the GPU: each layer's {@link DeviceState} (zeroed), and the
+ * The {@link CudaDecoder}'s state: each layer's {@link DeviceState} (zeroed) in device memory, and the
  * decode step captured for these states and bindings with its fixed input/output buffers. Owns its device
  * memory; {@link #close} frees it.
  */
-final class GpuStates implements AutoCloseable {
+final class CudaState implements DecoderState {
     final int batch;
     final DeviceState[] layers;
     final BlockGpuOps memory;
@@ -30,7 +30,7 @@ final class GpuStates implements AutoCloseable {
     DeviceTensor greedyHistory, greedyStep;
     final int capacity;
 
-    GpuStates(BlockGpuOps memory, List<Layer> bound, int batch, int capacity) {
+    CudaState(BlockGpuOps memory, List<Layer> bound, int batch, int capacity) {
         this.memory = memory;
         this.batch = batch;
         this.capacity = capacity;
@@ -59,11 +59,11 @@ final class GpuStates implements AutoCloseable {
         graphBindings = null;
     }
 
-    /** Device bytes of the layers' states. */
-    long stateBytes() {
+    @Override
+    public long bytesPerSequence() {
         long n = 0;
         for (DeviceState s : layers) if (s != null) for (DeviceTensor t : s.tensors().values()) n += t.bytes();
-        return n;
+        return n / batch;
     }
 
     @Override

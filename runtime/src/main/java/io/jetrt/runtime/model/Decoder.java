@@ -1,0 +1,54 @@
+package io.jetrt.runtime.model;
+
+import io.jetrt.spi.FloatTensor;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One backend's forward pass over a composed model: embedding, the bound layers' blocks with the dense norms and
+ * MLPs between them, final norm and head (BLOCKS.md §2). {@link CpuDecoder} computes on host arrays,
+ * {@link CudaDecoder} on the device; the {@link Composer} picks one per model, and {@link Model} calls it without
+ * knowing which. Each decoder keeps its sequences' state in its own type {@code S}.
+ *
+ * <p>Callers hold the step gate and pass the layers as bound for this step ({@code snapshot}); positions are the
+ * tokens each sequence has seen before {@code tokens} (the caller advances them afterwards).
+ */
+interface Decoder<S extends DecoderState> extends AutoCloseable {
+
+    /** "cpu" or "cuda", for messages and reports. */
+    String backend();
+
+    /** The state type this decoder works on, to check a {@link ModelState}'s state before a step. */
+    Class<S> stateType();
+
+    /** Zeroed state of {@code batch} sequences of up to {@code capacity} tokens for the layers as {@code bound}. */
+    S newState(List<Layer> bound, int batch, int capacity);
+
+    /**
+     * Runs {@code tokens [B, T]} (row-major, ids already checked against the vocabulary) through {@code snapshot},
+     * advancing {@code state}; returns logits {@code [B, T, V]} when {@code allLogits}, else {@code [B, 1, V]}.
+     */
+    FloatTensor run(List<Layer> snapshot, int[] tokens, int batch, int[] positions, S state, boolean allLogits,
+                    Model.LayerObserver observer);
+
+    /**
+     * {@code n} greedy steps fed from {@code first [B]}: each step's argmax is the next step's input. Returns the chosen
+     * tokens {@code [n, B]} row-major. The CUDA decoder keeps the loop on the device (no logits cross to the host).
+     */
+    int[] greedy(List<Layer> snapshot, S state, int[] first, int[] positions, int n);
+
+    /** Device bytes held for the dense weights (0 on the CPU). */
+    long deviceWeightBytes();
+
+    /**
+     * The dense weights by checkpoint name (a tied head is not listed apart) as float32, each read when asked: the
+     * CPU decoder hands out its own arrays (read, never write), the CUDA decoder reads the checkpoint again, as it
+     * keeps no host copy.
+     */
+    Map<String, Supplier<float[]>> denseWeights();
+
+    @Override
+    void close();
+}
