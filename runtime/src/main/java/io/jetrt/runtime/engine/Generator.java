@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The generation loop for a batch of equally long prompts: one prefill over the prompts, then one decode
- * step per new token, each sequence stopping at a stop id or after {@code maxNewTokens}.
+ * The generation loop for a batch of equally long prompts: the prompts prefilled in chunks ({@link Prefill}, as
+ * {@link Measurement} times them), then one decode step per new token (the captured step replayed on the GPU), each
+ * sequence stopping at a stop id or after {@code maxNewTokens}.
  */
 public final class Generator {
 
@@ -52,7 +53,7 @@ public final class Generator {
             boolean[] done = new boolean[batch];
             int[] next = new int[batch];
             long t0 = System.nanoTime();
-            FloatTensor logits = model.forward(flat, batch, state, false, null);
+            FloatTensor logits = Prefill.chunked(model, flat, batch, state, Prefill.DEFAULT_MAX_ROWS);
             long t1 = System.nanoTime();
             int steps = 0;
             while (true) {

@@ -2,6 +2,7 @@ package io.jetrt.runtime.model;
 
 import io.jetrt.loader.config.HfNames;
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.runtime.engine.Sampler;
 import io.jetrt.spi.FloatTensor;
 
@@ -94,7 +95,10 @@ final class CpuDecoder implements Decoder<CpuState> {
         }
     }
 
-    @Override public long deviceWeightBytes() { return 0; }
+    /** Every weight as float32. */
+    @Override public long weightBytes(List<Layer> bound, long parameters) { return Float.BYTES * parameters; }
+
+    @Override public MachineRates measureRates() { return MachineRates.cpu(dense.ops()); }
 
     @Override
     public Map<String, Supplier<float[]>> denseWeights() {

@@ -8,7 +8,9 @@ import io.jetrt.runtime.cuda.CudaGraph;
 import io.jetrt.runtime.cuda.DenseKernels;
 import io.jetrt.runtime.cuda.Stream;
 import io.jetrt.runtime.gpu.BlockGpuOps;
+import io.jetrt.runtime.gpu.GpuBlockServices;
 import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceBlock;
 import io.jetrt.spi.DeviceTensor;
@@ -103,7 +105,15 @@ final class CudaDecoder implements Decoder<CudaState> {
                 + " `jetrt verify <block file> --backend cuda` to find the one at fault)", e);
     }
 
-    @Override public long deviceWeightBytes() { return weights.bytesHeld(); }
+    /** The dense weights and every block's device memory (its weights; what a block holds beyond them is small). */
+    @Override
+    public long weightBytes(List<Layer> bound, long parameters) {
+        long n = weights.bytesHeld();
+        for (Layer l : bound) if (l.resources() instanceof GpuBlockServices g) n += g.ops().bytesHeld();
+        return n;
+    }
+
+    @Override public MachineRates measureRates() { return MachineRates.cuda(ctx); }
 
     @Override
     public Map<String, Supplier<float[]>> denseWeights() {

@@ -1,5 +1,6 @@
 package io.jetrt.runtime.model;
 
+import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.spi.FloatTensor;
 
 import java.util.List;
@@ -39,8 +40,11 @@ interface Decoder<S extends DecoderState> extends AutoCloseable {
      */
     int[] greedy(List<Layer> snapshot, S state, int[] first, int[] positions, int n);
 
-    /** Device bytes held for the dense weights (0 on the CPU). */
-    long deviceWeightBytes();
+    /** Bytes of weights one decode step reads, as this decoder holds them, for the model with {@code parameters} weights. */
+    long weightBytes(List<Layer> bound, long parameters);
+
+    /** The rates of the machine this decoder computes on (measured now: takes a second or so). */
+    MachineRates measureRates();
 
     /**
      * The dense weights by checkpoint name (a tied head is not listed apart) as float32, each read when asked: the

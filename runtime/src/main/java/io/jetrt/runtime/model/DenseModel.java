@@ -63,6 +63,8 @@ final class DenseModel {
         for (int i = 0; i < rows * d; i++) h[i] += out[i];
     }
 
+    CpuOps ops() { return ops; }
+
     /** Logits {@code [rows, V]} of final-normed rows. */
     float[] logits(float[] normed, int rows) {
         float[] out = new float[rows * cfg.vocabSize()];

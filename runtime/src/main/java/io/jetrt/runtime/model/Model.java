@@ -1,6 +1,7 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.WeightDecl;
 import org.slf4j.Logger;
@@ -54,8 +55,11 @@ public final class Model implements AutoCloseable {
     /** The backend of the model's decoder: "cpu" (each layer on its own CPU backend: cpu or reference) or "cuda". */
     public String backend() { return decoder.backend(); }
 
-    /** Device bytes of the dense weights (0 on the CPU). */
-    public long deviceWeightBytes() { return decoder.deviceWeightBytes(); }
+    /** Bytes of weights one decode step reads: float32 on the CPU, as held on the device on the GPU. */
+    public long weightBytes() { return decoder.weightBytes(layers(), parameterCount()); }
+
+    /** The rates of the machine the model computes on (the CPU, or its GPU), measured now. */
+    public MachineRates measureMachine() { return decoder.measureRates(); }
 
     /** The layers as bound now. */
     public List<Layer> layers() { return layers.now(); }
