@@ -33,6 +33,7 @@ final class LayerBinder {
     /** The large weight matrices' type on the GPU (see {@link io.jetrt.spi.GpuOps#matrixType()}). */
     private io.jetrt.spi.DType matrixType = io.jetrt.spi.DType.BF16;
     private String gpuWhy;
+    private static final java.util.concurrent.atomic.AtomicBoolean machineReasonLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     LayerBinder(BlockRegistry registry, CpuOps ops, ComposeOptions options) {
         this.registry = registry;
@@ -122,8 +123,12 @@ final class LayerBinder {
             gpuWhy = "a GPU is present and every layer's provider offers cuda";
         } else {
             modelBackend = null;
-            gpuWhy = missing != null ? "no cuda: " + missing
+            gpuWhy = missing != null ? "no cuda on this machine"
                     : "no cuda: layer(s) " + without + " have no provider offering it" + noKernelsHint(bindings.get(without.getFirst()));
+            // a machine-wide reason once per process, not on every layer's line of every model
+            if (missing != null && !machineReasonLogged.getAndSet(true)) {
+                log.info("backends: preferred order cuda > cpu > reference; this machine cannot run cuda: {}", missing);
+            }
         }
     }
 
