@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.testkit.GatedDeltaConfigs;
 import io.jetrt.blocks.testkit.GatedDeltaConformance;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
@@ -15,7 +16,7 @@ abstract class GatedDeltaNetConformance extends GatedDeltaConformance {
     static final BlockConfig EVEN = config(16, 2, 8, 2.0, 3, false, false);
 
     static BlockConfig config(int d, int h, int dk, double expandV, int w, boolean convBias, boolean negEigval) {
-        Map<String, Object> m = dims(d, h, dk, expandV, w);
+        Map<String, Object> m = GatedDeltaConfigs.dims(d, h, dk, expandV, w);
         m.put("norm_eps", 1e-5);
         m.put("conv_bias", convBias);
         m.put("allow_neg_eigval", negEigval);

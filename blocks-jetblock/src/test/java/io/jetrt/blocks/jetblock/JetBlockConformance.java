@@ -1,5 +1,6 @@
 package io.jetrt.blocks.jetblock;
 
+import io.jetrt.blocks.testkit.GatedDeltaConfigs;
 import io.jetrt.blocks.testkit.GatedDeltaConformance;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
@@ -15,7 +16,7 @@ abstract class JetBlockConformance extends GatedDeltaConformance {
     static final BlockConfig EVEN = config(16, 2, 8, 1.5, 3, 4);
 
     static BlockConfig config(int d, int h, int dk, double expandV, int w, int reduction) {
-        Map<String, Object> m = dims(d, h, dk, expandV, w);
+        Map<String, Object> m = GatedDeltaConfigs.dims(d, h, dk, expandV, w);
         m.put("dconv_generator_reduction", reduction);
         m.put("norm_eps", "1e-5");
         return new BlockConfig("test jet D" + d + " H" + h + " Dk" + dk, m);
