@@ -4,7 +4,8 @@
 #
 #   nvcc-fatbin.sh <source.cu> <output.fatbin>
 #
-# Headers: the source's own folder, and blocks-common/src/cuda (-I) for kernels block bundles share.
+# Headers: the source's own folder, and blocks-common/src/cuda (-I) for kernels block bundles share and for
+# common.cuh (reductions, activations), which every .cu includes, the runtime's dense.cu too.
 #
 # nvcc is $JETRT_NVCC when set (the pom passes -Djetrt.nvcc=/path/to/nvcc), else nvcc on PATH, else
 # $CUDA_HOME/bin/nvcc, else /usr/local/cuda/bin/nvcc. Without one the build goes on: the script writes

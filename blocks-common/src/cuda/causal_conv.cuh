@@ -11,7 +11,7 @@ Kernels (version 1 each):
   causal_conv_kernel1        out[r, c] = act(sum_w in(t-(W-1)+w, c) * (kern[r', c*W+w] + kbias[c*W+w]) + bias[c])
                              for rows r = b*T + t in [row0, row0 + nrows): in(tau) is x[b*T + tau] for tau >= 0 and
                              the cache slot W + tau before it; r' = r - row0 (kern_stride 0: one static kernel).
-                             act = silu when silu != 0. kbias and bias may be null. Reads the cache, never writes it,
+                             act = silu_f (common.cuh) when silu != 0. kbias and bias may be null. Reads the cache, never writes it,
                              so it runs in any number of row ranges before causal_conv_state_kernel1.
                              Launch: grid-stride, any grid, block 256.
   causal_conv_state_kernel1  the cache after T tokens: slot s = x[b*T + T-W+s] if T-W+s >= 0, else old slot s+T.
@@ -22,9 +22,7 @@ Kernels (version 1 each):
 Inputs x are (pointer, row stride) so they can be column ranges of one fused projection.
 */
 #pragma once
-#include <cuda_runtime.h>
-
-__device__ __forceinline__ float cc_silu(float x) { return x / (1.0f + expf(-x)); }
+#include "common.cuh"
 
 extern "C" __global__ void causal_conv_kernel1(float* __restrict__ out, int out_stride,
                                                const float* __restrict__ x, int x_stride,
@@ -50,7 +48,7 @@ extern "C" __global__ void causal_conv_kernel1(float* __restrict__ out, int out_
             acc += in * kw;
         }
         if (bias != nullptr) acc += bias[c];
-        out[r * out_stride + c] = silu ? cc_silu(acc) : acc;
+        out[r * out_stride + c] = silu ? silu_f(acc) : acc;
     }
 }
 
@@ -89,5 +87,5 @@ extern "C" __global__ void causal_conv_step_kernel1(float* __restrict__ out, int
         acc += in * kw;
     }
     if (bias != nullptr) acc += bias[c];
-    out[bi * out_stride + c] = silu ? cc_silu(acc) : acc;
+    out[bi * out_stride + c] = silu ? silu_f(acc) : acc;
 }

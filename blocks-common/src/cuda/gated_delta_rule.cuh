@@ -34,7 +34,7 @@ Inputs given as (pointer, row stride) so they can be column ranges of one fused 
 Every kernel needs blockDim as its launch line says (the reductions assume it).
 */
 #pragma once
-#include <cuda_runtime.h>
+#include "common.cuh"
 
 #define GDR_MAX_DK 256
 #define GDR_COLS 32                          // blockDim.x of the scan kernels: state columns per block
@@ -42,21 +42,9 @@ Every kernel needs blockDim as its launch line says (the reductions assume it).
 #define GDR_PER_THREAD (GDR_MAX_DK / GDR_ROWS) // state rows a thread holds at most
 #define GDR_L2_EPS 1e-6f
 
-__device__ __forceinline__ float gdr_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-__device__ __forceinline__ float gdr_silu(float x) { return x * gdr_sigmoid(x); }
-
-// PyTorch's softplus threshold: x itself above 20
-__device__ __forceinline__ float gdr_softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
-
 // g = -exp(A_log) * softplus(a + dt_bias) <= 0; the decay is exp(g)
 __device__ __forceinline__ float gdr_log_decay(float a, float a_log, float dt_bias) {
-    return -expf(a_log) * gdr_softplus(a + dt_bias);
-}
-
-__device__ __forceinline__ float gdr_warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
+    return -expf(a_log) * softplus_f(a + dt_bias);
 }
 
 extern "C" __global__ void gdr_prep_kernel1(float* __restrict__ qn, float* __restrict__ kn, float* __restrict__ gbq,
@@ -75,28 +63,28 @@ extern "C" __global__ void gdr_prep_kernel1(float* __restrict__ qn, float* __res
     float sq = 0.0f, sk = 0.0f, sqk = 0.0f;
     for (int i = lane; i < dk; i += 32) {
         float qi = qr[i], ki = kr[i];
-        if (silu_qk) { qi = gdr_silu(qi); ki = gdr_silu(ki); }
+        if (silu_qk) { qi = silu_f(qi); ki = silu_f(ki); }
         sq += qi * qi;
         sk += ki * ki;
         sqk += qi * ki;
     }
-    sq = gdr_warp_sum(sq);
-    sk = gdr_warp_sum(sk);
-    sqk = gdr_warp_sum(sqk);
+    sq = warp_sum(sq);
+    sk = warp_sum(sk);
+    sqk = warp_sum(sqk);
     float fq = rsqrtf((float)dk) / sqrtf(sq + GDR_L2_EPS);
     float fk = 1.0f / sqrtf(sk + GDR_L2_EPS);
     float* qo = qn + (r * heads + h) * dk;
     float* ko = kn + (r * heads + h) * dk;
     for (int i = lane; i < dk; i += 32) {
         float qi = qr[i], ki = kr[i];
-        if (silu_qk) { qi = gdr_silu(qi); ki = gdr_silu(ki); }
+        if (silu_qk) { qi = silu_f(qi); ki = silu_f(ki); }
         qo[i] = qi * fq;
         ko[i] = ki * fk;
     }
     if (lane == 0) {
         float* o = gbq + (r * heads + h) * 3;
         o[0] = gdr_log_decay(a[r * ab_stride + h], a_log[h], dt_bias[h]);
-        o[1] = gdr_sigmoid(b[r * ab_stride + h]) * beta_scale;
+        o[1] = sigmoid_f(b[r * ab_stride + h]) * beta_scale;
         o[2] = sqk * fq * fk;
     }
 }
@@ -179,16 +167,16 @@ gdr_decode_kernel1(float* __restrict__ state, float* __restrict__ o,
     float sq = 0.0f, sk = 0.0f, sqk = 0.0f;
     for (int i = tid; i < dk; i += GDR_COLS * GDR_ROWS) {
         float qi = qr[i], ki = kr[i];
-        if (silu_qk) { qi = gdr_silu(qi); ki = gdr_silu(ki); }
+        if (silu_qk) { qi = silu_f(qi); ki = silu_f(ki); }
         qs[i] = qi;
         ks[i] = ki;
         sq += qi * qi;
         sk += ki * ki;
         sqk += qi * ki;
     }
-    sq = gdr_warp_sum(sq);
-    sk = gdr_warp_sum(sk);
-    sqk = gdr_warp_sum(sqk);
+    sq = warp_sum(sq);
+    sk = warp_sum(sk);
+    sqk = warp_sum(sqk);
     if (tx == 0) { part[0][ty] = sq; part[1][ty] = sk; part[2][ty] = sqk; } // warp ty is row ty (32 threads)
     float* S = state + ((long long)bi * heads + h) * dk * dv;
     float s[GDR_PER_THREAD];
@@ -220,7 +208,7 @@ gdr_decode_kernel1(float* __restrict__ state, float* __restrict__ o,
 #pragma unroll
     for (int y = 0; y < GDR_ROWS; y++) { pk += red[0][y][tx]; pq += red[1][y][tx]; }
     const float alpha = expf(gdr_log_decay(a[(long long)bi * ab_stride + h], a_log[h], dt_bias[h]));
-    const float beta = gdr_sigmoid(b[(long long)bi * ab_stride + h]) * beta_scale;
+    const float beta = sigmoid_f(b[(long long)bi * ab_stride + h]) * beta_scale;
     const float qk = sqk * fq * fk;
     float vj = col ? v[(long long)bi * v_stride + (long long)h * dv + j] : 0.0f;
     float u = beta * (vj - alpha * pk);
@@ -241,14 +229,14 @@ extern "C" __global__ void gdr_out_norm_kernel1(float* __restrict__ o, const flo
     const float* g = gate + r * gate_stride + (long long)h * dv;
     float ss = 0.0f;
     for (int j = threadIdx.x; j < dv; j += blockDim.x) ss += x[j] * x[j];
-    ss = gdr_warp_sum(ss);
+    ss = warp_sum(ss);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
     if (lane == 0) partial[warp] = ss;
     __syncthreads();
     ss = 0.0f;
     for (int i = 0; i < warps; i++) ss += partial[i];
     float inv = 1.0f / sqrtf(ss / (float)dv + eps);
-    for (int j = threadIdx.x; j < dv; j += blockDim.x) x[j] = x[j] * inv * w[j] * gdr_silu(g[j]);
+    for (int j = threadIdx.x; j < dv; j += blockDim.x) x[j] = x[j] * inv * w[j] * silu_f(g[j]);
 }
 
 /*
@@ -319,7 +307,7 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
     float4 pk = make_float4(0.0f, 0.0f, 0.0f, 0.0f), pq = pk;
 #pragma unroll
     for (int r = 0; r < GDR2D_R; r++) {
-        if (silu_qk) { qv[r] = gdr_silu(qv[r]); kv[r] = gdr_silu(kv[r]); } // silu(0) = 0: padding rows stay 0
+        if (silu_qk) { qv[r] = silu_f(qv[r]); kv[r] = silu_f(kv[r]); } // silu(0) = 0: padding rows stay 0
         sq += qv[r] * qv[r];
         sk += kv[r] * kv[r];
         sqk += qv[r] * kv[r];
@@ -358,7 +346,7 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
     const float fq = rsqrtf((float)dk) / sqrtf(sq + GDR_L2_EPS);
     const float fk = 1.0f / sqrtf(sk + GDR_L2_EPS);
     const float alpha = expf(gdr_log_decay(av, alog, dtb));
-    const float beta = gdr_sigmoid(bv) * beta_scale;
+    const float beta = sigmoid_f(bv) * beta_scale;
     const float qk = sqk * fq * fk;
     float4 u;
     u.x = beta * (vj.x - alpha * pk.x * fk);

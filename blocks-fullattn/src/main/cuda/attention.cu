@@ -87,20 +87,12 @@ under 48 KiB (41 KiB at Dh = 128 or 256); kernel2: 2 KT (DP+8)·2 bytes, 34 KiB 
 */
 #include <math_constants.h>
 #include <cuda_fp16.h>
+#include "common.cuh"   // warp_max, warp_sum
 
 #define NQ 4      // queries per warp
 #define MAXC 8    // channels per lane: Dh <= 32 * MAXC
 #define MAX_SPLITS 256  // key splits of a decode query (AttentionCuda.MAX_SPLITS)
 
-__device__ __forceinline__ float warp_max(float v) {
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
 
 extern "C" __global__ void attention_rope_kernel1(float* __restrict__ q, float* __restrict__ kn, float* __restrict__ vn,
                                                   const float* __restrict__ qkv, const float* __restrict__ bias,

@@ -18,5 +18,6 @@ One step, as GatedDeltaNetCuda runs it:
   o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel1
   y    = o . o_proj^T                                  (one GEMM)
 */
+#include "common.cuh"        // silu_f and the reductions
 #include "causal_conv.cuh"
 #include "gated_delta_rule.cuh"

@@ -22,11 +22,12 @@ One step, as JetBlockCuda runs it:
   o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel1
   y    = o . o_proj^T                                  (one GEMM)
 */
+#include "common.cuh"        // silu_f and the reductions
 #include "causal_conv.cuh"
 #include "gated_delta_rule.cuh"
 
 extern "C" __global__ void jetblock_silu_kernel1(float* __restrict__ x, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        x[i] = gdr_silu(x[i]);
+        x[i] = silu_f(x[i]);
     }
 }

@@ -52,27 +52,11 @@ Kernels (version 1 each: the simplest form we are sure of; later versions keep t
                               Grid (M, G), one block per (row, group); blockDim.x a multiple of 32.
 */
 #include <math_constants.h>
+#include "common.cuh"   // silu_f, softplus_f, warp_sum, block_sum
 
 // Registers per lane for a state row: N ≤ 32·SCAN_MAX_J. Mamba2Cuda refuses larger state sizes.
 #define SCAN_MAX_J 8
 
-__device__ __forceinline__ float silu_f(float x) { return x * (1.0f / (1.0f + expf(-x))); }
-
-// log(1 + e^x), x itself above 20 (Activations.softplus, PyTorch and the Triton kernels)
-__device__ __forceinline__ float softplus_f(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
-
-// Sum of v over the block; every thread gets the total. Call at most once per kernel (one shared array).
-__device__ __forceinline__ float block_sum(float v) {
-    __shared__ float partial[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    int warps = (blockDim.x + 31) >> 5;
-    v = lane < warps ? partial[lane] : 0.0f;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
 
 extern "C" __global__ void mamba2_add_bias_kernel1(float* __restrict__ y, const float* __restrict__ bias,
                                                    long long rows, int n) {
@@ -177,7 +161,7 @@ extern "C" __global__ void mamba2_scan_kernel1(float* __restrict__ ssm, float* _
                 acc += v * xr[cOff + n];
             }
         }
-        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        acc = warp_sum(acc);
         if (lane == 0) ys[row * di + ch] = acc + dskip * xv;
     }
 #pragma unroll
@@ -248,7 +232,7 @@ extern "C" __global__ void mamba2_scan_kernel2(float* __restrict__ ssm, float* _
                     acc += v * sC[tt][n];
                 }
             }
-            for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+            acc = warp_sum(acc);
             if (lane == 0) ys[((size_t)b * T + t0 + tt) * di + h * P + p] = acc + dskip * xv;
         }
     }

@@ -47,19 +47,7 @@ All row kernels need blockDim.x a multiple of 32 (the launchers use 256).
 */
 #include <cuda_bf16.h>
 #include <math_constants.h>
-
-// Sum of v over the block; every thread gets the total. Call at most once per kernel (one shared array).
-__device__ __forceinline__ float block_sum(float v) {
-    __shared__ float partial[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    int warps = (blockDim.x + 31) >> 5;
-    v = lane < warps ? partial[lane] : 0.0f;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
+#include "common.cuh"   // block_sum, warp_sum, silu_f (blocks-common/src/cuda, on nvcc's -I path)
 
 extern "C" __global__ void noop_kernel() {}
 
@@ -108,7 +96,7 @@ extern "C" __global__ void swiglu_kernel1(float* __restrict__ out, const float* 
                                           const float* __restrict__ up, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         float g = gate[i];
-        out[i] = g * (1.0f / (1.0f + expf(-g))) * up[i];
+        out[i] = silu_f(g) * up[i];
     }
 }
 
@@ -142,7 +130,7 @@ extern "C" __global__ void swiglu_pair_kernel1(float* __restrict__ out, const fl
     if (c >= inter) return;
     const float* g = gu + (size_t)blockIdx.y * 2 * inter;
     float v = g[c];
-    out[(size_t)blockIdx.y * inter + c] = v * (1.0f / (1.0f + expf(-v))) * g[inter + c];
+    out[(size_t)blockIdx.y * inter + c] = silu_f(v) * g[inter + c];
 }
 
 extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const int* __restrict__ tokens, int* __restrict__ history,
@@ -224,8 +212,7 @@ __device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, co
     for (int j = 0; j < GEMV_ROWS; j++) {
 #pragma unroll
         for (int r = 0; r < M; r++) {
-            float v = acc[j][r];
-            for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+            float v = warp_sum(acc[j][r]);
             if (lane == 0) partial[warp][j][r] = v;
         }
     }

@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * block, checked for one provider and one config. Each {@code check...} method returns normally or throws
  * a {@link ConformanceFailure} whose message names provider type and version, backend, {@link Check},
  * shape and the tensor that differed; any test framework can call them. Comparisons use the relative
- * error {@code max|got − exp| / max|exp|} per tensor, outputs and every state slot.
+ * error {@code max|got − exp| / max|exp|} per tensor ({@link Closeness}), outputs and every state slot.
  *
  * <p>Backends run here: those the provider offers among {@link Backend#REFERENCE} and {@link Backend#CPU},
  * plus {@link Backend#CUDA} only when {@link #withCudaAvailable} says a GPU is present. A backend is held
@@ -609,7 +609,7 @@ public final class BlockConformance {
         }
         nonFinite(c, what + " (expected side)", expected);
         nonFinite(c, what, got);
-        Tensors.Diff d = Tensors.diff(expected, got);
+        Closeness.Diff d = Closeness.diff(expected.data(), got.data());
         if (!(d.rel() <= tol)) {
             throw c.fail(String.format(Locale.ROOT, "%s %s: relative error %.3g > %.0e (max|got - exp| %.3g at %s, max|exp| %.3g)",
                     what, Tensors.shape(got), d.rel(), tol, d.maxAbs(), Tensors.index(got.shape(), d.at()), d.maxRef()));

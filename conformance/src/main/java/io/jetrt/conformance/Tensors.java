@@ -9,9 +9,6 @@ import java.util.Arrays;
 final class Tensors {
     private Tensors() {}
 
-    /** How far {@code got} is from {@code expected}: max|got − exp| / max|exp|, and where the largest gap is. */
-    record Diff(double rel, double maxAbs, double maxRef, int at) {}
-
     /** {@code x[:, a:b, :]} of {@code x [B, T, D]}. */
     static FloatTensor slice(FloatTensor x, int a, int b) {
         int batch = x.dim(0), len = x.dim(1), d = x.dim(2), n = b - a;
@@ -65,23 +62,6 @@ final class Tensors {
     static boolean allZero(FloatTensor t) {
         for (float v : t.data()) if (v != 0f) return false;
         return true;
-    }
-
-    /** Both finite (checked by the caller); {@code rel} is 0 when they are equal, infinite when only {@code got} is non-zero. */
-    static Diff diff(FloatTensor expected, FloatTensor got) {
-        float[] e = expected.data(), g = got.data();
-        double maxAbs = 0, maxRef = 0;
-        int at = 0;
-        for (int i = 0; i < e.length; i++) {
-            double d = Math.abs((double) g[i] - e[i]);
-            if (d > maxAbs) {
-                maxAbs = d;
-                at = i;
-            }
-            maxRef = Math.max(maxRef, Math.abs(e[i]));
-        }
-        double rel = maxAbs == 0 ? 0 : maxRef == 0 ? Double.POSITIVE_INFINITY : maxAbs / maxRef;
-        return new Diff(rel, maxAbs, maxRef, at);
     }
 
     /** The multi-index of flat index {@code i} in {@code shape}, e.g. {@code [1, 40, 3]}. */

@@ -3,6 +3,7 @@ package io.jetrt.blocks.fullattn;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.conformance.BlockConformance;
+import io.jetrt.conformance.Closeness;
 import io.jetrt.conformance.Shape;
 import io.jetrt.runtime.gpu.GpuBlockServices;
 import io.jetrt.runtime.gpu.GpuContext;
@@ -145,7 +146,7 @@ class AttentionCudaTest {
             BlockState sCpu = state(c, batch, steps + 2), sGpu = state(c, batch, steps + 2);
             FloatTensor x = random(new SplittableRandom(steps), 1.0, batch, steps, d);
             String what = c.where() + ", f32 weights, B=3 T=" + steps;
-            assertClose(prefill(cpu, x, sCpu, new int[batch]), prefill(cuda, x, sGpu, new int[batch]), what + ": prefill y", 1e-3);
+            Closeness.assertClose(prefill(cpu, x, sCpu, new int[batch]), prefill(cuda, x, sGpu, new int[batch]), 1e-3, what + ": prefill y");
             assertStates(sCpu, sGpu, what + ": prefill", 1e-3);
             for (int step = 0; step < 2; step++) {
                 int[] pos = new int[batch];
@@ -154,7 +155,7 @@ class AttentionCudaTest {
                 FloatTensor yCpu = FloatTensor.filled(Float.NaN, batch, 1, d), yGpu = FloatTensor.filled(Float.NaN, batch, 1, d);
                 cpu.decode(xs, pos, sCpu, yCpu);
                 cuda.decode(xs, pos, sGpu, yGpu);
-                assertClose(yCpu, yGpu, what + ": decode at " + pos[0] + ": y", 1e-3);
+                Closeness.assertClose(yCpu, yGpu, 1e-3, what + ": decode at " + pos[0] + ": y");
                 assertStates(sCpu, sGpu, what + ": decode at " + pos[0], 1e-3);
             }
         }
@@ -211,13 +212,9 @@ class AttentionCudaTest {
             }
             double tol = sigma > 1 ? 1.5e-2 : 5e-3;
             String what = "kernel2 vs kernel1, Dh " + dh + ", window " + window + ", T " + steps + ", sigma " + sigma;
-            double maxAbs = 0, maxRef = 0;
-            for (int i = 0; i < o[1].size(); i++) {
-                maxAbs = Math.max(maxAbs, Math.abs(o[2].data()[i] - o[1].data()[i]));
-                maxRef = Math.max(maxRef, Math.abs(o[1].data()[i]));
-            }
-            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g (max abs %.3g, max ref %.3g)%n", what, maxAbs / maxRef, maxAbs, maxRef);
-            assertClose(o[1], o[2], what, tol);
+            Closeness.Diff d = Closeness.diff(o[1].data(), o[2].data());
+            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g (max abs %.3g, max ref %.3g)%n", what, d.rel(), d.maxAbs(), d.maxRef());
+            Closeness.assertClose(o[1], o[2], tol, what);
         }
     }
 
@@ -268,13 +265,8 @@ class AttentionCudaTest {
             }
             String what = "decode kernel2 vs kernel1, Dh " + dh + ", window " + window + ", " + heads + "/" + kvHeads + " heads, splits "
                     + block.splits(batch, len) + " / " + block.splits2(batch, len);
-            double maxAbs = 0, maxRef = 0;
-            for (int i = 0; i < o[1].size(); i++) {
-                maxAbs = Math.max(maxAbs, Math.abs(o[2].data()[i] - o[1].data()[i]));
-                maxRef = Math.max(maxRef, Math.abs(o[1].data()[i]));
-            }
-            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g%n", what, maxAbs / maxRef);
-            assertClose(o[1], o[2], what, 1e-4);
+            System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g%n", what, Closeness.diff(o[1].data(), o[2].data()).rel());
+            Closeness.assertClose(o[1], o[2], 1e-4, what);
         }
     }
 
@@ -376,22 +368,9 @@ class AttentionCudaTest {
     private static void assertStates(BlockState expected, BlockState got, String what) { assertStates(expected, got, what, TOL); }
 
     private static void assertStates(BlockState expected, BlockState got, String what, double tol) {
-        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) assertClose(expected.get(slot), got.get(slot), what + ": state " + slot, tol);
+        for (String slot : new String[] {KvCache.KEYS, KvCache.VALUES}) Closeness.assertClose(expected.get(slot), got.get(slot), tol, what + ": state " + slot);
     }
 
-    private static void assertClose(FloatTensor expected, FloatTensor got, String what) { assertClose(expected, got, what, TOL); }
-
-    private static void assertClose(FloatTensor expected, FloatTensor got, String what, double tol) {
-        assertTrue(Arrays.equals(expected.shape(), got.shape()), what + ": shape " + Arrays.toString(got.shape()) + " != " + Arrays.toString(expected.shape()));
-        double maxAbs = 0, maxRef = 0;
-        for (int i = 0; i < got.size(); i++) {
-            float g = got.data()[i];
-            assertTrue(Float.isFinite(g), what + ": cuda value " + g + " at " + i + " (outputs start as NaN: NaN means never written)");
-            maxAbs = Math.max(maxAbs, Math.abs(g - expected.data()[i]));
-            maxRef = Math.max(maxRef, Math.abs(expected.data()[i]));
-        }
-        assertTrue(maxRef > 0, what + ": expected tensor is all zeros, the check would be vacuous");
-        double rel = maxAbs / maxRef;
-        assertTrue(rel <= tol, what + ": relative error " + rel + " > " + tol + " (max abs " + maxAbs + ", max ref " + maxRef + ")");
-    }
+    /** At the CUDA tolerance. */
+    private static void assertClose(FloatTensor expected, FloatTensor got, String what) { Closeness.assertClose(expected, got, TOL, what); }
 }

@@ -2,6 +2,7 @@ package io.jetrt.blocks.fullattn;
 
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.conformance.Closeness;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -160,16 +161,6 @@ class AttentionPropertiesTest {
         for (int r = 0; r < batch; r++) System.arraycopy(part.data(), r * n * d, into.data(), (r * len + at) * d, n * d);
     }
 
-    static void assertClose(FloatTensor expected, FloatTensor got, String what) {
-        assertTrue(Arrays.equals(expected.shape(), got.shape()), what + ": shape " + Arrays.toString(got.shape()) + " != " + Arrays.toString(expected.shape()));
-        double maxAbs = 0, maxRef = 0;
-        for (int i = 0; i < got.size(); i++) {
-            assertTrue(Float.isFinite(got.data()[i]), what + ": non-finite value at " + i + " (an element was not written)");
-            maxAbs = Math.max(maxAbs, Math.abs(got.data()[i] - expected.data()[i]));
-            maxRef = Math.max(maxRef, Math.abs(expected.data()[i]));
-        }
-        double rel = maxAbs / Math.max(maxRef, 1e-30);
-        assertTrue(rel <= TOL, what + ": rel " + rel + " > " + TOL);
-        assertTrue(maxRef > 0, what + ": expected tensor is all zeros, the check would be vacuous");
-    }
+    /** {@link Closeness#assertClose} at this test's tolerance. */
+    static void assertClose(FloatTensor expected, FloatTensor got, String what) { Closeness.assertClose(expected, got, TOL, what); }
 }

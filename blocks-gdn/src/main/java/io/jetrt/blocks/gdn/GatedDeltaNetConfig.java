@@ -1,6 +1,7 @@
 package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.ConfigChecks;
+import io.jetrt.blocks.common.GatedDeltaConfig;
 import io.jetrt.spi.BlockConfig;
 
 /**
@@ -13,7 +14,8 @@ import io.jetrt.spi.BlockConfig;
  * @param where names the layer, for error messages
  */
 public record GatedDeltaNetConfig(String where, int hiddenSize, int numHeads, int headDim, double expandV, int convSize,
-                                  float normEps, boolean convBias, boolean allowNegEigval, double initializerRange) {
+                                  float normEps, boolean convBias, boolean allowNegEigval, double initializerRange)
+        implements GatedDeltaConfig {
 
     public static GatedDeltaNetConfig from(BlockConfig c) {
         GatedDeltaNetConfig g = new GatedDeltaNetConfig(c.where(),
@@ -34,24 +36,11 @@ public record GatedDeltaNetConfig(String where, int hiddenSize, int numHeads, in
             ConfigChecks.require(hv == g.numHeads, c, "num_v_heads",
                     "null or num_heads = " + g.numHeads + " (grouped value heads are not supported)", hv);
         }
-        ConfigChecks.require(g.dv() >= 1, c, "expand_v", "large enough that int(head_dim·expand_v) ≥ 1", g.expandV);
-        ConfigChecks.require(g.valueDim() == g.numHeads * g.dv(), c, "expand_v",
-                "such that int(key_dim·expand_v) = num_heads·int(head_dim·expand_v)", g.expandV);
+        GatedDeltaConfig.requireValueHeads(c, g);
         return g;
     }
 
-    /** Key head dim Dk. */
-    public int dk() { return headDim; }
-
-    /** Value head dim Dv = int(head_dim·expand_v). */
-    public int dv() { return (int) (headDim * expandV); }
-
-    /** H·Dk. */
-    public int keyDim() { return numHeads * headDim; }
-
-    /** int(key_dim·expand_v) = H·Dv. */
-    public int valueDim() { return (int) (keyDim() * expandV); }
-
     /** 2 with allow_neg_eigval (β ∈ (0, 2), eigenvalues of the transition may be negative), else 1. */
+    @Override
     public float betaScale() { return allowNegEigval ? 2f : 1f; }
 }

@@ -1,13 +1,10 @@
 package io.jetrt.blocks.gdn;
 
-import io.jetrt.blocks.common.GatedDeltaRuleCuda;
-import io.jetrt.blocks.common.HostBridgedBlock;
+import io.jetrt.blocks.common.GatedDeltaCuda;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceState;
 import io.jetrt.spi.DeviceTensor;
-import io.jetrt.spi.FloatTensor;
-import io.jetrt.spi.GpuKernel;
 import io.jetrt.spi.GpuOps;
 
 import static io.jetrt.blocks.common.DeviceTensors.at;
@@ -23,27 +20,15 @@ import static io.jetrt.blocks.common.DeviceTensors.orNull;
  * the gated delta rule and its output norm write {@code o [rows, Vd]}; o_proj is the second GEMM.
  * The state slots and their layouts are the CPU ones; the kernels update them in place.
  */
-final class GatedDeltaNetCuda extends HostBridgedBlock {
+final class GatedDeltaNetCuda extends GatedDeltaCuda<GatedDeltaNetConfig> {
     static final KernelImage IMAGE = new KernelImage(GatedDeltaNetProvider.class, "/io/jetrt/blocks/gdn/gdn.fatbin");
-    private static final int THREADS = 256;
 
-    private final GatedDeltaNetConfig c;
-    private final int d, h, kd, vd, cw, width, qkvWidth;
+    private final int width, qkvWidth;
     private final int kOff, vOff, gOff, aOff, bOff;
-    private final DeviceTensor wAll, wO, qConv, kConv, vConv, qBias, kBias, vBias, aLog, dtBias, oNorm;
-    private final GpuKernel conv, convState, convStep;
-    private final GatedDeltaRuleCuda rule;
+    private final DeviceTensor wAll, qConv, kConv, vConv, qBias, kBias, vBias;
 
     GatedDeltaNetCuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) {
-        super(gpu);
-        this.c = c;
-        d = c.hiddenSize();
-        h = c.numHeads();
-        kd = c.keyDim();
-        vd = c.valueDim();
-        cw = c.convSize();
-        byte[] image = IMAGE.bytes();
-        rule = new GatedDeltaRuleCuda(gpu, image, h, c.dk(), c.dv(), c.where());
+        super(c, w, gpu, IMAGE);
         kOff = kd;
         vOff = 2 * kd;
         gOff = 2 * kd + vd;
@@ -51,26 +36,13 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         bOff = aOff + h;
         width = bOff + h;
         qkvWidth = 2 * kd + vd;
-        float[] all = new float[width * d];
-        int at = 0;
-        for (float[] m : new float[][] {w.q(), w.k(), w.v(), w.gate(), w.a(), w.b()}) {
-            System.arraycopy(m, 0, all, at, m.length);
-            at += m.length;
-        }
-        wAll = gpu.upload(tensor(all, width, d), gpu.matrixType());
-        wO = gpu.upload(tensor(w.o(), d, vd), gpu.matrixType());
+        wAll = gpu.upload(tensor(stack(w.q(), w.k(), w.v(), w.gate(), w.a(), w.b()), width, d), gpu.matrixType());
         qConv = gpu.upload(tensor(w.qConv(), kd, cw), DType.F32);
         kConv = gpu.upload(tensor(w.kConv(), kd, cw), DType.F32);
         vConv = gpu.upload(tensor(w.vConv(), vd, cw), DType.F32);
         qBias = w.qBias() == null ? null : gpu.upload(tensor(w.qBias(), kd), DType.F32);
         kBias = w.kBias() == null ? null : gpu.upload(tensor(w.kBias(), kd), DType.F32);
         vBias = w.vBias() == null ? null : gpu.upload(tensor(w.vBias(), vd), DType.F32);
-        aLog = gpu.upload(tensor(w.aLog(), h), DType.F32);
-        dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
-        oNorm = gpu.upload(tensor(w.oNorm(), c.dv()), DType.F32);
-        conv = gpu.kernel(image, "causal_conv_kernel1");
-        convState = gpu.kernel(image, "causal_conv_state_kernel1");
-        convStep = gpu.kernel(image, "causal_conv_step_kernel1");
     }
 
     @Override
@@ -88,8 +60,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
                 false, c.betaScale());
         DeviceTensor o = gpu.scratch(DType.F32, rows, vd);
         rule.scan(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qn, kn, at(qkv, vOff), qkvWidth, gbq, batch, tokens);
-        rule.outNorm(o, at(proj, gOff), width, oNorm, rows, c.normEps());
-        gpu.linear(o, wO, y.reshape(rows, d));
+        output(o, at(proj, gOff), width, rows, y);
     }
 
     @Override
@@ -104,8 +75,7 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
         rule.decode(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(qkv, vOff), qkvWidth,
                 at(proj, aOff), at(proj, bOff), width, aLog, dtBias, batch, false, c.betaScale());
-        rule.outNorm(o, at(proj, gOff), width, oNorm, batch, c.normEps());
-        gpu.linear(o, wO, y.reshape(batch, d));
+        output(o, at(proj, gOff), width, batch, y);
     }
 
     /** One short conv over the chunk (silu after it) from {@code proj} columns [off, off+C) into the same columns of qkv; then its cache. */
@@ -124,6 +94,4 @@ final class GatedDeltaNetCuda extends HostBridgedBlock {
         gpu.launch(convStep, ceilDiv((long) batch * channels, THREADS), 1, 1, THREADS, 1, 0,
                 at(qkv, off), qkvWidth, at(proj, off), width, cache, weight, 0L, 0L, orNull(bias), batch, channels, cw, 1);
     }
-
-    private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
 }

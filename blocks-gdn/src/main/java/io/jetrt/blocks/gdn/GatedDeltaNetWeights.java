@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.common.GatedDeltaWeights;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
@@ -7,55 +8,35 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One Gated DeltaNet layer's weights as flat arrays, names as fla's {@code state_dict()} (BLOCKS.md §5).
+ * One Gated DeltaNet layer's weights as flat arrays, names as fla's {@code state_dict()} (BLOCKS.md §5); those the
+ * family shares are {@link GatedDeltaWeights}'s. Gated DeltaNet's own, the short convs:
  *
- * @param q      {@code q_proj.weight [H·Dk, D]}
- * @param k      {@code k_proj.weight [H·Dk, D]}
- * @param v      {@code v_proj.weight [H·Dv, D]}
- * @param a      {@code a_proj.weight [H, D]}
- * @param b      {@code b_proj.weight [H, D]}
- * @param aLog   {@code A_log [H]}
- * @param dtBias {@code dt_bias [H]}
- * @param qConv  {@code q_conv1d.weight [H·Dk, 1, W]}
- * @param kConv  {@code k_conv1d.weight [H·Dk, 1, W]}
- * @param vConv  {@code v_conv1d.weight [H·Dv, 1, W]}
- * @param qBias  {@code q_conv1d.bias [H·Dk]}, null without conv_bias
- * @param kBias  {@code k_conv1d.bias [H·Dk]}, null without conv_bias
- * @param vBias  {@code v_conv1d.bias [H·Dv]}, null without conv_bias
- * @param gate   {@code g_proj.weight [H·Dv, D]}
- * @param oNorm  {@code o_norm.weight [Dv]}
- * @param o      {@code o_proj.weight [D, H·Dv]}
+ * @param qConv {@code q_conv1d.weight [H·Dk, 1, W]}
+ * @param kConv {@code k_conv1d.weight [H·Dk, 1, W]}
+ * @param vConv {@code v_conv1d.weight [H·Dv, 1, W]}
+ * @param qBias {@code q_conv1d.bias [H·Dk]}, null without conv_bias
+ * @param kBias {@code k_conv1d.bias [H·Dk]}, null without conv_bias
+ * @param vBias {@code v_conv1d.bias [H·Dv]}, null without conv_bias
  */
 record GatedDeltaNetWeights(float[] q, float[] k, float[] v, float[] a, float[] b, float[] aLog, float[] dtBias,
                             float[] qConv, float[] kConv, float[] vConv, float[] qBias, float[] kBias, float[] vBias,
-                            float[] gate, float[] oNorm, float[] o) {
+                            float[] gate, float[] oNorm, float[] o) implements GatedDeltaWeights {
 
-    static final String Q = "q_proj.weight", K = "k_proj.weight", V = "v_proj.weight", A = "a_proj.weight",
-            B = "b_proj.weight", A_LOG = "A_log", DT_BIAS = "dt_bias", Q_CONV = "q_conv1d.weight",
-            K_CONV = "k_conv1d.weight", V_CONV = "v_conv1d.weight", Q_BIAS = "q_conv1d.bias", K_BIAS = "k_conv1d.bias",
-            V_BIAS = "v_conv1d.bias", G = "g_proj.weight", O_NORM = "o_norm.weight", O = "o_proj.weight";
+    static final String Q_CONV = "q_conv1d.weight", K_CONV = "k_conv1d.weight", V_CONV = "v_conv1d.weight",
+            Q_BIAS = "q_conv1d.bias", K_BIAS = "k_conv1d.bias", V_BIAS = "v_conv1d.bias";
 
     static List<WeightDecl> declare(GatedDeltaNetConfig c) {
-        int d = c.hiddenSize(), h = c.numHeads(), kd = c.keyDim(), vd = c.valueDim(), w = c.convSize();
-        List<WeightDecl> l = new ArrayList<>(List.of(
-                WeightDecl.of(Q, kd, d),
-                WeightDecl.of(K, kd, d),
-                WeightDecl.of(V, vd, d),
-                WeightDecl.of(A, h, d),
-                WeightDecl.of(B, h, d),
-                WeightDecl.of(A_LOG, h),
-                WeightDecl.of(DT_BIAS, h),
-                WeightDecl.of(Q_CONV, kd, 1, w),
-                WeightDecl.of(K_CONV, kd, 1, w),
-                WeightDecl.of(V_CONV, vd, 1, w)));
+        int kd = c.keyDim(), vd = c.valueDim(), w = c.convSize();
+        List<WeightDecl> l = new ArrayList<>(GatedDeltaWeights.inputs(c));
+        l.add(WeightDecl.of(Q_CONV, kd, 1, w));
+        l.add(WeightDecl.of(K_CONV, kd, 1, w));
+        l.add(WeightDecl.of(V_CONV, vd, 1, w));
         if (c.convBias()) {
             l.add(WeightDecl.of(Q_BIAS, kd));
             l.add(WeightDecl.of(K_BIAS, kd));
             l.add(WeightDecl.of(V_BIAS, vd));
         }
-        l.add(WeightDecl.of(G, vd, d));
-        l.add(WeightDecl.of(O_NORM, c.dv()));
-        l.add(WeightDecl.of(O, d, vd));
+        l.addAll(GatedDeltaWeights.outputs(c));
         return List.copyOf(l);
     }
 

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.testkit.GatedDeltaConfigs;
 import io.jetrt.spi.BlockConfig;
 import org.junit.jupiter.api.Test;
 
@@ -13,12 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class GatedDeltaNetConfigTest {
 
     private static Map<String, Object> fixtureLike() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("hidden_size", 128);
-        m.put("num_heads", 4);
-        m.put("head_dim", 32);
-        m.put("expand_v", 2.0);
-        m.put("conv_size", 4);
+        Map<String, Object> m = GatedDeltaConfigs.dims(128, 4, 32, 2.0, 4);
         m.put("norm_eps", 1e-5);
         m.put("use_gate", true);
         m.put("use_short_conv", true);

@@ -1,16 +1,11 @@
 package io.jetrt.blocks.gdn;
 
-import io.jetrt.blocks.common.PlainCpuOps;
-import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.blocks.testkit.Fixtures;
 import io.jetrt.runtime.verify.VerifyReport;
 import io.jetrt.spi.Backend;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The golden file (../shared/fixtures/blocks/gated_deltanet.safetensors) through the runtime's verifier, as
@@ -21,11 +16,7 @@ class GatedDeltaNetFixtureTest {
 
     @Test
     void matchesTheGoldenFileOnReferenceAndCpu() {
-        String dir = System.getProperty("jetrt.fixtures");
-        if (dir == null) throw new IllegalStateException("system property jetrt.fixtures must name the fixtures folder; it is unset");
-        VerifyReport r = BlockVerifier.verify(Path.of(dir, "blocks", "gated_deltanet.safetensors"), new GatedDeltaNetProvider(),
-                List.of(Backend.REFERENCE, Backend.CPU), new PlainCpuOps());
-        assertTrue(r.passed(), r.format());
+        VerifyReport r = Fixtures.verify("gated_deltanet.safetensors", new GatedDeltaNetProvider(), Backend.REFERENCE, Backend.CPU);
         // declarations, then per backend: io.y, io.y_next and every io.final.* and io.final_next.* slot
         assertEquals(1 + 2 * 10, r.checks().size(), r.format());
     }

@@ -1,6 +1,7 @@
 package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.ConfigChecks;
+import io.jetrt.blocks.common.GatedDeltaConfig;
 import io.jetrt.spi.BlockConfig;
 
 /**
@@ -12,7 +13,7 @@ import io.jetrt.spi.BlockConfig;
  * @param where names the layer, for error messages
  */
 public record JetBlockConfig(String where, int hiddenSize, int numHeads, int headDim, double expandV, int convSize,
-                             int generatorReduction, float normEps, double initializerRange) {
+                             int generatorReduction, float normEps, double initializerRange) implements GatedDeltaConfig {
 
     public static JetBlockConfig from(BlockConfig c) {
         JetBlockConfig j = new JetBlockConfig(c.where(),
@@ -24,25 +25,11 @@ public record JetBlockConfig(String where, int hiddenSize, int numHeads, int hea
                 ConfigChecks.positiveInt(c, "dconv_generator_reduction"),
                 (float) ConfigChecks.positiveDouble(c, "norm_eps"),
                 ConfigChecks.positiveDouble(c, "initializer_range", 0.02));
-        ConfigChecks.require(j.dv() >= 1, c, "expand_v", "large enough that int(head_dim·expand_v) ≥ 1", j.expandV);
-        ConfigChecks.require(j.valueDim() == j.numHeads * j.dv(), c, "expand_v",
-                "such that int(key_dim·expand_v) = num_heads·int(head_dim·expand_v)", j.expandV);
+        GatedDeltaConfig.requireValueHeads(c, j);
         ConfigChecks.require(j.generatorHidden() >= 1, c, "dconv_generator_reduction",
                 "at most value_dim = " + j.valueDim(), j.generatorReduction);
         return j;
     }
-
-    /** Key head dim Dk. */
-    public int dk() { return headDim; }
-
-    /** Value head dim Dv = int(head_dim·expand_v). */
-    public int dv() { return (int) (headDim * expandV); }
-
-    /** H·Dk. */
-    public int keyDim() { return numHeads * headDim; }
-
-    /** int(key_dim·expand_v) = H·Dv. */
-    public int valueDim() { return (int) (keyDim() * expandV); }
 
     /** Hidden width of the kernel generator, value_dim // dconv_generator_reduction. */
     public int generatorHidden() { return valueDim() / generatorReduction; }

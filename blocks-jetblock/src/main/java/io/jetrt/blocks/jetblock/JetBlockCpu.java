@@ -1,55 +1,29 @@
 package io.jetrt.blocks.jetblock;
 
-import io.jetrt.blocks.common.Activations;
-import io.jetrt.blocks.common.BlockChecks;
-import io.jetrt.blocks.common.GatedDeltaHeads;
+import io.jetrt.blocks.common.GatedDeltaCpu;
 import io.jetrt.blocks.common.Linear;
 import io.jetrt.blocks.common.ShortConvState;
-import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.CpuOps;
-import io.jetrt.spi.FloatTensor;
 
 /**
- * JetBlock on the CPU, fast: every projection over the whole chunk {@code [B·T, D]} through the runtime's
- * GEMM, the dynamic conv over the chunk, and the gated delta rule parallel over (batch, head) with
- * {@link GatedDeltaHeads#chunk}. Equal to {@link JetBlockReference} up to summation order.
+ * JetBlock on the CPU, fast ({@link GatedDeltaCpu}); its front end is silu on q and k and the dynamic conv of v
+ * over the chunk. Equal to {@link JetBlockReference} up to summation order.
  */
-final class JetBlockCpu implements Block {
+final class JetBlockCpu extends GatedDeltaCpu<JetBlockConfig, JetBlockWeights> {
     /** Tokens per kernel-generator pass: its output is value_dim·W floats per token (48 KiB for 2B). */
     private static final int GENERATOR_ROWS = 256;
 
-    private final JetBlockConfig c;
-    private final JetBlockWeights w;
-    private final GatedDeltaHeads heads;
-    private final CpuOps ops;
-
-    JetBlockCpu(JetBlockConfig c, JetBlockWeights w, CpuOps ops) {
-        this.c = c;
-        this.w = w;
-        this.ops = ops;
-        this.heads = new GatedDeltaHeads(c.numHeads(), c.dk(), c.dv(), w.aLog(), w.dtBias(), w.oNorm(), c.normEps(), 1f);
-    }
+    JetBlockCpu(JetBlockConfig c, JetBlockWeights w, CpuOps ops) { super(c, w, ops); }
 
     @Override
-    public void prefill(FloatTensor x, int[] positions, BlockState state, FloatTensor y) {
-        int tokens = BlockChecks.chunk(c.where(), x, y, state, c.hiddenSize());
-        int batch = state.batch(), rows = batch * tokens;
-        int d = c.hiddenSize(), h = c.numHeads(), kd = c.keyDim(), vd = c.valueDim();
-        float[] xs = x.data();
-        float[] q = Linear.apply(ops, xs, rows, d, w.q(), null, kd);        // [B·T, H·Dk]
-        float[] k = Linear.apply(ops, xs, rows, d, w.k(), null, kd);        // [B·T, H·Dk]
-        float[] v0 = Linear.apply(ops, xs, rows, d, w.v(), null, vd);       // [B·T, value_dim], raw
-        float[] a = Linear.apply(ops, xs, rows, d, w.a(), null, h);         // [B·T, H]
-        float[] b = Linear.apply(ops, xs, rows, d, w.b(), null, h);         // [B·T, H]
-        float[] gate = Linear.apply(ops, xs, rows, d, w.gate(), null, vd);  // [B·T, H·Dv]
-        float[] v = dynamicConv(xs, v0, batch, tokens, state.get(JetBlockProvider.CONV_STATE).data());
-        siluRows(q, rows, kd);
-        siluRows(k, rows, kd);
+    protected Qkv frontEnd(float[] x, Qkv raw, BlockState state, int batch, int tokens) {
+        int rows = batch * tokens, kd = c.keyDim(), vd = c.valueDim();
+        float[] v = dynamicConv(x, raw.v(), batch, tokens, state.get(JetBlockProvider.CONV_STATE).data());
+        siluRows(raw.q(), rows, kd);
+        siluRows(raw.k(), rows, kd);
         siluRows(v, rows, vd);
-        float[] o = new float[rows * vd];
-        heads.chunk(ops, batch, tokens, q, k, v, a, b, gate, state.get(JetBlockProvider.RECURRENT_STATE).data(), o);
-        ops.linear(o, 0, w.o(), 0, y.data(), 0, rows, d, vd);
+        return new Qkv(raw.q(), raw.k(), v);
     }
 
     /**
@@ -72,9 +46,5 @@ final class JetBlockCpu implements Block {
             }
         }
         return out;
-    }
-
-    private void siluRows(float[] m, int rows, int width) {
-        ops.parallelFor(rows, r -> Activations.siluInPlace(m, r * width, width));
     }
 }

@@ -1,12 +1,10 @@
 package io.jetrt.blocks.jetblock;
 
-import io.jetrt.blocks.common.GatedDeltaRuleCuda;
-import io.jetrt.blocks.common.HostBridgedBlock;
+import io.jetrt.blocks.common.GatedDeltaCuda;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceState;
 import io.jetrt.spi.DeviceTensor;
-import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.GpuKernel;
 import io.jetrt.spi.GpuOps;
 
@@ -24,31 +22,20 @@ import static io.jetrt.blocks.common.DeviceTensors.gridFor;
  * writes {@code v [rows, Vd]}; the gated delta rule (silu and L2 norm of q, k inside) and its output norm write
  * {@code o [rows, Vd]}; o_proj is the last GEMM. The state slots and their layouts are the CPU ones.
  */
-final class JetBlockCuda extends HostBridgedBlock {
+final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
     static final KernelImage IMAGE = new KernelImage(JetBlockProvider.class, "/io/jetrt/blocks/jetblock/jetblock.fatbin");
     /** Rows per kernel-generator pass: its output is Vd·W floats per row (48 KiB at 2B, so 48 MiB of scratch). */
     private static final int GENERATOR_ROWS = 1024;
-    private static final int THREADS = 256;
 
-    private final JetBlockConfig c;
-    private final int d, h, kd, vd, cw, gh, kw, width;
+    private final int gh, kw, width;
     private final int kOff, vOff, gOff;
-    private final DeviceTensor wAll, wAb, wO, w1, w2, b2, aLog, dtBias, oNorm;
-    private final GpuKernel conv, convState, convStep, silu;
-    private final GatedDeltaRuleCuda rule;
+    private final DeviceTensor wAll, wAb, w1, w2, b2;
+    private final GpuKernel silu;
 
     JetBlockCuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) {
-        super(gpu);
-        this.c = c;
-        d = c.hiddenSize();
-        h = c.numHeads();
-        kd = c.keyDim();
-        vd = c.valueDim();
-        cw = c.convSize();
+        super(c, w, gpu, IMAGE);
         gh = c.generatorHidden();
         kw = vd * cw;
-        byte[] image = IMAGE.bytes();
-        rule = new GatedDeltaRuleCuda(gpu, image, h, c.dk(), c.dv(), c.where());
         kOff = kd;
         vOff = 2 * kd;
         gOff = 2 * kd + vd;
@@ -58,17 +45,10 @@ final class JetBlockCuda extends HostBridgedBlock {
         // they are 2H rows. The kernel generator (2.4M values at 2B: f32 cost 10% of a decode step) follows
         // the runtime's matrix type like the projections.
         wAb = gpu.upload(tensor(stack(w.a(), w.b()), 2 * h, d), DType.F32);
-        wO = gpu.upload(tensor(w.o(), d, vd), gpu.matrixType());
         w1 = gpu.upload(tensor(w.w1(), gh, d), gpu.matrixType());
         w2 = gpu.upload(tensor(w.w2(), kw, gh), gpu.matrixType());
         b2 = gpu.upload(tensor(w.b2(), kw), DType.F32);
-        aLog = gpu.upload(tensor(w.aLog(), h), DType.F32);
-        dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
-        oNorm = gpu.upload(tensor(w.oNorm(), c.dv()), DType.F32);
-        conv = gpu.kernel(image, "causal_conv_kernel1");
-        convState = gpu.kernel(image, "causal_conv_state_kernel1");
-        convStep = gpu.kernel(image, "causal_conv_step_kernel1");
-        silu = gpu.kernel(image, "jetblock_silu_kernel1");
+        silu = kernel("jetblock_silu_kernel1");
     }
 
     @Override
@@ -98,8 +78,7 @@ final class JetBlockCuda extends HostBridgedBlock {
         rule.prep(qn, kn, gbq, proj, width, at(proj, kOff), width, ab, at(ab, h), 2 * h, aLog, dtBias, rows, true, 1f);
         DeviceTensor o = gpu.scratch(DType.F32, rows, vd);
         rule.scan(state.get(JetBlockProvider.RECURRENT_STATE), o, qn, kn, v, vd, gbq, batch, tokens);
-        rule.outNorm(o, at(proj, gOff), width, oNorm, rows, c.normEps());
-        gpu.linear(o, wO, y.reshape(rows, d));
+        output(o, at(proj, gOff), width, rows, y);
     }
 
     @Override
@@ -119,22 +98,6 @@ final class JetBlockCuda extends HostBridgedBlock {
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
         rule.decode(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width, v, vd, ab, at(ab, h), 2 * h,
                 aLog, dtBias, batch, true, 1f);
-        rule.outNorm(o, at(proj, gOff), width, oNorm, batch, c.normEps());
-        gpu.linear(o, wO, y.reshape(batch, d));
-    }
-
-    private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
-
-    /** Row-major matrices of one column count stacked by rows. */
-    private static float[] stack(float[]... parts) {
-        int n = 0;
-        for (float[] p : parts) n += p.length;
-        float[] all = new float[n];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
+        output(o, at(proj, gOff), width, batch, y);
     }
 }

@@ -1,96 +1,45 @@
 package io.jetrt.blocks.jetblock;
 
-import io.jetrt.blocks.common.BlockChecks;
-import io.jetrt.blocks.common.Init;
-import io.jetrt.spi.Backend;
+import io.jetrt.blocks.common.GatedDeltaProvider;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
-import io.jetrt.spi.BlockProvider;
-import io.jetrt.spi.BlockServices;
-import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
-/** The JetBlock block type ({@code jet}, alias {@code jetblock}): weights, state layout, init and instances. */
-public final class JetBlockProvider implements BlockProvider {
-    static final String CONV_STATE = "conv_state", RECURRENT_STATE = "recurrent_state";
-
-    @Override public String type() { return "jet"; }
-
-    @Override public Set<String> aliases() { return Set.of("jetblock"); }
-
-    private final String version;
+/**
+ * The JetBlock block type ({@code jet}, alias {@code jetblock}): weights, state layout, init and instances.
+ * Reference and CPU always; CUDA when the bundle carries its compiled kernels (jetblock.fatbin).
+ * State: {@code conv_state [value_dim, W]} (raw v_proj outputs, oldest first), {@code recurrent_state [H, Dk, Dv]}.
+ * Init as a model built from its config gets it (BLOCKS.md §3.7): {@code _init_weights} draws every Linear, the
+ * kernel generator's w1/w2 included, as {@link GatedDeltaProvider} says.
+ */
+public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, JetBlockWeights> {
+    static final String CONV_STATE = "conv_state";
 
     /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
     public JetBlockProvider() { this("1.0.0"); }
 
     /** @param version the implementation version, the bundle's */
-    public JetBlockProvider(String version) { this.version = version; }
+    public JetBlockProvider(String version) { super("jet", "jetblock", version, JetBlockCuda.IMAGE); }
 
-    @Override public String version() { return version; }
+    @Override protected JetBlockConfig config(BlockConfig config) { return JetBlockConfig.from(config); }
 
-    /** Reference and CPU always; CUDA when the bundle carries its compiled kernels (jetblock.fatbin). */
-    @Override public Set<Backend> backends() {
-        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
-        if (JetBlockCuda.IMAGE.present()) b.add(Backend.CUDA);
-        return b;
+    @Override protected List<WeightDecl> declare(JetBlockConfig c) { return JetBlockWeights.declare(c); }
+
+    @Override protected JetBlockWeights weights(JetBlockConfig c, Weights weights) { return JetBlockWeights.from(weights); }
+
+    @Override protected List<StateSlot> convSlots(JetBlockConfig c) {
+        return List.of(StateSlot.f32(CONV_STATE, c.valueDim(), c.convSize()));
     }
 
-    @Override
-    public List<WeightDecl> weights(BlockConfig config) { return JetBlockWeights.declare(JetBlockConfig.from(config)); }
+    @Override protected Block reference(JetBlockConfig c, JetBlockWeights w) { return new JetBlockReference(c, w); }
 
-    /** {@code conv_state [value_dim, W]} (raw v_proj outputs, oldest first), {@code recurrent_state [H, Dk, Dv]}. */
-    @Override
-    public List<StateSlot> stateLayout(BlockConfig config, int capacity) {
-        JetBlockConfig c = JetBlockConfig.from(config);
-        return List.of(StateSlot.f32(CONV_STATE, c.valueDim(), c.convSize()),
-                StateSlot.f32(RECURRENT_STATE, c.numHeads(), c.dk(), c.dv()));
-    }
+    @Override protected Block cpu(JetBlockConfig c, JetBlockWeights w, CpuOps ops) { return new JetBlockCpu(c, w, ops); }
 
-    /**
-     * As a model built from its config gets them (BLOCKS.md §3.7): {@code _init_weights} draws every Linear,
-     * the kernel generator's w1/w2 included, from N(0, initializer_range) with zero bias; A_log = log U(0, 16);
-     * dt_bias the inverse softplus of dt = exp(U(log 1e-3, log 0.1)) ≥ 1e-4; o_norm ones.
-     */
-    @Override
-    public Map<String, FloatTensor> initWeights(BlockConfig config, long seed) {
-        JetBlockConfig c = JetBlockConfig.from(config);
-        Init init = new Init(seed);
-        double std = c.initializerRange();
-        Map<String, FloatTensor> m = new LinkedHashMap<>();
-        for (WeightDecl d : JetBlockWeights.declare(c)) {
-            FloatTensor t = switch (d.name()) {
-                case JetBlockWeights.A_LOG -> init.aLog(c.numHeads(), 0, 16);
-                case JetBlockWeights.DT_BIAS -> init.dtBias(c.numHeads());
-                case JetBlockWeights.B2 -> FloatTensor.zeros(d.shape());
-                case JetBlockWeights.O_NORM -> Init.ones(d.shape());
-                default -> init.normal(std, d.shape());
-            };
-            m.put(d.name(), t);
-        }
-        return m;
-    }
-
-    @Override
-    public Block create(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
-        JetBlockConfig c = JetBlockConfig.from(config);
-        BlockChecks.weights(c.where(), JetBlockWeights.declare(c), weights);
-        JetBlockWeights w = JetBlockWeights.from(weights);
-        return switch (backend) {
-            case REFERENCE -> new JetBlockReference(c, w);
-            case CPU -> new JetBlockCpu(c, w, services.cpu());
-            case CUDA -> {
-                if (!JetBlockCuda.IMAGE.present()) throw new IllegalStateException(c.where() + ": kernels missing: " + JetBlockCuda.IMAGE.missingReason());
-                yield new JetBlockCuda(c, w, services.gpu());
-            }
-            default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu, cuda; got " + backend.id());
-        };
-    }
+    @Override protected Block cuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) { return new JetBlockCuda(c, w, gpu); }
 }

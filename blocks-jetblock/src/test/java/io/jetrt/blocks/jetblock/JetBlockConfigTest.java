@@ -1,6 +1,7 @@
 package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.blocks.testkit.GatedDeltaConfigs;
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
@@ -16,12 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class JetBlockConfigTest {
 
     private static Map<String, Object> released() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("hidden_size", 128);
-        m.put("num_heads", 4);
-        m.put("head_dim", 32);
-        m.put("expand_v", 2.0);
-        m.put("conv_size", 4);
+        Map<String, Object> m = GatedDeltaConfigs.dims(128, 4, 32, 2.0, 4);
         m.put("dconv_generator_reduction", 8);
         m.put("norm_eps", "1e-5"); // a string in the released configs
         return m;

@@ -1,61 +1,35 @@
 package io.jetrt.blocks.jetblock;
 
+import io.jetrt.blocks.testkit.GatedDeltaWeightsTest;
 import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.StateSlot;
-import io.jetrt.spi.WeightDecl;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Weight declarations, state layout and initialisation against the fixture file and the 2B checkpoint shapes. */
-class JetBlockWeightsTest {
+/** Weight declarations, state layout and initialisation ({@link GatedDeltaWeightsTest}) and the 2B checkpoint shapes. */
+class JetBlockWeightsTest extends GatedDeltaWeightsTest {
     /** The config of ../shared/fixtures/blocks/jetblock.safetensors (its declarations and states are checked against the file in JetBlockFixtureTest). */
     static final BlockConfig FIXTURE_CONFIG = new BlockConfig("jetblock fixture config", Map.of("hidden_size", 128, "num_heads", 4, "head_dim", 32, "expand_v", 2.0, "conv_size", 4,
             "dconv_generator_reduction", 8, "norm_eps", 1e-5));
 
     private final JetBlockProvider provider = new JetBlockProvider();
 
-    private static Map<String, List<Integer>> shapes(List<WeightDecl> decls) {
-        Map<String, List<Integer>> m = new TreeMap<>();
-        for (WeightDecl d : decls) m.put(d.name(), Arrays.stream(d.shape()).boxed().toList());
-        return m;
-    }
+    @Override protected BlockProvider provider() { return provider; }
 
-    private static Map<String, List<Integer>> shapesOf(Map<String, FloatTensor> tensors) {
-        Map<String, List<Integer>> m = new TreeMap<>();
-        tensors.forEach((n, t) -> m.put(n, Arrays.stream(t.shape()).boxed().toList()));
-        return m;
-    }
-
-
+    @Override protected BlockConfig fixtureConfig() { return FIXTURE_CONFIG; }
 
     @Test
-    void initWeightsHaveDeclaredNamesAndShapes() {
+    void initDrawsLinearsWithZeroBias() {
         Map<String, FloatTensor> init = provider.initWeights(FIXTURE_CONFIG, 5);
-        assertEquals(shapes(provider.weights(FIXTURE_CONFIG)), shapesOf(init), "jet initWeights names and shapes");
-        for (float a : init.get("A_log").data()) assertTrue(a < Math.log(16), "A_log = log U(0, 16); got " + a);
-        for (float dt : init.get("dt_bias").data()) {
-            double softplus = Math.log1p(Math.exp(dt));
-            assertTrue(softplus >= 1e-4 * 0.999 && softplus <= 0.1 * 1.001, "softplus(dt_bias) in [1e-4, 0.1]; got " + softplus);
-        }
-        for (float v : init.get("o_norm.weight").data()) assertEquals(1f, v, "o_norm ones");
         for (float v : init.get("dynamic_conv1d.kernel_generator.w2.bias").data()) assertEquals(0f, v, "Linear bias zero");
         assertEquals(0.02, std(init.get("dynamic_conv1d.kernel_generator.w2.weight")), 0.002, "w2 ~ N(0, 0.02)");
         assertEquals(0.02, std(init.get("v_proj.weight")), 0.002, "v_proj ~ N(0, 0.02)");
-        assertEquals(init.get("q_proj.weight"), provider.initWeights(FIXTURE_CONFIG, 5).get("q_proj.weight"), "same seed, same draw");
-    }
-
-    private static double std(FloatTensor t) {
-        double s = 0;
-        for (float v : t.data()) s += (double) v * v;
-        return Math.sqrt(s / t.size());
     }
 
     /** BLOCKS.md §1.2, Jet-Nemotron-2B: expand_v 2.6666666667 truncates to Dv 256 and value_dim 3072. */

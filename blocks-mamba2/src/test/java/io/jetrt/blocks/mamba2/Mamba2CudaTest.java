@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static io.jetrt.blocks.mamba2.Mamba2Testing.*;
+import static io.jetrt.conformance.Closeness.assertClose;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -191,9 +192,9 @@ class Mamba2CudaTest {
             cpu.decode(x, positions, sCpu, yCpu);
             cuda.decode(x, positions, sCuda, yCuda);
             String what = "mamba2 cuda, " + against(proj) + ", " + cfg.where() + ", B=3 decode at positions 0, 17, 499";
-            assertClose(yCuda, yCpu, tol, what + ", y");
+            assertClose(yCpu, yCuda, tol, what + ", y");
             for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                assertClose(sCuda.get(slot), sCpu.get(slot), tol, what + ", " + slot);
+                assertClose(sCpu.get(slot), sCuda.get(slot), tol, what + ", " + slot);
             }
             FloatTensor x2 = new Init(8).normal(1, 3, 65, d);
             int[] next = {1, 18, 500};
@@ -201,9 +202,9 @@ class Mamba2CudaTest {
             cpu.prefill(x2, next, sCpu, pCpu);
             cuda.prefill(x2, next, sCuda, pCuda);
             String what2 = "mamba2 cuda, " + against(proj) + ", " + cfg.where() + ", B=3 T=65 prefill after that decode";
-            assertClose(pCuda, pCpu, tol, what2 + ", y");
+            assertClose(pCpu, pCuda, tol, what2 + ", y");
             for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                assertClose(sCuda.get(slot), sCpu.get(slot), tol, what2 + ", " + slot);
+                assertClose(sCpu.get(slot), sCuda.get(slot), tol, what2 + ", " + slot);
             }
         }
     }
@@ -224,9 +225,9 @@ class Mamba2CudaTest {
                 FloatTensor x = new Init(15).normal(1, bt[0], bt[1], c.hidden());
                 FloatTensor y1 = prefill(k1, x, 0, s1), y2 = prefill(k2, x, 0, s2);
                 String what = "mamba2 cuda scan kernel 2 vs kernel 1, f32, " + cfg.where() + ", B=" + bt[0] + " T=" + bt[1];
-                assertClose(y2, y1, 1e-5, what + ", y");
+                assertClose(y1, y2, 1e-5, what + ", y");
                 for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                    assertClose(s2.get(slot), s1.get(slot), 1e-5, what + ", " + slot);
+                    assertClose(s1.get(slot), s2.get(slot), 1e-5, what + ", " + slot);
                 }
             }
         }
@@ -250,12 +251,12 @@ class Mamba2CudaTest {
             BlockState sCpu = state(cfg, 1, 10), sCuda = copy(sCpu);
             FloatTensor x = new Init(11).normal(1, 1, 300, 1536);
             FloatTensor yCpu = prefill(cpu, x, 0, sCpu), yCuda = prefill(cuda, x, 0, sCuda);
-            assertClose(yCuda, yCpu, tol, what + ", B=1 T=300 prefill, y");
+            assertClose(yCpu, yCuda, tol, what + ", B=1 T=300 prefill, y");
             FloatTensor xd = new Init(12).normal(1, 1, 1, 1536);
             FloatTensor dCpu = decode(cpu, xd, 300, sCpu), dCuda = decode(cuda, xd, 300, sCuda);
-            assertClose(dCuda, dCpu, tol, what + ", decode after 300, y");
+            assertClose(dCpu, dCuda, tol, what + ", decode after 300, y");
             for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                assertClose(sCuda.get(slot), sCpu.get(slot), tol, what + ", " + slot);
+                assertClose(sCpu.get(slot), sCuda.get(slot), tol, what + ", " + slot);
             }
         }
     }

@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static io.jetrt.blocks.mamba2.Mamba2Testing.*;
+import static io.jetrt.conformance.Closeness.assertClose;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -82,9 +83,9 @@ class Mamba2PropertyTest {
                 FloatTensor y = prefill(fast.get(i), x, stateSeed == 0 ? 0 : 100, s);
                 String what = "mamba2 cpu" + (i == 0 ? "" : " kernel " + (i == 1 ? 1 : 3)) + " vs reference, f32, " + k
                         + (stateSeed == 0 ? ", fresh state" : ", random state");
-                assertClose(y, ref, TOL, what + ", y");
+                assertClose(ref, y, TOL, what + ", y");
                 for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                    assertClose(s.get(slot), refState.get(slot), TOL, what + ", " + slot);
+                    assertClose(refState.get(slot), s.get(slot), TOL, what + ", " + slot);
                 }
             }
         }
@@ -116,20 +117,20 @@ class Mamba2PropertyTest {
 
         BlockState stepped = state(k.cfg, k.batch, k.seed + 2);
         FloatTensor head = prefill(block, slice(x, 0, t1), 10, stepped);
-        assertClose(head, slice(yWhole, 0, t1), TOL, what + ", first prefill y");
+        assertClose(slice(yWhole, 0, t1), head, TOL, what + ", first prefill y");
         for (int i = t1; i < k.t; i++) {
             FloatTensor yi = decode(block, slice(x, i, i + 1), 10 + i, stepped);
-            assertClose(yi, slice(yWhole, i, i + 1), TOL, what + ", decode y at token " + i);
+            assertClose(slice(yWhole, i, i + 1), yi, TOL, what + ", decode y at token " + i);
         }
 
         BlockState twice = state(k.cfg, k.batch, k.seed + 2);
         prefill(block, slice(x, 0, t1), 10, twice);
         FloatTensor tail = prefill(block, slice(x, t1, k.t), 10 + t1, twice);
-        assertClose(tail, slice(yWhole, t1, k.t), TOL, what + ", second prefill y");
+        assertClose(slice(yWhole, t1, k.t), tail, TOL, what + ", second prefill y");
 
         for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-            assertClose(stepped.get(slot), whole.get(slot), TOL, what + ", decoded " + slot);
-            assertClose(twice.get(slot), whole.get(slot), TOL, what + ", two-prefill " + slot);
+            assertClose(whole.get(slot), stepped.get(slot), TOL, what + ", decoded " + slot);
+            assertClose(whole.get(slot), twice.get(slot), TOL, what + ", two-prefill " + slot);
         }
     }
 
@@ -152,9 +153,9 @@ class Mamba2PropertyTest {
                 }
                 FloatTensor yb = prefill(block, row(x, b), 5, one);
                 String what = "mamba2 " + backend.id() + ", f32, " + k + ", batch row " + b + " alone";
-                assertClose(yb, row(y, b), 0, what + ", y");
+                assertClose(row(y, b), yb, 0, what + ", y");
                 for (String slot : List.of(Mamba2Provider.CONV_STATE, Mamba2Provider.SSM_STATE)) {
-                    assertClose(one.get(slot), row(all.get(slot), b), 0, what + ", " + slot);
+                    assertClose(row(all.get(slot), b), one.get(slot), 0, what + ", " + slot);
                 }
             }
         }

@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 /** Shared helpers of the Mamba2 tests: configs, weights with O(1) activations, runs on poisoned outputs, rel. */
 final class Mamba2Testing {
     static final Mamba2Provider PROVIDER = new Mamba2Provider();
@@ -153,25 +151,5 @@ final class Mamba2Testing {
         int[] shape = x.shape();
         shape[0] = 1;
         return new FloatTensor(Arrays.copyOfRange(x.data(), b * per, (b + 1) * per), shape);
-    }
-
-    /** {@code max|got − exp| / max|exp|}; infinite when got holds a NaN or the shapes differ. */
-    static double rel(FloatTensor got, FloatTensor exp) {
-        if (!Arrays.equals(got.shape(), exp.shape())) return Double.POSITIVE_INFINITY;
-        double diff = 0, scale = 0;
-        for (int i = 0; i < got.size(); i++) {
-            float g = got.data()[i], e = exp.data()[i];
-            if (Float.isNaN(g) || Float.isNaN(e)) return Double.POSITIVE_INFINITY;
-            diff = Math.max(diff, Math.abs(g - e));
-            scale = Math.max(scale, Math.abs(e));
-        }
-        return scale == 0 ? diff : diff / scale;
-    }
-
-    static void assertClose(FloatTensor got, FloatTensor exp, double tol, String what) {
-        double r = rel(got, exp);
-        if (!(r <= tol)) {
-            fail(what + ": rel " + r + " > " + tol + " (got " + got + ", expected " + exp + ")");
-        }
     }
 }

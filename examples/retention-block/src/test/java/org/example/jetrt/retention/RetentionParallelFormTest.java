@@ -1,5 +1,6 @@
 package org.example.jetrt.retention;
 
+import io.jetrt.conformance.BlockConformance;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -18,7 +19,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.jetrt.conformance.Closeness.assertClose;
 
 /**
  * The recurrence against retention's parallel form, computed here in double from the definition:
@@ -56,8 +57,9 @@ class RetentionParallelFormTest {
 
         double[] yExp = new double[y.size()], sExp = new double[state.get(RetentionProvider.STATE).size()];
         parallelForm(c, w, x, yExp, sExp);
-        assertClose(yExp, y.data(), backend + " y [2, 40, 20]");
-        assertClose(sExp, state.get(RetentionProvider.STATE).data(), backend + " recurrent_state [2, 3, 6, 9]");
+        assertClose(yExp, y.data(), BlockConformance.TOLERANCE, backend + " y [2, 40, 20] against the parallel form");
+        assertClose(sExp, state.get(RetentionProvider.STATE).data(), BlockConformance.TOLERANCE,
+                backend + " recurrent_state [2, 3, 6, 9] against the parallel form");
     }
 
     private static void parallelForm(RetentionConfig c, Map<String, FloatTensor> w, FloatTensor x, double[] y, double[] s) {
@@ -121,17 +123,6 @@ class RetentionParallelFormTest {
         FloatTensor t = FloatTensor.zeros(shape);
         for (int i = 0; i < t.size(); i++) t.data()[i] = (float) ((rng.nextDouble() * 2 - 1) * amp);
         return t;
-    }
-
-    private static void assertClose(double[] expected, float[] got, String what) {
-        double maxAbs = 0, maxRef = 0;
-        for (int i = 0; i < got.length; i++) {
-            assertTrue(Float.isFinite(got[i]), what + ": non-finite at " + i);
-            maxAbs = Math.max(maxAbs, Math.abs(got[i] - expected[i]));
-            maxRef = Math.max(maxRef, Math.abs(expected[i]));
-        }
-        double rel = maxAbs / maxRef;
-        assertTrue(maxRef > 0 && rel <= 1e-4, what + ": relative error " + rel + " > 1e-4 against the parallel form");
     }
 
     /** The CpuOps contract in loops; the plug-in depends on the SPI only, so it brings its own for tests. */
