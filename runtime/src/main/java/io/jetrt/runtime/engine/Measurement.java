@@ -56,7 +56,8 @@ public final class Measurement {
      */
     public static Run teacherForced(Model model, int[] prompt, int[] forced, int batch, int maxRows) {
         int len = prompt.length / batch, steps = forced.length / batch, vocab = model.config().vocabSize();
-        try (ModelState state = model.newState(batch, len + steps)) {
+        // sized for the whole sequence: prompt, forced ids and the last chosen token (states at one context per workload)
+        try (ModelState state = model.newState(batch, len + steps + 1)) {
             int[] chosen = new int[(1 + steps) * batch];
             long t0 = System.nanoTime();
             FloatTensor logits = Prefill.chunked(model, prompt, batch, state, maxRows);
