@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 import java.util.Map;
 
 /**
@@ -7,6 +9,8 @@ import java.util.Map;
  * carries lives in the {@link BlockState} the runtime passes in. Must be safe to call from one thread at
  * a time per state; different states may be used from different threads.
  */
+// implemented by block bundles (each block's Reference and Cpu classes, blocks-common HostBridgedBlock, the example)
+@ConsumerType
 public interface Block {
 
     /**

@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,6 +12,8 @@ import java.util.Map;
  * Numbers, Strings, Booleans or null, as parsed from JSON. {@code where} names the layer or file they
  * came from, so that every error can say where the bad value is.
  */
+// a record: nobody implements it, a new method is an addition
+@ProviderType
 public record BlockConfig(String where, Map<String, Object> params) {
 
     public BlockConfig {

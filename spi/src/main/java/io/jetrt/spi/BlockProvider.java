@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +12,8 @@ import java.util.Set;
  * checks a layer's weights against {@link #weights}, allocates state by {@link #stateLayout} and calls
  * {@link #create}.
  */
+// implemented by block bundles (one provider per bundle, the example plug-in, test fakes)
+@ConsumerType
 public interface BlockProvider {
 
     /** Service property: the block type id, e.g. {@code jet}, {@code attn}, {@code swa}, {@code mamba2}, {@code gdn}. */

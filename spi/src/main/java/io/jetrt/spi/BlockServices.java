@@ -1,6 +1,10 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** What the runtime hands a block when it creates an instance. */
+// implemented only by the runtime (GpuBlockServices, lambdas in LayerBinder) and by test harnesses standing in for it
+@ProviderType
 public interface BlockServices {
 
     CpuOps cpu();

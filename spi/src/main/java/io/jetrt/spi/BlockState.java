@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,8 @@ import java.util.Map;
  * sequence. A block reads and updates it in place; it keeps nothing of a sequence anywhere else, so the
  * runtime can hand the state to another implementation with the same layout.
  */
+// a final class: nobody extends it, a new method is an addition
+@ProviderType
 public final class BlockState {
     private final int batch;
     private final List<StateSlot> layout;

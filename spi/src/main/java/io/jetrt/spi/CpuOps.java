@@ -1,11 +1,16 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 import java.util.function.IntConsumer;
 
 /**
  * CPU services the runtime offers to blocks: a tuned GEMM (BLAS behind it) and a worker pool.
  * Fast CPU paths use these; reference paths use plain loops and need neither.
  */
+// implemented by the runtime (Nd4jCpuOps) and inside every block bundle too: bnd copies blocks-common's
+// PlainCpuOps and TimedCpuOps into each bundle, so a new abstract method would break bundles
+@ConsumerType
 public interface CpuOps {
 
     /**

@@ -1,6 +1,10 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** Element types of checkpoint tensors and state slots, with safetensors' names. */
+// an enum: a new constant or method is an addition
+@ProviderType
 public enum DType {
     F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U64(8), U32(4), U16(2), U8(1), BOOL(1);
 

@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * A block whose {@link BlockProvider#create} for {@link Backend#CUDA} runs on the GPU: the runtime keeps the
  * residual stream and the state on the device and calls these instead of the host methods of
@@ -8,6 +10,8 @@ package io.jetrt.spi;
  *
  * @since 1.1
  */
+// implemented by block bundles (blocks-common HostBridgedBlock, copied into each bundle)
+@ConsumerType
 public interface DeviceBlock {
 
     /**

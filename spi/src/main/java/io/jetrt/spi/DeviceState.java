@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,8 @@ import java.util.Map;
  *
  * @since 1.1
  */
+// a final class: nobody extends it, a new method is an addition
+@ProviderType
 public final class DeviceState {
     private final int batch;
     private final List<StateSlot> layout;

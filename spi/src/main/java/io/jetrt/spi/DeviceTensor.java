@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Arrays;
 
 /**
@@ -9,6 +11,8 @@ import java.util.Arrays;
  *
  * @since 1.1
  */
+// a record: nobody implements it, a new method is an addition
+@ProviderType
 public record DeviceTensor(long address, DType dtype, int[] shape) {
 
     public DeviceTensor {

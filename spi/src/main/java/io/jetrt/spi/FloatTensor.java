@@ -1,11 +1,15 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Arrays;
 
 /**
  * A dense row-major float32 tensor: {@code data} holds exactly {@code product(shape)} values.
  * It is a view over a plain array so that recurrences can loop over it without indirection.
  */
+// a record: nobody implements it, a new method is an addition
+@ProviderType
 public record FloatTensor(float[] data, int[] shape) {
 
     public FloatTensor {

@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * GPU services the runtime offers a block created for {@link Backend#CUDA}: memory, kernels from the
  * bundle's own compiled images, launches and a bf16 GEMM, all queued in order on the one stream the
@@ -16,6 +18,8 @@ package io.jetrt.spi;
  *
  * @since 1.1
  */
+// implemented only by the runtime (BlockGpuOps)
+@ProviderType
 public interface GpuOps {
 
     /**

@@ -1,5 +1,7 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Arrays;
 
 /**
@@ -7,6 +9,8 @@ import java.util.Arrays;
  * {@code recurrent_state [H, Dk, Dv]} or an attention layer's {@code key_cache [Hkv, L, Dh]} where L is
  * the capacity the runtime asked for. Two providers whose slots are equal can take over each other's state.
  */
+// a record: nobody implements it, a new method is an addition
+@ProviderType
 public record StateSlot(String name, DType dtype, int[] shape) {
     public StateSlot {
         shape = shape.clone();

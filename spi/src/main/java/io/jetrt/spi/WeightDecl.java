@@ -1,11 +1,15 @@
 package io.jetrt.spi;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Arrays;
 
 /**
  * A weight a block expects: its name relative to the layer's block prefix (for a Jet-Nemotron layer
  * {@code model.layers.N.self_attn.}), e.g. {@code q_proj.weight}, and its exact shape {@code [out, in]}.
  */
+// a record: nobody implements it, a new method is an addition
+@ProviderType
 public record WeightDecl(String name, int[] shape) {
     public WeightDecl {
         shape = shape.clone();

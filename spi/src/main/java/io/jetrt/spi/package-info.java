@@ -8,9 +8,15 @@
  *
  * <p>1.1 adds the GPU side: a provider that offers {@link io.jetrt.spi.Backend#CUDA} gets {@link io.jetrt.spi.GpuOps}
  * from {@link io.jetrt.spi.BlockServices#gpu()} and returns a block that is also a {@link io.jetrt.spi.DeviceBlock}.
+ * 1.2 adds {@link io.jetrt.spi.GpuOps#matrixType()}.
  *
- * <p>Versioning: semantic. A minor bump adds; a major bump breaks. A bundle imports {@code [1.0, 2)}.
+ * <p>Versioning: semantic, checked at build by bnd's baseline against the last published SPI (spi/README.md).
+ * A minor bump adds; a major bump breaks. Every type says who implements it: {@code @ConsumerType} types are
+ * implemented in block bundles, so a new abstract method in one is a major change (a new default method is
+ * minor); {@code @ProviderType} types are implemented only by the runtime, or cannot be implemented at all
+ * (records, enums, final classes), so a new method is minor. A bundle that only uses and implements
+ * consumer types imports {@code io.jetrt.spi;version="[1.2,2)"} when built against 1.2.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.jetrt.spi;
