@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,7 +83,7 @@ class JsonTest {
         String s = all.toString();
         String quoted = Json.quote(new StringBuilder(), s).toString();
         for (int i = 1; i < quoted.length() - 1; i++) {
-            assertEquals(false, quoted.charAt(i) < 0x20, "control character left raw at " + i + " of " + quoted);
+            assertFalse(quoted.charAt(i) < 0x20, "control character left raw at " + i + " of " + quoted);
         }
         assertEquals(s, Json.parse(quoted));
     }
