@@ -141,7 +141,7 @@ public final class Json {
                     if (i + 4 > s.length()) throw error("short \\u escape");
                     int cp = 0;
                     for (int k = 0; k < 4; k++) {
-                        int d = Character.digit(s.charAt(i++), 16);
+                        int d = hexDigit(s.charAt(i++));
                         if (d < 0) { i--; throw error("bad hex digit in \\u escape"); }
                         cp = cp * 16 + d;
                     }
@@ -210,6 +210,14 @@ public final class Json {
     }
 
     private static boolean isDigit(char c) { return c >= '0' && c <= '9'; }
+
+    /** ASCII hex only: {@link Character#digit} would also accept e.g. Arabic-Indic and full-width digits. */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
 
     private JsonException error(String what) { return new JsonException(what + " at offset " + i); }
 }
