@@ -12,6 +12,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
@@ -50,8 +51,8 @@ public final class Main {
     /** Runs one command; returns the exit code. Errors are reported in one line, not a stack trace. */
     public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
         CommandLine cl = commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new OutputStreamWriter(out, out.charset()), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(err, err.charset()), true));
         String name = "jetrt";
         try {
             ParseResult parsed = cl.parseArgs(argv);
