@@ -1,44 +1,67 @@
 package io.jetrt.cli;
 
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
-/** {@code jetrt bench}: the options into {@link BenchOptions}, measured by {@link Bench}. */
-final class BenchCommand {
-    private static final Set<String> OPTIONS = Set.of("model", "prompt-len", "gen", "batch", "bundles", "json", "profile", "prefill-rows");
+/** {@code jetrt bench}: its options parsed into {@link BenchOptions}, measured by {@link Bench}. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prefill and decode tokens/s next to this machine's floors, for every --batch x --prompt-len combination.",
+                "Floors: FLOPs / the measured GEMM rate for prefill, weight and state bytes / the measured copy bandwidth for decode."
+                        + " --json FILE writes the rows as a JSON array.",
+                "Without --model: the embedded demo model."})
+final class BenchCommand implements JetrtCommand {
+    @Option(names = "--model", paramLabel = "DIR", description = "a Hugging Face checkpoint directory (default: the demo model)")
+    Path model;
 
-    private final JetRuntime rt;
-    private final Args args;
-    private final PrintStream out;
+    @Option(names = "--batch", paramLabel = "B", split = ",", defaultValue = "1",
+            description = "batch sizes, comma-separated (default: ${DEFAULT-VALUE})")
+    List<Integer> batches;
 
-    BenchCommand(JetRuntime rt, Args args, PrintStream out) {
-        this.rt = rt;
-        this.args = args;
-        this.out = out;
-    }
+    @Option(names = "--prompt-len", paramLabel = "N", split = ",", defaultValue = "256",
+            description = "prompt (context) lengths, comma-separated (default: ${DEFAULT-VALUE})")
+    List<Integer> promptLens;
 
-    int run() {
-        args.rejectUnknown(ComposeArgs.plus(OPTIONS));
-        BenchOptions o = new BenchOptions(args.has("model") ? Path.of(args.get("model", null)) : null, ComposeArgs.from(args),
-                ints("batch", "1"), ints("prompt-len", "256"), args.integer("gen", 16), args.integer("prefill-rows", 16384),
-                args.has("profile"), args.has("json") ? Path.of(args.get("json", null)) : null);
-        return new Bench(rt, out).run(o);
-    }
+    @Option(names = "--gen", paramLabel = "N", defaultValue = "16", description = "decode steps timed (default: ${DEFAULT-VALUE})")
+    int gen;
 
-    private List<Integer> ints(String option, String fallback) {
-        List<Integer> out = new ArrayList<>();
-        for (String p : args.get(option, fallback).split(",")) {
-            try {
-                out.add(Integer.parseInt(p.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + option + " must be a number or a comma list of numbers; got " + args.get(option, fallback));
-            }
+    @Option(names = "--prefill-rows", paramLabel = "ROWS", defaultValue = "16384",
+            description = "prefill in chunks of at most ROWS rows, batch x chunk (default: ${DEFAULT-VALUE})")
+    int prefillRows;
+
+    @Option(names = "--profile", description = "device time per kernel of one prefill chunk and one decode step (GPU)")
+    boolean profile;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the rows there as a JSON array")
+    Path json;
+
+    @Mixin ComposeMixin compose;
+    @Mixin BundlesMixin bundles;
+
+    @Spec CommandSpec spec;
+
+    private BenchOptions options;
+
+    @Override public RuntimeSettings settings() { return bundles.settings(); }
+
+    /** The options as {@link BenchOptions}; its range checks are usage errors, reported before the runtime starts. */
+    @Override public void check() {
+        try {
+            options = new BenchOptions(model, compose.options(), batches, promptLens, gen, prefillRows, profile, json);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return out;
     }
+
+    BenchOptions options() { return options; }
+
+    @Override public int run(JetRuntime rt, Streams io) { return new Bench(rt, io.out()).run(options); }
 }

@@ -5,15 +5,21 @@ import io.jetrt.loader.tokenizer.ChatTemplate;
 import io.jetrt.loader.tokenizer.Qwen2Tokenizer;
 import io.jetrt.loader.tokenizer.StreamingDecoder;
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
 import io.jetrt.runtime.engine.Generator;
 import io.jetrt.runtime.engine.SamplingParams;
 import io.jetrt.runtime.host.BundleManager;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,37 +31,50 @@ import java.util.Set;
  * {@code :bundles}, {@code :reset}, {@code :quit} — and the bundles directory is watched, so a jar copied
  * there is picked up between turns or even during one (the step in flight finishes first).
  */
-final class ChatCommand {
-    private static final Set<String> OPTIONS = Set.of("model", "max-tokens", "system", "bundles");
+@Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"A running runtime to talk to, one line per turn; its bundles directory is watched.",
+                "Lines starting with ':' manage it: :install JAR, :update JAR, :uninstall JAR, :layers, :bundles, :reset, :quit."
+                        + " A jar copied into the bundles directory is picked up between turns.",
+                "Without --model: the embedded demo model (random weights, written on the fly)."})
+final class ChatCommand implements JetrtCommand {
+    @Option(names = "--model", paramLabel = "DIR", description = "a Hugging Face checkpoint directory (default: the demo model)")
+    Path model;
 
-    private final JetRuntime rt;
-    private final Args args;
-    private final BufferedReader in;
-    private final PrintStream out;
+    @Option(names = "--system", paramLabel = "TEXT", description = "the system message, kept across :reset")
+    String system;
 
-    ChatCommand(JetRuntime rt, Args args, BufferedReader in, PrintStream out) {
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "128", description = "tokens per reply at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Mixin SamplingMixin sampling;
+    @Mixin ComposeMixin compose;
+    @Mixin BundlesMixin bundles;
+
+    private JetRuntime rt;
+    private BufferedReader in;
+    private PrintStream out;
+
+    /** A long-running session picks up jars dropped into the bundles directory. */
+    @Override public RuntimeSettings settings() { return bundles.settings().watching(1000); }
+
+    @Override public int run(JetRuntime rt, Streams io) throws IOException {
         this.rt = rt;
-        this.args = args;
-        this.in = in;
-        this.out = out;
-    }
-
-    int run() throws IOException {
-        args.rejectUnknown(ComposeArgs.plus(SamplingArgs.plus(OPTIONS)));
-        Path dir = args.has("model") ? Path.of(args.get("model", null)) : GenerateCommand.demoDir(rt, System.err);
-        Model model = rt.load(dir, ComposeArgs.from(args));
+        this.in = new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8));
+        this.out = io.out();
+        Path dir = model != null ? model : GenerateCommand.demoDir(rt, io.err());
+        Model m = rt.load(dir, compose.options());
         Qwen2Tokenizer tok = Qwen2Tokenizer.load(dir);
         ChatTemplate template = ChatTemplate.load(dir);
         List<ChatTemplate.Message> history = new ArrayList<>();
-        if (args.has("system")) history.add(new ChatTemplate.Message("system", args.get("system", "")));
+        if (system != null) history.add(new ChatTemplate.Message("system", system));
         GenerationConfig gen = GenerationConfig.load(dir);
-        SamplingParams sampling = SamplingArgs.from(args, gen);
-        Set<Integer> stops = SamplingArgs.stopIds(gen, tok, model.config());
+        SamplingParams params = sampling.params(gen);
+        Set<Integer> stops = SamplingMixin.stopIds(gen, tok, m.config());
         out.println("jetrt chat: type a message, or :install/:update/:uninstall JAR, :layers, :bundles, :reset, :quit");
         for (String line; (line = prompt()) != null; ) {
             if (line.isBlank()) continue;
             if (line.startsWith(":")) {
-                if (!command(line.trim(), model, history)) break;
+                if (!command(line.trim(), m, history)) break;
                 continue;
             }
             history.add(new ChatTemplate.Message("user", line));
@@ -63,7 +82,7 @@ final class ChatCommand {
             StreamingDecoder stream = tok.streamingDecoder(true);
             StringBuilder reply = new StringBuilder();
             try {
-                Generator.generate(model, new int[][] {ids}, args.integer("max-tokens", 128), sampling, stops, (row, id) -> {
+                Generator.generate(m, new int[][] {ids}, maxTokens, params, stops, (row, id) -> {
                     String piece = stream.feed(id);
                     reply.append(piece);
                     out.print(piece);

@@ -1,34 +1,48 @@
 package io.jetrt.cli;
 
-import io.jetrt.runtime.JetRuntime;
 import io.jetrt.demo.DemoModel;
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
 
 /** {@code jetrt demo --out DIR}: writes the embedded demo model as a Hugging Face directory. */
-final class DemoCommand {
-    private final JetRuntime rt;
-    private final Args args;
-    private final PrintStream out;
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Writes the demo model (random weights) as a Hugging Face directory.")
+final class DemoCommand implements JetrtCommand {
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "the directory to write the model to")
+    Path out;
 
-    DemoCommand(JetRuntime rt, Args args, PrintStream out) {
-        this.rt = rt;
-        this.args = args;
-        this.out = out;
+    @Option(names = "--shape", paramLabel = "SHAPE", defaultValue = "tiny", converter = ShapeConverter.class,
+            description = "tiny (layers jet, swa, jet, attn, jet, swa) or 2b (Jet-Nemotron-2B-shaped) (default: tiny)")
+    DemoModel.Shape shape;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "20251126", description = "seed of the random weights (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Mixin BundlesMixin bundles;
+
+    @Override public RuntimeSettings settings() { return bundles.settings(); }
+
+    @Override public int run(JetRuntime rt, Streams io) {
+        Path dir = DemoModel.write(out, rt.registry(), seed, shape);
+        io.out().println("wrote the demo model to " + dir);
+        return 0;
     }
 
-    int run() {
-        args.rejectUnknown(Set.of("out", "seed", "shape", "bundles"));
-        if (!args.has("out")) throw new IllegalArgumentException("demo needs --out DIR");
-        DemoModel.Shape shape = switch (args.get("shape", "tiny")) {
-            case "tiny" -> DemoModel.Shape.TINY;
-            case "2b" -> DemoModel.Shape.JET_2B;
-            default -> throw new IllegalArgumentException("--shape must be tiny or 2b; got '" + args.get("shape", "") + "'");
-        };
-        Path dir = DemoModel.write(Path.of(args.get("out", null)), rt.registry(), args.integer("seed", 20251126), shape);
-        out.println("wrote the demo model to " + dir);
-        return 0;
+    /** The shape names users type: tiny, 2b. */
+    static final class ShapeConverter implements ITypeConverter<DemoModel.Shape> {
+        @Override public DemoModel.Shape convert(String value) {
+            return switch (value) {
+                case "tiny" -> DemoModel.Shape.TINY;
+                case "2b" -> DemoModel.Shape.JET_2B;
+                default -> throw new TypeConversionException("must be tiny or 2b; got '" + value + "'");
+            };
+        }
     }
 }

@@ -5,76 +5,93 @@ import io.jetrt.loader.tokenizer.ChatTemplate;
 import io.jetrt.loader.tokenizer.Qwen2Tokenizer;
 import io.jetrt.loader.tokenizer.StreamingDecoder;
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
 import io.jetrt.demo.DemoModel;
 import io.jetrt.runtime.engine.Generator;
 import io.jetrt.runtime.engine.SamplingParams;
-import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
 /** {@code jetrt generate}: prompt → tokens streamed to stdout, throughput to stderr. */
-final class GenerateCommand {
-    static final Set<String> FLAGS = Set.of("chat", "greedy");
-    private static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-ids", "messages", "chat", "system", "max-tokens",
-            "tokenizer", "bundles");
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generates from a prompt: tokens streamed to stdout, throughput to stderr.",
+                "Sampling defaults come from the model's generation_config.json (greedy without one).",
+                "Without --model: the embedded demo model (random weights, written on the fly)."})
+final class GenerateCommand implements JetrtCommand {
+    @Option(names = "--model", paramLabel = "DIR", description = "a Hugging Face checkpoint directory (default: the demo model)")
+    Path model;
 
-    private final JetRuntime rt;
-    private final Args args;
-    private final PrintStream out, err;
+    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "jetrt runs hybrid language models",
+            description = "the prompt text (default: ${DEFAULT-VALUE})")
+    String prompt;
 
-    GenerateCommand(JetRuntime rt, Args args, PrintStream out, PrintStream err) {
-        this.rt = rt;
-        this.args = args;
-        this.out = out;
-        this.err = err;
-    }
+    @Option(names = "--prompt-ids", paramLabel = "ID", split = "[,\\s]+", splitSynopsisLabel = ",",
+            description = "token ids instead of text, comma-separated (1,2,3)")
+    List<Integer> promptIds;
 
-    int run() {
-        args.rejectUnknown(ComposeArgs.plus(SamplingArgs.plus(OPTIONS)));
-        Path dir = args.has("model") ? Path.of(args.get("model", null)) : demoDir(rt, err);
-        ComposeOptions options = ComposeArgs.from(args);
-        Model model = rt.load(dir, options);
-        Path tokDir = args.has("tokenizer") ? Path.of(args.get("tokenizer", null)) : dir;
+    @Option(names = "--messages", paramLabel = "FILE.json", description = "a conversation, [{\"role\": \"user\", \"content\": \"...\"}, ...], in the chat template")
+    Path messages;
+
+    @Option(names = "--chat", description = "wrap --prompt (and --system) in the model's chat template")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "the system message, with --chat")
+    String system;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "32", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "where vocab.json, merges.txt and the chat template are (default: --model)")
+    Path tokenizer;
+
+    @Mixin SamplingMixin sampling;
+    @Mixin ComposeMixin compose;
+    @Mixin BundlesMixin bundles;
+
+    @Override public RuntimeSettings settings() { return bundles.settings(); }
+
+    @Override public int run(JetRuntime rt, Streams io) {
+        PrintStream out = io.out();
+        Path dir = model != null ? model : demoDir(rt, io.err());
+        Model m = rt.load(dir, compose.options());
+        Path tokDir = tokenizer != null ? tokenizer : dir;
         Qwen2Tokenizer tok = Files.exists(tokDir.resolve("vocab.json")) ? loadTokenizer(tokDir) : null;
-        int[] prompt = prompt(tok, tokDir);
+        int[] ids = prompt(tok, tokDir);
         GenerationConfig gen = GenerationConfig.load(dir);
-        SamplingParams sampling = SamplingArgs.from(args, gen);
-        Set<Integer> stops = SamplingArgs.stopIds(gen, tok, model.config());
+        SamplingParams params = sampling.params(gen);
+        Set<Integer> stops = SamplingMixin.stopIds(gen, tok, m.config());
         StreamingDecoder stream = tok == null ? null : tok.streamingDecoder(true);
-        Generator.Result r = Generator.generate(model, new int[][] {prompt}, args.integer("max-tokens", 32), sampling, stops, (row, id) -> {
+        Generator.Result r = Generator.generate(m, new int[][] {ids}, maxTokens, params, stops, (row, id) -> {
             out.print(stream == null ? id + " " : stream.feed(id));
             out.flush();
         });
         if (stream != null) out.print(stream.finish());
         out.println();
-        err.printf("prompt %d tokens, prefill %.1f tok/s; generated %d tokens, decode %.1f tok/s (%s)%n", prompt.length,
-                r.prefillTokensPerSecond(), r.tokens().getFirst().length, r.decodeTokensPerSecond(), model.layers().getFirst().backend().id());
+        io.err().printf("prompt %d tokens, prefill %.1f tok/s; generated %d tokens, decode %.1f tok/s (%s)%n", ids.length,
+                r.prefillTokensPerSecond(), r.tokens().getFirst().length, r.decodeTokensPerSecond(), m.layers().getFirst().backend().id());
         return 0;
     }
 
     private int[] prompt(Qwen2Tokenizer tok, Path tokDir) {
-        if (args.has("prompt-ids")) {
-            return Arrays.stream(args.get("prompt-ids", "").split("[,\\s]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
-        }
-        String text = args.get("prompt", "jetrt runs hybrid language models");
+        if (promptIds != null) return promptIds.stream().mapToInt(Integer::intValue).toArray();
         if (tok == null) throw new IllegalArgumentException(tokDir + " has no tokenizer (vocab.json); pass --tokenizer DIR or --prompt-ids");
-        if (args.has("messages")) {
-            return tok.encode(loadTemplate(tokDir).render(ChatMessages.read(Path.of(args.get("messages", null))), true));
-        }
-        if (args.has("chat")) {
-            ChatTemplate template = loadTemplate(tokDir);
-            List<ChatTemplate.Message> msgs = args.has("system")
-                    ? List.of(new ChatTemplate.Message("system", args.get("system", "")), new ChatTemplate.Message("user", text))
+        if (messages != null) return tok.encode(loadTemplate(tokDir).render(ChatMessages.read(messages), true));
+        String text = prompt;
+        if (chat) {
+            List<ChatTemplate.Message> msgs = system != null
+                    ? List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", text))
                     : List.of(new ChatTemplate.Message("user", text));
-            text = template.render(msgs, true);
+            text = loadTemplate(tokDir).render(msgs, true);
         }
         return tok.encode(text);
     }

@@ -1,31 +1,39 @@
 package io.jetrt.cli;
 
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
 import io.jetrt.runtime.cuda.CudaDriver;
 import io.jetrt.runtime.host.ProviderBinding;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.spi.Backend;
 import org.osgi.framework.Bundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /** {@code jetrt info [--model DIR]}: the framework, its bundles, the block types they offer, and a model's bindings. */
-final class InfoCommand {
-    private final JetRuntime rt;
-    private final PrintStream out;
+@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The framework, its bundles, the block types they offer and their backends, and this machine's CUDA.",
+                "With --model, what is bound where: layer, provider, bundle, backend, weights."})
+final class InfoCommand implements JetrtCommand {
+    @Option(names = "--model", paramLabel = "DIR", description = "a checkpoint directory to compose and show the bindings of")
+    Path model;
 
-    InfoCommand(JetRuntime rt, PrintStream out) {
-        this.rt = rt;
-        this.out = out;
-    }
+    @Mixin ComposeMixin compose;
+    @Mixin BundlesMixin bundles;
 
-    int run(Args args) {
-        args.rejectUnknown(ComposeArgs.plus(Set.of("bundles", "model")));
+    private PrintStream out;
+
+    @Override public RuntimeSettings settings() { return bundles.settings(); }
+
+    @Override public int run(JetRuntime rt, Streams io) {
+        this.out = io.out();
         out.printf("framework: Apache Felix %s (%s)%n", rt.host().framework().getVersion(), state(rt.host().framework().getState()));
         out.printf("cpu ops:   %s, %d threads%n", rt.cpu().getClass().getSimpleName(), rt.cpu().threads());
         CudaDriver.Status cuda = CudaDriver.status();
@@ -41,7 +49,7 @@ final class InfoCommand {
             String aliases = p.provider().aliases().isEmpty() ? "" : " aliases " + String.join(",", p.provider().aliases());
             out.printf("  %-8s %-7s backends %-18s from %s%s%n", p.provider().type(), p.provider().version(), backends, p.bundleName(), aliases);
         }
-        if (args.has("model")) layers(rt.load(Path.of(args.get("model", null)), ComposeArgs.from(args)));
+        if (model != null) layers(rt.load(model, compose.options()));
         return 0;
     }
 

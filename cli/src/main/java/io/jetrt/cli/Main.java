@@ -1,37 +1,42 @@
 package io.jetrt.cli;
 
 import io.jetrt.runtime.JetRuntime;
-import io.jetrt.runtime.RuntimeSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.List;
 
-/** {@code jetrt <command> [options]}: generate, info, verify, demo, bench, compare. */
+/**
+ * {@code jetrt <command> [options]}: generate, chat, info, verify, demo, bench, compare, each with
+ * {@code --help}. A usage error exits 2, a failure while running 1; either is reported on stderr in one
+ * line, {@code jetrt <command>: <message>} (the stack trace too with {@code -Djetrt.debug=true}).
+ */
 public final class Main {
-    private static final String USAGE = """
-            usage: jetrt <command> [options]
-              generate [--model DIR] [--prompt TEXT | --prompt-ids 1,2,3 | --messages FILE.json] [--chat] [--system TEXT]
-                       [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--greedy] [--seed S] [--tokenizer DIR]
-                       sampling defaults come from the model's generation_config.json (greedy without one)
-                       without --model: runs the embedded demo model (random weights, written on the fly)
-              chat     [--model DIR] [--system TEXT] ...   a running runtime: one line per turn; :install/:update/
-                       :uninstall JAR, :layers, :bundles, :reset, :quit; the bundles directory is watched
-              info     [--model DIR]   framework, bundles, block types and backends; with a model, what is bound where
-              verify   FILE.safetensors | MODEL_DIR  [--backend reference|cpu|cuda]   exit 0 only when every check passes
-              demo     --out DIR [--shape tiny|2b]   write the demo model (random weights) as a Hugging Face directory
-              bench    [--model DIR] [--prompt-len N[,N..]] [--gen N] [--batch B[,B..]] [--backend cpu|cuda] [--profile] [--json FILE]
-                       prefill and decode tokens/s next to their floors (GEMM rate, bandwidth)
-              compare  [EXPERIMENT.json] [--out DIR] [--max-rows N]   block variants side by side: tables, CSV, JSON, HTML
-                       without a file: the built-in default comparison; a rerun resumes finished rows
-            model options: --override 0-13:mamba2,jet:gdn  --pin jet:1.0  --backend reference|cpu|cuda  --init-seed S
-            common: --bundles DIR (default build/bundles or -Djetrt.bundles)
-            """;
+    @Command(name = "jetrt", mixinStandardHelpOptions = true,
+            description = "Runs hybrid language models composed of plug-in attention blocks (OSGi bundles).",
+            subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, VerifyCommand.class, DemoCommand.class,
+                    BenchCommand.class, CompareCommand.class, HelpCommand.class},
+            footer = {"", "Every command has --help: jetrt generate --help"})
+    static final class Root {}
+
+    /** The version of the jar this runs from (its manifest), or a note that it runs from classes. */
+    static final class Version implements IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"jetrt " + (v != null ? v : "(not run from a jar: version unknown)")};
+        }
+    }
 
     private Main() {}
 
@@ -45,37 +50,60 @@ public final class Main {
 
     /** Runs one command; returns the exit code. Errors are reported in one line, not a stack trace. */
     public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
-            out.print(USAGE);
-            return argv.length == 0 ? 2 : 0;
-        }
-        String command = argv[0];
-        String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
-        if (!java.util.Set.of("generate", "chat", "info", "verify", "demo", "bench", "compare").contains(command)) {
-            err.println("jetrt: unknown command '" + command + "'");
-            err.print(USAGE);
-            return 2;
-        }
+        CommandLine cl = commandLine();
+        cl.setOut(new PrintWriter(new OutputStreamWriter(out, out.charset()), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(err, err.charset()), true));
+        String name = "jetrt";
         try {
-            Args args = new Args(rest, command.equals("bench") ? java.util.Set.of("profile") : GenerateCommand.FLAGS);
-            RuntimeSettings settings = RuntimeSettings.defaults();
-            if (args.has("bundles")) settings = settings.withBundles(Path.of(args.get("bundles", null)));
-            if (command.equals("chat")) settings = settings.watching(1000); // a long-running session picks up dropped-in jars
-            try (JetRuntime rt = JetRuntime.start(settings)) {
-                return switch (command) {
-                    case "generate" -> new GenerateCommand(rt, args, out, err).run();
-                    case "chat" -> new ChatCommand(rt, args, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out).run();
-                    case "info" -> new InfoCommand(rt, out).run(args);
-                    case "verify" -> new VerifyCommand(rt, args, out).run();
-                    case "bench" -> new BenchCommand(rt, args, out).run();
-                    case "compare" -> new CompareCommand(rt, args, out, err).run();
-                    default -> new DemoCommand(rt, args, out).run();
-                };
+            ParseResult parsed = cl.parseArgs(argv);
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) return help;
+            if (!parsed.hasSubcommand()) {
+                cl.usage(out, CommandLine.Help.Ansi.OFF);
+                return 2;
             }
+            name = parsed.subcommand().commandSpec().qualifiedName();
+            JetrtCommand command = (JetrtCommand) parsed.subcommand().commandSpec().userObject();
+            command.check();
+            try (JetRuntime rt = JetRuntime.start(command.settings())) {
+                return command.run(rt, new Streams(in, out, err));
+            }
+        } catch (ParameterException e) {
+            err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + message(e));
+            return 2;
         } catch (RuntimeException | IOException e) {
-            err.println("jetrt " + command + ": " + e.getMessage());
+            err.println(name + ": " + e.getMessage());
             if (Boolean.getBoolean("jetrt.debug")) e.printStackTrace(err);
             return 1;
         }
+    }
+
+    /** The command tree with fresh option objects: parse once per instance. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Root());
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        IVersionProvider version = new Version();
+        cl.getCommandSpec().versionProvider(version);
+        for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().versionProvider(version);
+        return cl;
+    }
+
+    /**
+     * picocli's message, except: an unknown option names the closest valid one, an unknown command lists the
+     * commands, and a missing option or parameter says what it is for.
+     */
+    private static String message(ParameterException e) {
+        CommandLine at = e.getCommandLine();
+        if (e instanceof MissingParameterException m) {
+            return m.getMessage() + m.getMissing().stream().filter(a -> a.required()).map(a -> " (" + String.join(" ", a.description()) + ")").findFirst().orElse("");
+        }
+        if (!(e instanceof UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return e.getMessage();
+        String arg = u.getUnmatched().getFirst();
+        if (arg.startsWith("-")) {
+            List<String> near = u.getSuggestions();
+            return "unknown option " + arg + (near.isEmpty() ? "" : "; did you mean " + near.getFirst() + "?");
+        }
+        if (at.getParent() == null) return "unknown command '" + arg + "'; commands: " + String.join(", ", at.getSubcommands().keySet());
+        return "unexpected argument '" + arg + "'";
     }
 }

@@ -1,40 +1,42 @@
 package io.jetrt.cli;
 
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.RuntimeSettings;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.verify.VerifyReport;
 import io.jetrt.spi.Backend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 /** {@code jetrt verify FILE|DIR}: per tensor and backend, max abs and rel error with PASS/FAIL; exit 0 only if all pass. */
-final class VerifyCommand {
-    private final JetRuntime rt;
-    private final Args args;
-    private final PrintStream out;
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Checks a block or a whole model against its golden reference; exits 0 only when every check passes.",
+                "Prints per tensor and backend the max abs and relative error with PASS or FAIL."})
+final class VerifyCommand implements JetrtCommand {
+    @Parameters(paramLabel = "FILE|DIR",
+            description = "a block reference file (.safetensors) or a model directory with expected.safetensors")
+    Path path;
 
-    VerifyCommand(JetRuntime rt, Args args, PrintStream out) {
-        this.rt = rt;
-        this.args = args;
-        this.out = out;
-    }
+    @Option(names = "--backend", paramLabel = "BACKEND", converter = ComposeMixin.BackendConverter.class,
+            completionCandidates = ComposeMixin.BackendIds.class,
+            description = "check only this backend, one of ${COMPLETION-CANDIDATES} (default: every backend the providers offer; for a model, each layer's preferred)")
+    Backend backend;
 
-    int run() {
-        args.rejectUnknown(Set.of("backend", "bundles"));
-        if (args.positional.size() != 1) throw new IllegalArgumentException("verify takes one path: a block reference file or a model directory");
-        Path path = Path.of(args.positional.getFirst());
-        Backend backend = args.has("backend") ? Backend.parse(args.get("backend", null)) : null;
-        VerifyReport report;
-        if (Files.isDirectory(path)) {
-            report = rt.modelVerifier().verify(path, ComposeOptions.DEFAULT.withBackend(backend));
-        } else {
-            report = rt.blockVerifier().verify(path, backend == null ? List.of() : List.of(backend));
-        }
-        out.print(report.format());
+    @Mixin BundlesMixin bundles;
+
+    @Override public RuntimeSettings settings() { return bundles.settings(); }
+
+    @Override public int run(JetRuntime rt, Streams io) {
+        VerifyReport report = Files.isDirectory(path)
+                ? rt.modelVerifier().verify(path, ComposeOptions.DEFAULT.withBackend(backend))
+                : rt.blockVerifier().verify(path, backend == null ? List.of() : List.of(backend));
+        io.out().print(report.format());
         return report.passed() ? 0 : 1;
     }
 }

@@ -79,8 +79,8 @@ class CliTest {
 
     @Test
     void unknownOptionAndCommandAreErrors() {
-        assertEquals(1, run("verify", "x", "--bakend", "cpu"));
-        assertTrue(err.toString().contains("unknown option --bakend"), err.toString());
+        assertEquals(2, run("verify", "x", "--bakend", "cpu")); // a usage error: 2, as an unknown command
+        assertTrue(err.toString().contains("unknown option --bakend; did you mean --backend?"), err.toString());
         assertEquals(2, run("frobnicate"));
     }
 }
