@@ -20,6 +20,8 @@ status=0
 start=$(date +%s)
 
 echo "gpu-check: tests ..." >&2
+# from tests/, as under Maven: some tests read the checkout's files by relative path (../README.md)
+cd "$(dirname "${BASH_SOURCE[0]}")/../tests"
 "$run" test --scan-classpath \
   --include-classname '^io\.jetrt\.runtime\.(cuda|gpu)\..*Test$' \
   --include-classname '^.*Cuda.*Test$' \
