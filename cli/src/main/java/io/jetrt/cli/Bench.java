@@ -45,7 +45,7 @@ final class Bench {
             MachineRates rates = model.measureMachine();
             out.printf(Locale.ROOT, "model %s: %,d parameters, %d layers, backend %s%n", dir, model.parameterCount(), model.layers().size(),
                     model.backend());
-            out.printf(Locale.ROOT, "machine: GEMM %.1f GFLOP/s, copy bandwidth %.1f GB/s (read + write); %s%n", rates.gemmFlops() / 1e9,
+            out.printf(Locale.ROOT, "machine: GEMM %s, copy bandwidth %.1f GB/s (read + write); %s%n", flops(rates.gemmFlops()),
                     rates.bandwidth() / 1e9, rates.how());
             for (int batch : o.batches()) {
                 for (int len : o.promptLens()) {
@@ -98,6 +98,10 @@ final class Bench {
             return;
         }
         KernelProfile.print(model, prompt(model, batch, len), batch, o.prefillRows(), out);
+    }
+
+    private static String flops(double perSecond) {
+        return perSecond >= 1e12 ? String.format(Locale.ROOT, "%.1f TFLOP/s", perSecond / 1e12) : String.format(Locale.ROOT, "%.1f GFLOP/s", perSecond / 1e9);
     }
 
     /** Seeded ids {@code [B, T]} from the first 500 of the vocabulary (timing does not depend on which ids). */

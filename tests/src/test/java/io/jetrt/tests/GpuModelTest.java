@@ -66,6 +66,8 @@ class GpuModelTest {
         ComposeOptions options = ComposeOptions.DEFAULT.withOverrides(overrides.isEmpty() ? LayerRules.NONE : LayerRules.parse(overrides));
         try (Model cpu = rt.load(dir, options.withBackend(Backend.CPU)); Model gpu = rt.load(dir, options.withBackend(Backend.CUDA))) {
             assertEquals("cuda", gpu.backend());
+            assertEquals(0, gpu.hostWeightBytes(), "on cuda the heap keeps no float32 copy of weights only the device uses");
+            assertEquals(Float.BYTES * cpu.parameterCount(), cpu.hostWeightBytes());
             int batch = 3, len = 65, vocab = cpu.config().vocabSize();
             int[] prompt = randomTokens(batch * len, vocab, 5);
             try (ModelState sc = cpu.newState(batch, len + 8); ModelState sg = gpu.newState(batch, len + 8)) {

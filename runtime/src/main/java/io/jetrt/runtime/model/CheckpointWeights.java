@@ -39,6 +39,9 @@ final class CheckpointWeights implements HostCopies {
     public boolean has(String name) { return checkpoint.has(prefix + name); }
 
     @Override
+    public long heldBytes() { return loaded.values().stream().mapToLong(t -> (long) Float.BYTES * t.size()).sum(); }
+
+    @Override
     public void dropHostCopies() {
         keep = false;
         loaded.clear();

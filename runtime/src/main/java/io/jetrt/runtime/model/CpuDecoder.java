@@ -98,6 +98,15 @@ final class CpuDecoder implements Decoder<CpuState> {
     /** Every weight as float32. */
     @Override public long weightBytes(List<Layer> bound, long parameters) { return Float.BYTES * parameters; }
 
+    @Override
+    public long hostWeightBytes() {
+        long n = dense.embed.length + dense.finalNorm.length + (dense.head == dense.embed ? 0 : dense.head.length);
+        for (int i = 0; i < config.numLayers(); i++) {
+            n += dense.inNorm[i].length + dense.postNorm[i].length + dense.gate[i].length + dense.up[i].length + dense.down[i].length;
+        }
+        return Float.BYTES * n;
+    }
+
     @Override public MachineRates measureRates() { return MachineRates.cpu(dense.ops()); }
 
     @Override

@@ -113,6 +113,8 @@ final class CudaDecoder implements Decoder<CudaState> {
         return n;
     }
 
+    @Override public long hostWeightBytes() { return 0; }
+
     @Override public MachineRates measureRates() { return MachineRates.cuda(ctx); }
 
     @Override

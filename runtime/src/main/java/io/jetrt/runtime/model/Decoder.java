@@ -43,6 +43,9 @@ interface Decoder<S extends DecoderState> extends AutoCloseable {
     /** Bytes of weights one decode step reads, as this decoder holds them, for the model with {@code parameters} weights. */
     long weightBytes(List<Layer> bound, long parameters);
 
+    /** Bytes of float32 dense weights this decoder keeps on the heap (none on the GPU). */
+    long hostWeightBytes();
+
     /** The rates of the machine this decoder computes on (measured now: takes a second or so). */
     MachineRates measureRates();
 

@@ -8,4 +8,7 @@ import io.jetrt.spi.Weights;
  */
 interface HostCopies extends Weights {
     void dropHostCopies();
+
+    /** Bytes of float32 copies held on the heap now. */
+    long heldBytes();
 }

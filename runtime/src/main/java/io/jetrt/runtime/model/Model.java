@@ -58,6 +58,16 @@ public final class Model implements AutoCloseable {
     /** Bytes of weights one decode step reads: float32 on the CPU, as held on the device on the GPU. */
     public long weightBytes() { return decoder.weightBytes(layers(), parameterCount()); }
 
+    /**
+     * Bytes of float32 weights the model keeps on the heap: on the CPU every weight it computes with; on the GPU none
+     * (each was uploaded and dropped; a block re-bound later reads its weights from the checkpoint again).
+     */
+    public long hostWeightBytes() {
+        long n = decoder.hostWeightBytes();
+        for (Layer l : layers()) if (l.weights() instanceof HostCopies h) n += h.heldBytes();
+        return n;
+    }
+
     /** The rates of the machine the model computes on (the CPU, or its GPU), measured now. */
     public MachineRates measureMachine() { return decoder.measureRates(); }
 

@@ -41,4 +41,9 @@ final class SeededWeights implements HostCopies {
 
     @Override
     public synchronized void dropHostCopies() { drawn = null; }
+
+    @Override
+    public synchronized long heldBytes() {
+        return drawn == null ? 0 : drawn.values().stream().mapToLong(t -> (long) Float.BYTES * t.size()).sum();
+    }
 }
