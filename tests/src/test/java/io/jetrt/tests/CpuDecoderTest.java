@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 import static io.jetrt.conformance.Closeness.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -45,7 +44,7 @@ class CpuDecoderTest {
     @Test
     void greedyEqualsArgmaxOverForwardSteps() {
         int batch = 2, len = 7, n = 5, vocab = model.config().vocabSize();
-        int[] prompt = tokens(batch * len, vocab, 3);
+        int[] prompt = Tokens.random(batch * len, vocab, 3);
         try (ModelState a = model.newState(batch, len + n + 1); ModelState b = model.newState(batch, len + n + 1)) {
             model.forward(prompt, batch, a, false, null);
             model.forward(prompt, batch, b, false, null);
@@ -54,7 +53,7 @@ class CpuDecoderTest {
             int[] host = new int[n * batch], feed = first.clone();
             for (int s = 0; s < n; s++) {
                 float[] l = model.forward(feed, batch, b, false, null).data();
-                for (int r = 0; r < batch; r++) feed[r] = argmax(l, r * vocab, vocab);
+                for (int r = 0; r < batch; r++) feed[r] = Tokens.argmax(l, r * vocab, vocab);
                 System.arraycopy(feed, 0, host, s * batch, batch);
             }
             assertArrayEquals(host, greedy);
@@ -75,7 +74,7 @@ class CpuDecoderTest {
     @Test
     void chunkedPrefillContinuesTheStateAsOneForwardDoes() {
         int batch = 2, len = 11, vocab = model.config().vocabSize();
-        int[] prompt = tokens(batch * len, vocab, 4);
+        int[] prompt = Tokens.random(batch * len, vocab, 4);
         try (ModelState whole = model.newState(batch, len + 1); ModelState chunked = model.newState(batch, len + 1)) {
             FloatTensor once = model.forward(prompt, batch, whole, false, null);
             assertEquals(1, Prefill.chunkLength(batch, len, 3));
@@ -93,7 +92,7 @@ class CpuDecoderTest {
     @Test
     void measurementCountsWhatItRan() {
         int batch = 2, len = 6, vocab = model.config().vocabSize();
-        int[] prompt = tokens(batch * len, vocab, 5), forced = tokens(batch * 4, vocab, 6);
+        int[] prompt = Tokens.random(batch * len, vocab, 5), forced = Tokens.random(batch * 4, vocab, 6);
         Measurement.Run forcedRun = Measurement.teacherForced(model, prompt, forced, batch, 4);
         assertEquals(4, forcedRun.decodeSteps());
         assertEquals(4, forcedRun.stepMs().length);
@@ -109,18 +108,5 @@ class CpuDecoderTest {
     void theHeapHoldsEveryWeightOnceAsFloat32() {
         assertEquals(Float.BYTES * model.parameterCount(), model.hostWeightBytes());
         assertEquals(model.hostWeightBytes(), model.weightBytes(), "a CPU decode step reads every weight as float32");
-    }
-
-    private static int[] tokens(int n, int vocab, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
-        return t;
-    }
-
-    private static int argmax(float[] l, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (l[off + i] > l[off + best]) best = i;
-        return best;
     }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,7 +68,7 @@ class GpuModelTest {
             assertEquals(0, gpu.hostWeightBytes(), "on cuda the heap keeps no float32 copy of weights only the device uses");
             assertEquals(Float.BYTES * cpu.parameterCount(), cpu.hostWeightBytes());
             int batch = 3, len = 65, vocab = cpu.config().vocabSize();
-            int[] prompt = randomTokens(batch * len, vocab, 5);
+            int[] prompt = Tokens.random(batch * len, vocab, 5);
             try (ModelState sc = cpu.newState(batch, len + 8); ModelState sg = gpu.newState(batch, len + 8)) {
                 assertClose("prefill logits", cpu.forward(prompt, batch, sc, true, null), gpu.forward(prompt, batch, sg, true, null));
                 int[] next = new int[batch];
@@ -86,7 +85,7 @@ class GpuModelTest {
         Path dir = DemoModel.write(tmp.resolve("demo-b"), rt.registry(), 12L);
         try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
             int batch = 3, len = 17, vocab = gpu.config().vocabSize();
-            int[] prompt = randomTokens(batch * len, vocab, 6);
+            int[] prompt = Tokens.random(batch * len, vocab, 6);
             try (ModelState a = gpu.newState(batch, len + 4); ModelState b = gpu.newState(batch, len + 4)) {
                 gpu.forward(prompt, batch, a, false, null);
                 gpu.forward(prompt, batch, b, false, null);
@@ -109,7 +108,7 @@ class GpuModelTest {
         Path dir = DemoModel.write(tmp.resolve("demo-c"), rt.registry(), 13L);
         try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
             int batch = 3, len = 9, vocab = gpu.config().vocabSize(), n = 6;
-            int[] prompt = randomTokens(batch * len, vocab, 7);
+            int[] prompt = Tokens.random(batch * len, vocab, 7);
             try (ModelState a = gpu.newState(batch, len + n + 1); ModelState b = gpu.newState(batch, len + n + 1)) {
                 gpu.forward(prompt, batch, a, false, null);
                 gpu.forward(prompt, batch, b, false, null);
@@ -118,7 +117,7 @@ class GpuModelTest {
                 int[] host = new int[n * batch], feed = first.clone();
                 for (int s = 0; s < n; s++) {
                     float[] l = gpu.forward(feed, batch, b, false, null).data();
-                    for (int r = 0; r < batch; r++) feed[r] = argmax(l, r * vocab, vocab);
+                    for (int r = 0; r < batch; r++) feed[r] = Tokens.argmax(l, r * vocab, vocab);
                     System.arraycopy(feed, 0, host, s * batch, batch);
                 }
                 assertArrayEquals(host, device);
@@ -133,7 +132,7 @@ class GpuModelTest {
         try (Model gpu = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA))) {
             int threads = 4, len = 33, steps = 5, vocab = gpu.config().vocabSize();
             float[][] alone = new float[threads][];
-            for (int t = 0; t < threads; t++) alone[t] = generate(gpu, randomTokens(len, vocab, 100 + t), steps);
+            for (int t = 0; t < threads; t++) alone[t] = generate(gpu, Tokens.random(len, vocab, 100 + t), steps);
             float[][] together = new float[threads][];
             java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
             List<Thread> running = new java.util.ArrayList<>();
@@ -143,7 +142,7 @@ class GpuModelTest {
                 Thread th = new Thread(() -> {
                     try {
                         start.await();
-                        together[id] = generate(gpu, randomTokens(len, vocab, 100 + id), steps);
+                        together[id] = generate(gpu, Tokens.random(len, vocab, 100 + id), steps);
                     } catch (Throwable e) {
                         failed.set(e);
                     }
@@ -177,7 +176,7 @@ class GpuModelTest {
         long inUse = 0;
         for (int i = 0; i < 3; i++) {
             try (Model m = rt.load(dir, ComposeOptions.DEFAULT.withBackend(Backend.CUDA)); ModelState s = m.newState(2, 4000)) {
-                m.forward(randomTokens(64, m.config().vocabSize(), 9), 2, s, false, null);
+                m.forward(Tokens.random(64, m.config().vocabSize(), 9), 2, s, false, null);
                 m.forward(new int[] {1, 2}, 2, s, false, null);
                 inUse = ctx.heldBytes() - before;
             }
@@ -185,19 +184,6 @@ class GpuModelTest {
         }
         // the check means something: weights plus a 4000-token state of two sequences were on the device
         assertTrue(inUse > (1L << 20), "only " + inUse + " bytes were held while the model ran");
-    }
-
-    private static int[] randomTokens(int n, int vocab, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
-        return t;
-    }
-
-    private static int argmax(float[] l, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (l[off + i] > l[off + best]) best = i;
-        return best;
     }
 
     /** Relative L2 error within the fixtures' bf16 tolerance 2e-2, and no NaN anywhere. */
