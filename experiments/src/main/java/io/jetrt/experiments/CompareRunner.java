@@ -52,7 +52,8 @@ public final class CompareRunner {
         int resumed = (int) plan.stream().filter(done::containsKey).count();
         err.println("compare " + e.name() + ": config " + ConfigHash.shortForm(hash) + ", " + plan.size() + " rows"
                 + (resumed > 0 ? ", " + resumed + " already finished in " + log.file() : "") + "; model " + base.dir());
-        Session s = new Session(e, cfg, base, swappedByAny, eval, log, done, new Progress(err, plan.size(), resumed), maxRows);
+        Progress progress = new Progress(err, plan.size(), resumed, Progress.onTerminal());
+        Session s = new Session(e, cfg, base, swappedByAny, eval, log, done, progress, maxRows);
         boolean complete = true;
         outer:
         for (Variant v : e.variants()) {
@@ -111,7 +112,8 @@ public final class CompareRunner {
             }
             try (model) { // releases the checkpoint mapping of this variant
                 if (needProfile) {
-                    done.put(VariantProfile.id(v.name()), log.append(VariantProfiler.profile(model, v, swappedByAny, e.contextLengths())));
+                    VariantProfile p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths());
+                    done.put(VariantProfile.id(v.name()), log.append(p));
                 }
                 for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
                     if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;

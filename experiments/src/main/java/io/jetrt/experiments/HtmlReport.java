@@ -71,7 +71,7 @@ final class HtmlReport {
         }
         reproducibility(b, c);
         b.append("<script type=\"application/json\" id=\"report-data\">")
-                .append(ReportWriter.json(Mappers.json().writer(), c).replace("<", "\\u003c")).append("</script>\n"); // no "</script>" or "<!--" inside
+                .append(Mappers.line(c).replace("<", "\\u003c")).append("</script>\n"); // no "</script>" or "<!--" inside
         b.append("</main></body></html>\n");
         return b.toString();
     }
@@ -141,7 +141,7 @@ final class HtmlReport {
         }
         dd(b, "layers", layers.toString());
         b.append("</dl>\n<h2 id=\"experiment\">Experiment file (normalized)</h2>\n<pre id=\"experiment-json\">")
-                .append(Svg.esc(ReportWriter.json(Mappers.pretty(), e) + "\n")).append("</pre>\n");
+                .append(Svg.esc(Mappers.pretty(e))).append("</pre>\n");
     }
 
     private static String describeModel(ModelSpec m) {

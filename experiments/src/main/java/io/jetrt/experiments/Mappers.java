@@ -2,6 +2,8 @@ package io.jetrt.experiments;
 
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -20,7 +22,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.core.JsonParser;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -35,7 +36,7 @@ import java.util.function.DoubleFunction;
  * keep the bytes of results.jsonl and of the config hash exactly as they were before Jackson wrote them.
  * In CSV a double has 6 significant digits and a missing or non-finite value is an empty cell.
  *
- * <p>Write JSON through a String ({@code writeValueAsString}, then UTF-8): with these escapes Jackson's
+ * <p>Write JSON through a String ({@link #line}, {@link #pretty}, then UTF-8): with these escapes Jackson's
  * byte-stream generator writes a character above U+FFFF as two escaped surrogates instead of its UTF-8 bytes.
  */
 public final class Mappers {
@@ -62,14 +63,26 @@ public final class Mappers {
             .enable(JsonGenerator.Feature.IGNORE_UNKNOWN) // a row's properties that are not columns (the raw samples)
             .build();
 
-    /** Compact JSON on one line (results.jsonl, the config hash, the report embedded in HTML); also reads. */
+    /** The JSON mapper: reads (results.jsonl), builds trees, writes compact JSON. */
     public static ObjectMapper json() { return JSON; }
 
-    /** Indented JSON for files people read; callers add the final newline. */
-    public static ObjectWriter pretty() { return PRETTY; }
+    /** {@code value} as compact JSON on one line, without a newline: a JSONL record, the config hash's input. */
+    public static String line(Object value) { return write(JSON.writer(), value); }
+
+    /** {@code value} as indented JSON ending in a newline, for files people read. */
+    public static String pretty(Object value) { return write(PRETTY, value) + "\n"; }
 
     /** CSV; pass a schema naming the columns ({@code csv().writer(schema)}). */
     public static CsvMapper csv() { return CSV; }
+
+    /** Records, maps, lists, strings and numbers cannot fail to serialize: a failure here is a bug, not an input error. */
+    private static String write(ObjectWriter w, Object value) {
+        try {
+            return w.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getName() + " as JSON", e);
+        }
+    }
 
     private static SimpleModule module() {
         SimpleModule m = new SimpleModule("jetrt");
@@ -128,7 +141,10 @@ public final class Mappers {
         @Override public Double getNullValue(DeserializationContext ctx) { return Double.NaN; }
     }
 
-    /** Control characters as a backslash, {@code u} and four lowercase hex digits; tab, newline, return, quote and backslash as Jackson writes them. */
+    /**
+     * Control characters as a backslash, {@code u} and four lowercase hex digits (Jackson would write {@code \b},
+     * {@code \f} and uppercase digits); tab, newline, return, quote and backslash as Jackson writes them.
+     */
     private static final class ControlEscapes extends CharacterEscapes {
         private final int[] codes = standardAsciiEscapesForJSON();
 

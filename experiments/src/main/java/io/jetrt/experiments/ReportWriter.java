@@ -1,8 +1,5 @@
 package io.jetrt.experiments;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectWriter;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -23,7 +20,7 @@ public final class ReportWriter {
         Path dir = c.experiment().output();
         List<Path> files = List.of(dir.resolve("report.json"), dir.resolve("report.csv"), dir.resolve("variants.csv"),
                 dir.resolve("report.html"));
-        save(files.get(0), json(Mappers.pretty(), c) + "\n");
+        save(files.get(0), Mappers.pretty(c));
         save(files.get(1), CsvReport.rows(c));
         save(files.get(2), CsvReport.variants(c));
         save(files.get(3), HtmlReport.render(c));
@@ -37,15 +34,6 @@ public final class ReportWriter {
         b.append('\n').append(Tables.variants(c).render());
         if (c.experiment().timed()) b.append('\n').append(Tables.rows(c).render());
         return b.toString();
-    }
-
-    /** {@code value} as JSON: the report's records and maps cannot fail to serialize, so a failure is a bug. */
-    static String json(ObjectWriter w, Object value) {
-        try {
-            return w.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
-        }
     }
 
     private static void save(Path file, String text) {

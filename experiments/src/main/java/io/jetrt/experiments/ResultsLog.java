@@ -56,7 +56,9 @@ final class ResultsLog {
             try {
                 JsonNode row = Mappers.json().readTree(line);
                 if (!row.isObject()) ignoredLines++;
-                else if (row.path("config_hash").asText().equals(configHash) && row.path("row").isTextual()) rows.put(row.get("row").asText(), row);
+                else if (row.path("config_hash").asText().equals(configHash) && row.path("row").isTextual()) {
+                    rows.put(row.get("row").asText(), row);
+                }
             } catch (JacksonException e) {
                 ignoredLines++;
             }
@@ -80,12 +82,7 @@ final class ResultsLog {
         m.setAll((ObjectNode) Mappers.json().valueToTree(row));
         m.put("finished_at", Instant.now().toString());
         // a kill between two rows must not leave half a line: one write of the whole line, then force
-        byte[] line;
-        try {
-            line = (Mappers.json().writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("cannot write row " + m.path("row").asText() + " as JSON", e);
-        }
+        byte[] line = (Mappers.line(m) + "\n").getBytes(StandardCharsets.UTF_8);
         try {
             Files.createDirectories(file.getParent());
             boolean cut = Files.exists(file) && !endsWithNewline(file);

@@ -63,16 +63,14 @@ class ReportFormatsTest {
         return ExperimentParser.parse(json, "golden.json", Path.of("/tmp"), "x", Path.of("/tmp/out"));
     }
 
-    static String line(Object v) { return ReportWriter.json(Mappers.json().writer(), v); }
-
     @Test
     void rowsAreWrittenAsBefore() {
-        assertEquals(PERF_OK, line(OK));
-        assertEquals(PERF_NO_HEAP, line(NO_HEAP), "no heap measured and no decode step: nulls, not -1 or NaN");
-        assertEquals(PERF_UNAVAILABLE, line(PerfRow.unavailable("b", W, "cuda", "cuda: no \"driver\"")), "no measurements at all");
-        assertEquals(QUALITY_OK, line(Q_OK));
-        assertEquals(QUALITY_UNAVAILABLE, line(QualityRow.unavailable("a", "cuda", "no cuda")));
-        assertEquals(PROFILE, line(PROFILE_B));
+        assertEquals(PERF_OK, Mappers.line(OK));
+        assertEquals(PERF_NO_HEAP, Mappers.line(NO_HEAP), "no heap measured and no decode step: nulls, not -1 or NaN");
+        assertEquals(PERF_UNAVAILABLE, Mappers.line(PerfRow.unavailable("b", W, "cuda", "cuda: no \"driver\"")), "no measurements at all");
+        assertEquals(QUALITY_OK, Mappers.line(Q_OK));
+        assertEquals(QUALITY_UNAVAILABLE, Mappers.line(QualityRow.unavailable("a", "cuda", "no cuda")));
+        assertEquals(PROFILE, Mappers.line(PROFILE_B));
     }
 
     @Test
@@ -80,7 +78,7 @@ class ReportFormatsTest {
         for (String l : List.of(PERF_OK, PERF_NO_HEAP, QUALITY_OK, PROFILE)) {
             Class<?> type = l.contains("\"kind\":\"perf\"") ? PerfRow.class
                     : l.contains("\"kind\":\"variant\"") ? VariantProfile.class : QualityRow.class;
-            assertEquals(l, line(ResultsLog.read(Mappers.json().readTree(l), type)), type.getSimpleName());
+            assertEquals(l, Mappers.line(ResultsLog.read(Mappers.json().readTree(l), type)), type.getSimpleName());
         }
         PerfRow back = ResultsLog.read(Mappers.json().readTree(PERF_NO_HEAP), PerfRow.class);
         assertEquals(-1, back.peakHeapBytes(), "a null peak heap reads back as not measured");
@@ -99,7 +97,7 @@ class ReportFormatsTest {
     @Test
     void experimentAndConfigHashAreTheBytesTheyWere() {
         Experiment e = experiment(EXPERIMENT_FILE);
-        assertEquals(EXPERIMENT, line(e));
+        assertEquals(EXPERIMENT, Mappers.line(e));
         // printed by the hand-written JSON writer before Jackson: another hash would rerun every finished row
         assertEquals("a91f363e776834196ec2db71de341bf644deea713788b900b26bdac767940169",
                 ConfigHash.of(e, "fp-0123", List.of("io.jetrt.blocks.gdn 1.2.0", "io.jetrt.blocks.jetblock 1.0.0")));
