@@ -52,7 +52,6 @@ public final class DemoModel {
         }
     }
 
-    /** Deletes {@code dir} and everything below it, as far as it can (used on exit: nothing to report to). */
     /**
      * Writes the model; for {@link Shape#JET_2B} the same small tokenizer is written (its ids are valid in the
      * 2B vocabulary), so prompts still tokenize, and the weights take about 4 GB as BF16.

@@ -16,25 +16,26 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
-import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.function.DoubleFunction;
 
 /**
- * The Jackson mappers every JSON and CSV file of the project is written (and results.jsonl read) with.
+ * The Jackson mappers the project's JSON and CSV files are written (and results.jsonl read) with.
  * Numbers: integers as they are; a double always with a fraction ({@code 3.0}, so it reads back as a
  * double) and in full precision, a non-finite double as {@code null} (JSON has no NaN), read back as NaN.
- * Strings: control characters other than tab, newline and return as a backslash, {@code u} and four lowercase
- * hex digits. Both rules
- * keep the bytes of results.jsonl and of the config hash exactly as they were before Jackson wrote them.
- * In CSV a double has 6 significant digits and a missing or non-finite value is an empty cell.
+ * Strings: control characters other than tab, newline and return as a backslash, {@code u} and four
+ * lowercase hex digits. Both rules keep the bytes of results.jsonl and of the config hash exactly as they
+ * were before Jackson wrote them. In CSV a double has 6 significant digits and a missing or non-finite
+ * value is an empty cell.
  *
  * <p>Write JSON through a String ({@link #line}, {@link #pretty}, then UTF-8): with these escapes Jackson's
  * byte-stream generator writes a character above U+FFFF as two escaped surrogates instead of its UTF-8 bytes.
@@ -44,7 +45,7 @@ public final class Mappers {
 
     private static final ObjectMapper JSON = JsonMapper.builder(new JsonFactoryBuilder()
                     .characterEscapes(new ControlEscapes())
-                    .addDecorator((f, g) -> new Doubles(g, Mappers::jsonDouble))
+                    .addDecorator((f, g) -> new Doubles(g))
                     .build())
             .addModule(module())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a row read back carries config_hash, kind, derived figures
@@ -88,27 +89,20 @@ public final class Mappers {
         SimpleModule m = new SimpleModule("jetrt");
         m.addDeserializer(Double.class, new NanForNull(Double.class));
         m.addDeserializer(Double.TYPE, new NanForNull(Double.TYPE));
+        m.addDeserializer(double[].class, new NanForNullInArrays());
         m.setSerializerModifier(new Measured.OnlyWhenOk());
         return m;
     }
 
-    /** {@code 3.0} for a whole number below 1e15 (as {@code %.1f} writes it, never {@code 1.0E7}), else the shortest repr. */
-    private static String jsonDouble(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.format(Locale.ROOT, "%.1f", d) : Double.toString(d);
-    }
-
     /** Routes every double a serializer writes, alone or in an array, through one format; non-finite ones become null. */
     private static final class Doubles extends JsonGeneratorDelegate {
-        private final DoubleFunction<String> format;
+        Doubles(JsonGenerator g) { super(g, false); }
 
-        Doubles(JsonGenerator g, DoubleFunction<String> format) {
-            super(g, false);
-            this.format = format;
-        }
-
+        /** {@code 3.0} for a whole number below 1e15 (as {@code %.1f} writes it, never {@code 1.0E7}), else the shortest repr. */
         @Override public void writeNumber(double v) throws IOException {
-            if (Double.isFinite(v)) delegate.writeNumber(format.apply(v));
-            else delegate.writeNull();
+            if (!Double.isFinite(v)) delegate.writeNull();
+            else if (v == Math.rint(v) && Math.abs(v) < 1e15) delegate.writeNumber(String.format(Locale.ROOT, "%.1f", v));
+            else delegate.writeNumber(Double.toString(v));
         }
 
         @Override public void writeNumber(float v) throws IOException { writeNumber((double) v); }
@@ -139,6 +133,15 @@ public final class Mappers {
         }
 
         @Override public Double getNullValue(DeserializationContext ctx) { return Double.NaN; }
+    }
+
+    /** The same for the elements of a {@code double[]}, which Jackson's own array reader would read as 0. */
+    private static final class NanForNullInArrays extends StdDeserializer<double[]> {
+        NanForNullInArrays() { super(double[].class); }
+
+        @Override public double[] deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            return Arrays.stream(ctx.readValue(p, Double[].class)).mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -44,8 +45,14 @@ class ReportFormatsTest {
             {"row":"perplexity:a/cuda","kind":"perplexity","variant":"a","backend":"cuda","status":"unavailable","reason":"no cuda"}""".strip();
     static final String PROFILE = """
             {"row":"variant:b","kind":"variant","variant":"b","overrides":"jet:gdn","layer_types":["jet","attn"],"swapped_layers":[0],"layers":[{"index":0,"type":"gdn","bundle":"io.jetrt.blocks.gdn 1.2.0","provider":"1.2","weights":"seeded 9"},{"index":1,"type":"attn","bundle":"io.jetrt.blocks.fullattn 1.0.0","provider":"1.0","weights":"checkpoint"}],"params":12345,"state_bytes_by_context":[{"context":16,"bytes":1024},{"context":65536,"bytes":123456789012}],"shared_weights":{"tensors":3,"sha256":"ab"},"checkpoint_weights":{"tensors":5,"sha256":"cd"}}""".strip();
-    static final String EXPERIMENT = """
-            {"name":"golden","model":{"demo":"tiny","seed":42},"variants":[{"name":"a","overrides":""},{"name":"b","overrides":"jet:gdn, *:attn"}],"workloads":{"prompt_lengths":[8,24],"generation_lengths":[5],"batch_sizes":[1,2]},"metrics":["prefill","decode","ttft","latency","state","peak_memory","params","perplexity"],"backends":["cpu","cuda"],"repetitions":2,"warmup":0,"seed":-3,"init_seed":9007199254740993,"context_lengths":[16,65536],"evaluation":{"text":"q\\" b\\\\ n\\n t\\t r\\r bel\\u0007 bs\\u0008 ff\\u000c us\\u001f del\u007f é 漢 😀 </script> \u2028 / end","max_tokens":48,"chunk":20}}""".strip();
+    // as a string literal: the text holds characters a text block would strip or that no editor shows
+    static final String EXPERIMENT = "{\"name\":\"golden\",\"model\":{\"demo\":\"tiny\",\"seed\":42},\"variants\":[{\"name\":\"a\",\"overrides\":"
+            + "\"\"},{\"name\":\"b\",\"overrides\":\"jet:gdn, *:attn\"}],\"workloads\":{\"prompt_lengths\":[8,24],\"generatio"
+            + "n_lengths\":[5],\"batch_sizes\":[1,2]},\"metrics\":[\"prefill\",\"decode\",\"ttft\",\"latency\",\"state\","
+            + "\"peak_memory\",\"params\",\"perplexity\"],\"backends\":[\"cpu\",\"cuda\"],\"repetitions\":2,\"warmup\":0,"
+            + "\"seed\":-3,\"init_seed\":9007199254740993,\"context_lengths\":[16,65536],\"evaluation\":{\"text\":\"q\\\" b"
+            + "\\\\ n\\n t\\t r\\r bel\\u0007 bs\\u0008 ff\\u000c us\\u001f del\u007f \u00e9 \u6f22 \ud83d\ude00 </script> "
+            + "\u2028 / end\",\"max_tokens\":48,\"chunk\":20}}";
     static final Workload W = new Workload(8, 5, 2);
     static final PerfRow OK = new PerfRow(PerfRow.id("a", W, "cpu"), "a", "cpu", W, "ok", null, "reference,cpu", 2, 1, 16, 10, 4, 8,
             new double[] {1.5, 2.0}, new double[] {3.25, 1e7}, new double[] {1.75, 2.5},
@@ -92,6 +99,9 @@ class ReportFormatsTest {
         assertNull(ok.peakDeviceBytes());
         JsonNode nullNll = Mappers.json().readTree(QUALITY_OK.replace("\"nll\":123.456", "\"nll\":null"));
         assertTrue(Double.isNaN(ResultsLog.read(nullNll, QualityRow.class).nll()), "a null double reads back as NaN");
+        JsonNode nullStep = Mappers.json().readTree(PERF_OK.replace("\"step_ms\":[0.1,", "\"step_ms\":[null,"));
+        double[] steps = ResultsLog.read(nullStep, PerfRow.class).stepMs();
+        assertTrue(Double.isNaN(steps[0]) && steps[1] == 0.2, "a null in an array reads back as NaN: " + Arrays.toString(steps));
     }
 
     @Test
