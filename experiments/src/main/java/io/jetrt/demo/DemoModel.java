@@ -1,5 +1,8 @@
 package io.jetrt.demo;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jetrt.experiments.Mappers;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.loader.config.HfNames;
 import io.jetrt.loader.config.ModelConfig;
@@ -49,7 +52,6 @@ public final class DemoModel {
         }
     }
 
-    /** Deletes {@code dir} and everything below it, as far as it can (used on exit: nothing to report to). */
     /**
      * Writes the model; for {@link Shape#JET_2B} the same small tokenizer is written (its ids are valid in the
      * 2B vocabulary), so prompts still tokenize, and the weights take about 4 GB as BF16.
@@ -72,15 +74,18 @@ public final class DemoModel {
             Files.writeString(dir.resolve("config.json"), configJson);
             ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json").toString(), Json.parseObject(configJson));
             // random weights make greedy decoding echo one token: sample, as a generation_config.json may ask
-            Files.writeString(dir.resolve("generation_config.json"), """
-                    {"do_sample": true, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "eos_token_id": %d}
-                    """.formatted(cfg.eosTokenId()));
+            Files.writeString(dir.resolve("generation_config.json"),
+                    Mappers.line(new Sampling(true, 0.8, 40, 0.95, cfg.eosTokenId())) + "\n");
             writeWeights(dir.resolve("model.safetensors"), cfg, registry, seed);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo model to " + dir, e);
         }
     }
+
+    /** generation_config.json's sampling fields, as Hugging Face names them. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Sampling(boolean doSample, double temperature, int topK, double topP, int eosTokenId) {}
 
     private static void writeWeights(Path file, ModelConfig cfg, BlockRegistry registry, long seed) {
         Init init = new Init(seed);

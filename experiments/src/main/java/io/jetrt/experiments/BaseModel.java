@@ -1,5 +1,7 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.loader.json.Json;
 import io.jetrt.demo.DemoModel;
@@ -25,10 +27,10 @@ import java.util.stream.Stream;
  * gigabytes of data). A random model (demo or config + seed) is written once into the output directory,
  * named after its fingerprint, and reused by later runs.
  *
- * @param dir         the Hugging Face directory every variant composes from
+ * @param dir         the Hugging Face directory every variant composes from (in JSON as the path, not a URI)
  * @param fingerprint SHA-256, hex
  */
-record BaseModel(Path dir, String fingerprint) {
+record BaseModel(@JsonSerialize(using = ToStringSerializer.class) Path dir, String fingerprint) {
     private static final String COMPLETE = ".complete";
 
     /** The model's config, read without writing a random model first (so a bad variant fails fast). */

@@ -1,5 +1,6 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.model.ComposeException;
@@ -41,7 +42,7 @@ public final class CompareRunner {
         BaseModel base = BaseModel.prepare(e.model(), e.output(), rt.registry());
         String hash = ConfigHash.of(e, base.fingerprint(), ConfigHash.bundles(rt));
         ResultsLog log = new ResultsLog(e.output(), hash);
-        Map<String, Map<String, Object>> done = log.finished();
+        Map<String, JsonNode> done = log.finished();
         if (log.ignoredLines() > 0) {
             err.println("compare: ignored " + log.ignoredLines() + " unreadable line(s) in " + log.file() + " (a run cut short)");
         }
@@ -51,7 +52,8 @@ public final class CompareRunner {
         int resumed = (int) plan.stream().filter(done::containsKey).count();
         err.println("compare " + e.name() + ": config " + ConfigHash.shortForm(hash) + ", " + plan.size() + " rows"
                 + (resumed > 0 ? ", " + resumed + " already finished in " + log.file() : "") + "; model " + base.dir());
-        Session s = new Session(e, cfg, base, swappedByAny, eval, log, done, new Progress(err, plan.size(), resumed), maxRows);
+        Progress progress = new Progress(err, plan.size(), resumed, Progress.onTerminal());
+        Session s = new Session(e, cfg, base, swappedByAny, eval, log, done, progress, maxRows);
         boolean complete = true;
         outer:
         for (Variant v : e.variants()) {
@@ -73,7 +75,7 @@ public final class CompareRunner {
         final Set<Integer> swappedByAny;
         final EvalText eval;
         final ResultsLog log;
-        final Map<String, Map<String, Object>> done;
+        final Map<String, JsonNode> done;
         final Progress progress;
         final int maxRows;
         final List<PerfRow> unavailable = new ArrayList<>();
@@ -81,7 +83,7 @@ public final class CompareRunner {
         int computed;
 
         Session(Experiment e, ModelConfig cfg, BaseModel base, Set<Integer> swappedByAny, EvalText eval, ResultsLog log,
-                Map<String, Map<String, Object>> done, Progress progress, int maxRows) {
+                Map<String, JsonNode> done, Progress progress, int maxRows) {
             this.e = e;
             this.cfg = cfg;
             this.base = base;
@@ -110,16 +112,15 @@ public final class CompareRunner {
             }
             try (model) { // releases the checkpoint mapping of this variant
                 if (needProfile) {
-                    Map<String, Object> p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths()).toJson();
-                    log.append(p);
-                    done.put(VariantProfile.id(v.name()), p);
+                    VariantProfile p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths());
+                    done.put(VariantProfile.id(v.name()), log.append(p));
                 }
                 for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
                     if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;
                     if (limitReached()) return false;
                     String label = v.name() + " " + w.id() + " " + backend;
                     progress.starting(label);
-                    log.append(WorkloadRunner.run(model, v, backend, w, e).toJson());
+                    log.append(WorkloadRunner.run(model, v, backend, w, e));
                     computed++;
                     progress.finished(label);
                 }
@@ -127,7 +128,7 @@ public final class CompareRunner {
                     if (limitReached()) return false;
                     String label = v.name() + " perplexity " + backend;
                     progress.starting(label);
-                    log.append(Perplexity.measure(model, v.name(), backend, eval, e.evaluation().chunk()).toJson());
+                    log.append(Perplexity.measure(model, v.name(), backend, eval, e.evaluation().chunk()));
                     computed++;
                     progress.finished(label);
                 }
@@ -168,22 +169,22 @@ public final class CompareRunner {
         return backend.equals("auto") ? o : o.withBackend(Backend.parse(backend));
     }
 
-    private Comparison assemble(Experiment e, String hash, BaseModel base, Map<String, Map<String, Object>> done,
+    private Comparison assemble(Experiment e, String hash, BaseModel base, Map<String, JsonNode> done,
                                 List<PerfRow> unavailable, List<QualityRow> unavailableQ, int computed, int resumed, boolean complete) {
         List<VariantProfile> profiles = new ArrayList<>();
         List<PerfRow> perf = new ArrayList<>();
         List<QualityRow> quality = new ArrayList<>();
         for (Variant v : e.variants()) {
-            Map<String, Object> p = done.get(VariantProfile.id(v.name()));
-            if (p != null) profiles.add(VariantProfile.fromJson(p));
+            JsonNode p = done.get(VariantProfile.id(v.name()));
+            if (p != null) profiles.add(ResultsLog.read(p, VariantProfile.class));
             for (String b : e.backends()) {
                 for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
                     String id = PerfRow.id(v.name(), w, b);
-                    if (done.containsKey(id)) perf.add(PerfRow.fromJson(done.get(id)));
+                    if (done.containsKey(id)) perf.add(ResultsLog.read(done.get(id), PerfRow.class));
                     else unavailable.stream().filter(r -> r.id().equals(id)).findFirst().ifPresent(perf::add);
                 }
                 String qid = QualityRow.id(v.name(), b);
-                if (done.containsKey(qid)) quality.add(QualityRow.fromJson(done.get(qid)));
+                if (done.containsKey(qid)) quality.add(ResultsLog.read(done.get(qid), QualityRow.class));
                 else unavailableQ.stream().filter(r -> r.id().equals(qid)).findFirst().ifPresent(quality::add);
             }
         }

@@ -1,43 +1,38 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jetrt.runtime.JetRuntime;
-import org.osgi.framework.Bundle;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** Where the numbers were taken: hardware, OS, JDK, CPU ops and the installed bundles, for the report. */
-final class Environment {
-    private Environment() {}
+/**
+ * Where the numbers were taken: hardware, OS, JDK, CPU ops and the installed bundles, for the report
+ * (report.json's {@code environment}, snake_case names).
+ *
+ * @param memoryBytes physical memory, or -1 where the JVM cannot tell
+ * @param bundles     symbolic name and version of every installed bundle but the framework
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record Environment(String cpuModel, int cores, long memoryBytes, long maxHeapBytes, String os, String jdk, String jvm,
+                          String cpuOps, String devices, List<String> bundles) {
 
-    static Map<String, Object> capture(JetRuntime rt) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpu_model", cpuModel());
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("memory_bytes", physicalMemory());
-        m.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        m.put("jdk", System.getProperty("java.vendor") + " " + Runtime.version());
-        m.put("jvm", System.getProperty("java.vm.name"));
-        m.put("cpu_ops", rt.cpu().getClass().getSimpleName() + ", " + rt.cpu().threads() + " threads");
-        m.put("devices", "none (CUDA is not built into this runtime)");
-        List<Object> bundles = new ArrayList<>();
-        for (Bundle b : rt.host().bundles()) {
-            if (b.getBundleId() == 0) continue; // the framework itself
-            bundles.add(b.getSymbolicName() + " " + b.getVersion());
-        }
-        m.put("bundles", bundles);
-        return m;
+    static Environment capture(JetRuntime rt) {
+        return new Environment(readCpuModel(), Runtime.getRuntime().availableProcessors(), physicalMemory(), Runtime.getRuntime().maxMemory(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                System.getProperty("java.vendor") + " " + Runtime.version(), System.getProperty("java.vm.name"),
+                rt.cpu().getClass().getSimpleName() + ", " + rt.cpu().threads() + " threads",
+                "none (CUDA is not built into this runtime)",
+                rt.host().bundles().stream().filter(b -> b.getBundleId() != 0) // 0: the framework itself
+                        .map(b -> b.getSymbolicName() + " " + b.getVersion()).toList());
     }
 
     /** "model name" from /proc/cpuinfo where there is one, else the architecture. */
-    static String cpuModel() {
+    private static String readCpuModel() {
         Path info = Path.of("/proc/cpuinfo");
         if (Files.isReadable(info)) {
             try {

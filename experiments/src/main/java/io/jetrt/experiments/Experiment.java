@@ -1,5 +1,7 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,8 +50,10 @@ public record Experiment(String where, String name, ModelSpec model, List<Varian
 
     /**
      * Everything that decides the numbers, with defaults filled in, as JSON values: hashed for the config
-     * hash and printed in the report. The output directory is left out (moving results changes nothing).
+     * hash and printed in the report (it is how an Experiment is written as JSON). The output directory is left
+     * out (moving results changes nothing).
      */
+    @JsonValue
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);

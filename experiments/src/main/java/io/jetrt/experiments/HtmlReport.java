@@ -3,7 +3,6 @@ package io.jetrt.experiments;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The report as one self-contained HTML file: inline CSS, inline SVG figures, no script and no external
@@ -72,7 +71,7 @@ final class HtmlReport {
         }
         reproducibility(b, c);
         b.append("<script type=\"application/json\" id=\"report-data\">")
-                .append(JsonOut.line(c.toJson()).replace("<", "\\u003c")).append("</script>\n"); // no "</script>" or "<!--" inside
+                .append(Mappers.line(c).replace("<", "\\u003c")).append("</script>\n"); // no "</script>" or "<!--" inside
         b.append("</main></body></html>\n");
         return b.toString();
     }
@@ -104,7 +103,7 @@ final class HtmlReport {
 
     private static void reproducibility(StringBuilder b, Comparison c) {
         Experiment e = c.experiment();
-        Map<String, Object> env = c.environment();
+        Environment env = c.environment();
         b.append("<h2 id=\"reproduce\">Reproducibility</h2>\n<dl id=\"reproducibility\">");
         dd(b, "config hash", "<code>" + c.configHash() + "</code>");
         dd(b, "base model", Svg.esc(describeModel(e.model())) + "<br><code>" + Svg.esc(c.model().dir().toString())
@@ -114,14 +113,12 @@ final class HtmlReport {
         dd(b, "policy", e.warmup() + " warm-up, " + e.repetitions()
                 + " timed repetition(s) per row; greedy choice, teacher-forced inputs, no stop tokens");
         dd(b, "backends", Svg.esc(String.join(", ", e.backends())));
-        long memory = ((Number) env.get("memory_bytes")).longValue(), heap = ((Number) env.get("max_heap_bytes")).longValue();
-        dd(b, "hardware", Svg.esc(env.get("cpu_model") + ", " + env.get("cores") + " cores, " + Format.bytes(memory) + " memory; "
-                + env.get("devices")));
-        dd(b, "JDK", Svg.esc(env.get("jdk") + " (" + env.get("jvm") + "), max heap " + Format.bytes(heap)));
-        dd(b, "OS", Svg.esc(String.valueOf(env.get("os"))));
-        dd(b, "CPU ops", Svg.esc(String.valueOf(env.get("cpu_ops"))));
-        @SuppressWarnings("unchecked") List<String> bundles = (List<String>) env.get("bundles");
-        dd(b, "bundles", "<span id=\"bundles\">" + Svg.esc(String.join(", ", bundles)) + "</span>");
+        dd(b, "hardware", Svg.esc(env.cpuModel() + ", " + env.cores() + " cores, " + Format.bytes(env.memoryBytes()) + " memory; "
+                + env.devices()));
+        dd(b, "JDK", Svg.esc(env.jdk() + " (" + env.jvm() + "), max heap " + Format.bytes(env.maxHeapBytes())));
+        dd(b, "OS", Svg.esc(env.os()));
+        dd(b, "CPU ops", Svg.esc(env.cpuOps()));
+        dd(b, "bundles", "<span id=\"bundles\">" + Svg.esc(String.join(", ", env.bundles())) + "</span>");
         StringBuilder shared = new StringBuilder();
         boolean compared = c.profiles().size() >= 2;
         boolean same = compared && c.profiles().stream().map(p -> p.shared().sha256()).distinct().count() == 1;
@@ -144,7 +141,7 @@ final class HtmlReport {
         }
         dd(b, "layers", layers.toString());
         b.append("</dl>\n<h2 id=\"experiment\">Experiment file (normalized)</h2>\n<pre id=\"experiment-json\">")
-                .append(Svg.esc(JsonOut.pretty(e.toJson()))).append("</pre>\n");
+                .append(Svg.esc(Mappers.pretty(e))).append("</pre>\n");
     }
 
     private static String describeModel(ModelSpec m) {

@@ -1,13 +1,23 @@
 package io.jetrt.experiments;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /**
  * One timed row: a variant × workload × backend. Token counts are counted per repetition as the tokens fed
  * and chosen (every repetition runs the same shape); times are per repetition, and {@code stepMs} holds
  * every decode step of every repetition. Derived figures (tok/s, medians, percentiles) are computed from
  * these raw values, so the JSON can be checked against itself.
+ *
+ * <p>This record is the row's JSON (a line of results.jsonl, an entry of report.json's {@code rows}) in
+ * both directions, and the source of each report.csv line: snake_case names, in the order below, the
+ * workload's fields ({@code prompt_len}, {@code gen_len}, {@code batch}) in place of {@code workload}.
  *
  * @param layerBackends    the backends the layers ran on, e.g. {@code cpu} or {@code reference,cpu}
  * @param prefillTokens    prompt tokens the prefill advanced the state by, summed over the batch, per
@@ -17,13 +27,22 @@ import java.util.Map;
  * @param decodeTokens     tokens the decode steps advanced the state by, summed over the batch, per repetition
  *                         (counted by the model's state; {@code batch × (gen - 1)})
  * @param stateBytesPerSeq recurrent state + KV cache bytes per sequence of the state the row ran with
- * @param peakHeapBytes    the heap pools' summed peak usage over the row (JMX), or -1 when not measured
+ * @param peakHeapBytes    the heap pools' summed peak usage over the row (JMX), or -1 when not measured (null in JSON)
  * @param peakDeviceBytes  device memory peak, or null where the backend has no device
  */
-public record PerfRow(String id, String variant, String backend, Workload workload, String status, String reason,
-                      String layerBackends, int repetitions, int warmup, long prefillTokens, long generatedTokens,
-                      long decodeSteps, long decodeTokens, double[] prefillMs, double[] decodeMs, double[] ttftMs, double[] stepMs,
-                      long stateBytesPerSeq, long peakHeapBytes, Long peakDeviceBytes, double seconds) {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({"row", "kind", "variant", "backend", "workload", "status", "reason", "layer_backends",
+        "repetitions", "warmup", "prefill_tokens", "generated_tokens", "decode_steps", "decode_tokens", "prefill_tokens_per_s",
+        "decode_tokens_per_s", "ttft_ms", "latency_p50_ms", "latency_p99_ms", "state_bytes_per_seq", "peak_heap_bytes",
+        "peak_device_bytes", "prefill_ms", "decode_ms", "ttft_ms_each", "step_ms", "seconds"})
+public record PerfRow(@JsonProperty("row") String id, String variant, String backend, @JsonUnwrapped Workload workload, String status,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) String reason,
+                      @Measured String layerBackends, @Measured int repetitions, @Measured int warmup, @Measured long prefillTokens,
+                      @Measured long generatedTokens, @Measured long decodeSteps, @Measured long decodeTokens,
+                      @Measured double[] prefillMs, @Measured double[] decodeMs, @Measured @JsonProperty("ttft_ms_each") double[] ttftMs,
+                      @Measured double[] stepMs, @Measured long stateBytesPerSeq,
+                      @Measured @JsonSerialize(using = Unmeasured.Writer.class) @JsonDeserialize(using = Unmeasured.Reader.class) long peakHeapBytes,
+                      @Measured Long peakDeviceBytes, @Measured double seconds) implements Measured.Row {
 
     public static String id(String variant, Workload w, String backend) { return "perf:" + variant + "/" + w.id() + "/" + backend; }
 
@@ -33,67 +52,27 @@ public record PerfRow(String id, String variant, String backend, Workload worklo
                 new double[0], new double[0], new double[0], new double[0], 0, -1, null, 0);
     }
 
+    @JsonProperty("kind")
+    String kind() { return "perf"; }
+
+    @Override
     public boolean ok() { return status.equals("ok"); }
 
+    @Measured @JsonProperty("prefill_tokens_per_s")
     public double prefillTokensPerSecond() { return prefillTokens / (Stats.median(prefillMs) / 1e3); }
 
     /** Tokens chosen by the decode steps (all but each sequence's first) per second; NaN when gen is 1. */
+    @Measured @JsonProperty("decode_tokens_per_s")
     public double decodeTokensPerSecond() {
         return decodeSteps == 0 ? Double.NaN : (generatedTokens - workload.batch()) / (Stats.median(decodeMs) / 1e3);
     }
 
+    @Measured @JsonProperty("ttft_ms")
     public double ttftMedianMs() { return Stats.median(ttftMs); }
 
+    @Measured @JsonProperty("latency_p50_ms")
     public double latencyP50Ms() { return Stats.percentile(stepMs, 50); }
 
+    @Measured @JsonProperty("latency_p99_ms")
     public double latencyP99Ms() { return Stats.percentile(stepMs, 99); }
-
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("row", id);
-        m.put("kind", "perf");
-        m.put("variant", variant);
-        m.put("backend", backend);
-        m.put("prompt_len", workload.prompt());
-        m.put("gen_len", workload.gen());
-        m.put("batch", workload.batch());
-        m.put("status", status);
-        if (reason != null) m.put("reason", reason);
-        if (!ok()) return m;
-        m.put("layer_backends", layerBackends);
-        m.put("repetitions", repetitions);
-        m.put("warmup", warmup);
-        m.put("prefill_tokens", prefillTokens);
-        m.put("generated_tokens", generatedTokens);
-        m.put("decode_steps", decodeSteps);
-        m.put("decode_tokens", decodeTokens);
-        m.put("prefill_tokens_per_s", prefillTokensPerSecond());
-        m.put("decode_tokens_per_s", decodeTokensPerSecond());
-        m.put("ttft_ms", ttftMedianMs());
-        m.put("latency_p50_ms", latencyP50Ms());
-        m.put("latency_p99_ms", latencyP99Ms());
-        m.put("state_bytes_per_seq", stateBytesPerSeq);
-        m.put("peak_heap_bytes", peakHeapBytes < 0 ? null : peakHeapBytes);
-        m.put("peak_device_bytes", peakDeviceBytes);
-        m.put("prefill_ms", prefillMs);
-        m.put("decode_ms", decodeMs);
-        m.put("ttft_ms_each", ttftMs);
-        m.put("step_ms", stepMs);
-        m.put("seconds", seconds);
-        return m;
-    }
-
-    public static PerfRow fromJson(Map<String, Object> m) {
-        Workload w = new Workload(JsonIn.integer(m, "prompt_len"), JsonIn.integer(m, "gen_len"), JsonIn.integer(m, "batch"));
-        String variant = JsonIn.str(m, "variant"), backend = JsonIn.str(m, "backend");
-        if (!"ok".equals(m.get("status"))) return unavailable(variant, w, backend, JsonIn.str(m, "reason"));
-        Long heap = JsonIn.optLong(m, "peak_heap_bytes");
-        return new PerfRow(JsonIn.str(m, "row"), variant, backend, w, "ok", null, JsonIn.str(m, "layer_backends"),
-                JsonIn.integer(m, "repetitions"), JsonIn.integer(m, "warmup"), JsonIn.lng(m, "prefill_tokens"),
-                JsonIn.lng(m, "generated_tokens"), JsonIn.lng(m, "decode_steps"), JsonIn.lng(m, "decode_tokens"),
-                JsonIn.doubles(m, "prefill_ms"), JsonIn.doubles(m, "decode_ms"), JsonIn.doubles(m, "ttft_ms_each"),
-                JsonIn.doubles(m, "step_ms"),
-                JsonIn.lng(m, "state_bytes_per_seq"), heap == null ? -1 : heap, JsonIn.optLong(m, "peak_device_bytes"),
-                JsonIn.dbl(m, "seconds"));
-    }
 }

@@ -66,10 +66,10 @@ final class Plots {
         double lo = Double.MAX_VALUE, hi = 0;
         for (VariantProfile p : c.profiles()) {
             List<LinePlot.Point> pts = new ArrayList<>();
-            for (Map.Entry<Integer, Long> s : p.stateBytes().entrySet()) {
-                pts.add(new LinePlot.Point(s.getKey(), s.getValue(), Format.tokens(s.getKey()) + " tokens, " + Format.bytes(s.getValue())));
-                lo = Math.min(lo, s.getValue());
-                hi = Math.max(hi, s.getValue());
+            for (VariantProfile.StateBytes s : p.stateBytesByContext()) {
+                pts.add(new LinePlot.Point(s.context(), s.bytes(), Format.tokens(s.context()) + " tokens, " + Format.bytes(s.bytes())));
+                lo = Math.min(lo, s.bytes());
+                hi = Math.max(hi, s.bytes());
             }
             series.add(new LinePlot.Series(p.variant(), color(e, p.variant()), "", pts));
         }

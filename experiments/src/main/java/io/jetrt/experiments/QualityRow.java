@@ -1,17 +1,25 @@
 package io.jetrt.experiments;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * Perplexity of one variant on one backend: {@code exp(nll / predicted)}, where each of the
- * {@code tokens - 1} tokens after the first is predicted from the tokens before it.
+ * {@code tokens - 1} tokens after the first is predicted from the tokens before it. This record is the
+ * row's JSON in both directions.
  *
  * @param tokenizer how the text became ids: the checkpoint's BPE tokenizer, or UTF-8 bytes as ids
  * @param nll       summed negative log-likelihood in nats
  */
-public record QualityRow(String id, String variant, String backend, String status, String reason, int tokens,
-                         String tokenizer, double nll, double seconds) {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({"row", "kind", "variant", "backend", "status", "reason", "tokens", "predicted_tokens", "tokenizer", "nll",
+        "perplexity", "seconds"})
+public record QualityRow(@JsonProperty("row") String id, String variant, String backend, String status,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String reason, @Measured int tokens, @Measured String tokenizer,
+                         @Measured double nll, @Measured double seconds) implements Measured.Row {
 
     public static String id(String variant, String backend) { return "perplexity:" + variant + "/" + backend; }
 
@@ -19,34 +27,15 @@ public record QualityRow(String id, String variant, String backend, String statu
         return new QualityRow(id(variant, backend), variant, backend, "unavailable", reason, 0, null, Double.NaN, 0);
     }
 
+    @JsonProperty("kind")
+    String kind() { return "perplexity"; }
+
+    @Override
     public boolean ok() { return status.equals("ok"); }
 
+    @Measured @JsonProperty("predicted_tokens")
     public int predicted() { return tokens - 1; }
 
+    @Measured @JsonProperty("perplexity")
     public double perplexity() { return Math.exp(nll / predicted()); }
-
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("row", id);
-        m.put("kind", "perplexity");
-        m.put("variant", variant);
-        m.put("backend", backend);
-        m.put("status", status);
-        if (reason != null) m.put("reason", reason);
-        if (!ok()) return m;
-        m.put("tokens", tokens);
-        m.put("predicted_tokens", predicted());
-        m.put("tokenizer", tokenizer);
-        m.put("nll", nll);
-        m.put("perplexity", perplexity());
-        m.put("seconds", seconds);
-        return m;
-    }
-
-    public static QualityRow fromJson(Map<String, Object> m) {
-        String variant = JsonIn.str(m, "variant"), backend = JsonIn.str(m, "backend");
-        if (!"ok".equals(m.get("status"))) return unavailable(variant, backend, JsonIn.str(m, "reason"));
-        return new QualityRow(JsonIn.str(m, "row"), variant, backend, "ok", null, JsonIn.integer(m, "tokens"),
-                JsonIn.str(m, "tokenizer"), JsonIn.dbl(m, "nll"), JsonIn.dbl(m, "seconds"));
-    }
 }

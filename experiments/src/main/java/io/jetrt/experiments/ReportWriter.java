@@ -20,7 +20,7 @@ public final class ReportWriter {
         Path dir = c.experiment().output();
         List<Path> files = List.of(dir.resolve("report.json"), dir.resolve("report.csv"), dir.resolve("variants.csv"),
                 dir.resolve("report.html"));
-        save(files.get(0), JsonOut.pretty(c.toJson()));
+        save(files.get(0), Mappers.pretty(c));
         save(files.get(1), CsvReport.rows(c));
         save(files.get(2), CsvReport.variants(c));
         save(files.get(3), HtmlReport.render(c));

@@ -1,7 +1,8 @@
 package io.jetrt.experiments;
 
-import io.jetrt.loader.json.Json;
-import io.jetrt.loader.json.JsonException;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,9 +40,9 @@ final class ResultsLog {
     /** Lines that could not be read (a row cut short by a kill); reported, not fatal. */
     int ignoredLines() { return ignoredLines; }
 
-    /** The finished rows of this config hash, by row id (a later line wins). */
-    Map<String, Map<String, Object>> finished() {
-        Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
+    /** The finished rows of this config hash, by row id (a later line wins); read one with {@link #read}. */
+    Map<String, JsonNode> finished() {
+        Map<String, JsonNode> rows = new LinkedHashMap<>();
         if (!Files.exists(file)) return rows;
         List<String> lines;
         try {
@@ -53,23 +54,35 @@ final class ResultsLog {
         for (String line : lines) {
             if (line.isBlank()) continue;
             try {
-                Map<String, Object> row = Json.parseObject(line);
-                if (configHash.equals(row.get("config_hash")) && row.get("row") instanceof String id) rows.put(id, row);
-            } catch (JsonException e) {
+                JsonNode row = Mappers.json().readTree(line);
+                if (!row.isObject()) ignoredLines++;
+                else if (row.path("config_hash").asText().equals(configHash) && row.path("row").isTextual()) {
+                    rows.put(row.get("row").asText(), row);
+                }
+            } catch (JacksonException e) {
                 ignoredLines++;
             }
         }
         return rows;
     }
 
-    /** Appends one finished row (adding the config hash and the time) and syncs it to disk. */
-    void append(Map<String, Object> row) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("config_hash", configHash);
-        m.putAll(row);
+    /** A row as read by {@link #finished}, as {@code type} ({@link PerfRow}, {@link QualityRow}, {@link VariantProfile}). */
+    static <T> T read(JsonNode row, Class<T> type) {
+        try {
+            return Mappers.json().treeToValue(row, type);
+        } catch (JacksonException e) {
+            throw new IllegalStateException(FILE + ": row " + row.path("row").asText() + " is not a " + type.getSimpleName() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Appends one finished row (adding the config hash first and the time last), syncs it to disk and returns what it wrote. */
+    JsonNode append(Object row) {
+        ObjectNode m = Mappers.json().createObjectNode().put("config_hash", configHash);
+        m.setAll((ObjectNode) Mappers.json().valueToTree(row));
         m.put("finished_at", Instant.now().toString());
         // a kill between two rows must not leave half a line: one write of the whole line, then force
-        byte[] line = (JsonOut.line(m) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (Mappers.line(m) + "\n").getBytes(StandardCharsets.UTF_8);
         try {
             Files.createDirectories(file.getParent());
             boolean cut = Files.exists(file) && !endsWithNewline(file);
@@ -82,6 +95,7 @@ final class ResultsLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + file, e);
         }
+        return m;
     }
 
     /** A line cut short by a kill has no newline: start the next row on a line of its own. */

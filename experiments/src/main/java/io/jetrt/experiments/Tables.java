@@ -41,7 +41,7 @@ final class Tables {
         if (e.measures(Metric.STATE)) {
             for (int ctx : e.contextLengths()) {
                 cols.add(new Col<>("state@" + Format.tokens(ctx), true, v -> c.profile(v.name())
-                        .map(p -> Format.bytes(p.stateBytes().getOrDefault(ctx, -1L))).orElse(Format.NONE)));
+                        .map(p -> Format.bytes(p.stateBytes(ctx))).orElse(Format.NONE)));
             }
         }
         if (e.measures(Metric.PERPLEXITY)) {

@@ -1,75 +1,45 @@
 package io.jetrt.experiments;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import java.util.List;
-import java.util.Map;
 
 /**
  * What a variant is, independent of timing: its layer types and where each layer's block and weights came
  * from, its parameter count, its state + KV bytes per sequence at each context length (from the blocks'
- * declared state layouts), and digests of the checkpoint weights it uses.
+ * declared state layouts), and digests of the checkpoint weights it uses. This record is the variant's JSON
+ * (a line of results.jsonl, an entry of report.json's {@code variants}) in both directions.
  *
- * @param swappedLayers layers whose block type differs from the checkpoint's (seeded upstream init)
- * @param stateBytes    context length → state + KV bytes per sequence (float32)
- * @param shared        digest of the tensors no variant of the experiment swaps: equal across variants
- * @param own           digest of every checkpoint tensor this variant uses (all but its swapped layers' blocks)
+ * @param swappedLayers       layers whose block type differs from the checkpoint's (seeded upstream init)
+ * @param stateBytesByContext state + KV bytes per sequence (float32) at each context length
+ * @param shared              digest of the tensors no variant of the experiment swaps: equal across variants
+ * @param own                 digest of every checkpoint tensor this variant uses (all but its swapped layers' blocks)
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({"row", "kind"})
 public record VariantProfile(String variant, String overrides, List<String> layerTypes, List<Integer> swappedLayers,
-                             List<LayerInfo> layers, long params, Map<Integer, Long> stateBytes, WeightDigest shared,
-                             WeightDigest own) {
+                             List<LayerInfo> layers, long params, List<StateBytes> stateBytesByContext,
+                             @JsonProperty("shared_weights") WeightDigest shared, @JsonProperty("checkpoint_weights") WeightDigest own) {
 
     /** One layer as bound: block type, bundle (symbolic name and version), provider version, weight source. */
     public record LayerInfo(int index, String type, String bundle, String provider, String weights) {}
 
+    /** State + KV bytes per sequence at {@code context} tokens. */
+    public record StateBytes(int context, long bytes) {}
+
     public static String id(String variant) { return "variant:" + variant; }
 
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("row", id(variant));
-        m.put("kind", "variant");
-        m.put("variant", variant);
-        m.put("overrides", overrides);
-        m.put("layer_types", layerTypes);
-        m.put("swapped_layers", swappedLayers);
-        List<Object> ls = new ArrayList<>();
-        for (LayerInfo l : layers) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("index", l.index());
-            o.put("type", l.type());
-            o.put("bundle", l.bundle());
-            o.put("provider", l.provider());
-            o.put("weights", l.weights());
-            ls.add(o);
-        }
-        m.put("layers", ls);
-        m.put("params", params);
-        List<Object> sb = new ArrayList<>();
-        stateBytes.forEach((ctx, bytes) -> {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("context", ctx);
-            o.put("bytes", bytes);
-            sb.add(o);
-        });
-        m.put("state_bytes_by_context", sb);
-        m.put("shared_weights", shared.toJson());
-        m.put("checkpoint_weights", own.toJson());
-        return m;
-    }
+    @JsonProperty("row")
+    String id() { return id(variant); }
 
-    public static VariantProfile fromJson(Map<String, Object> m) {
-        List<LayerInfo> layers = new ArrayList<>();
-        for (Map<String, Object> o : JsonIn.objs(m, "layers")) {
-            layers.add(new LayerInfo(JsonIn.integer(o, "index"), JsonIn.str(o, "type"), JsonIn.str(o, "bundle"),
-                    JsonIn.str(o, "provider"), JsonIn.str(o, "weights")));
-        }
-        Map<Integer, Long> state = new LinkedHashMap<>();
-        for (Map<String, Object> o : JsonIn.objs(m, "state_bytes_by_context")) {
-            state.put(JsonIn.integer(o, "context"), JsonIn.lng(o, "bytes"));
-        }
-        List<Integer> swapped = JsonIn.<Number>list(m, "swapped_layers").stream().map(Number::intValue).toList();
-        return new VariantProfile(JsonIn.str(m, "variant"), JsonIn.str(m, "overrides"), JsonIn.list(m, "layer_types"), swapped,
-                layers, JsonIn.lng(m, "params"), state, WeightDigest.fromJson(JsonIn.obj(m, "shared_weights")),
-                WeightDigest.fromJson(JsonIn.obj(m, "checkpoint_weights")));
+    @JsonProperty("kind")
+    String kind() { return "variant"; }
+
+    /** State + KV bytes per sequence at {@code context} tokens, or -1 where it was not listed. */
+    public long stateBytes(int context) {
+        return stateBytesByContext.stream().filter(s -> s.context() == context).mapToLong(StateBytes::bytes).findFirst().orElse(-1);
     }
 }

@@ -7,9 +7,7 @@ import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -32,8 +30,8 @@ final class VariantProfiler {
             infos.add(new VariantProfile.LayerInfo(l.index(), l.type(), l.binding().bundleName(), l.binding().provider().version(),
                     l.weightSource()));
         }
-        Map<Integer, Long> state = new LinkedHashMap<>();
-        for (int ctx : contexts) state.put(ctx, stateBytes(model, ctx));
+        List<VariantProfile.StateBytes> state = new ArrayList<>();
+        for (int ctx : contexts) state.add(new VariantProfile.StateBytes(ctx, stateBytes(model, ctx)));
         SortedMap<String, byte[]> own = WeightDigest.perTensor(checkpointTensors(model));
         SortedMap<String, byte[]> shared = new TreeMap<>(own);
         for (int i : swappedByAny) shared.keySet().removeIf(n -> n.startsWith(HfNames.blockPrefix(i)));

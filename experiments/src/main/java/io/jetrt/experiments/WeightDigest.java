@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -15,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * A SHA-256 over a set of float32 tensors: for each tensor in name order, the name's UTF-8 bytes, a zero
  * byte, and the SHA-256 of its values' IEEE-754 bits little-endian. Equal digests = the same tensors bit for
- * bit. Hashing each tensor once lets one pass over a 2B model's weights serve several digests.
+ * bit. Hashing each tensor once lets one pass over a 2B model's weights serve several digests. Its JSON is
+ * {@code {"tensors": n, "sha256": hex}}.
  */
 public record WeightDigest(int tensors, String sha256) {
 
@@ -59,13 +59,4 @@ public record WeightDigest(int tensors, String sha256) {
             throw new IllegalStateException("the JDK must provide SHA-256", e);
         }
     }
-
-    Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tensors", tensors);
-        m.put("sha256", sha256);
-        return m;
-    }
-
-    static WeightDigest fromJson(Map<String, Object> m) { return new WeightDigest(JsonIn.integer(m, "tensors"), JsonIn.str(m, "sha256")); }
 }
