@@ -1,8 +1,7 @@
 package io.jetrt.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jetrt.demo.DemoModel;
+import io.jetrt.experiments.Mappers;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.engine.Floors;
 import io.jetrt.runtime.engine.MachineRates;
@@ -13,6 +12,7 @@ import io.jetrt.runtime.model.Model;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +58,7 @@ final class Bench {
         }
         if (o.json() != null) {
             try {
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o.json().toFile(), rows);
+                Files.writeString(o.json(), Mappers.pretty(rows));
             } catch (IOException e) {
                 throw new UncheckedIOException("writing " + o.json(), e);
             }

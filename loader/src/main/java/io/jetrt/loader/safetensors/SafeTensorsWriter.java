@@ -1,6 +1,7 @@
 package io.jetrt.loader.safetensors;
 
-import io.jetrt.loader.json.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.jetrt.spi.DType;
 import io.jetrt.spi.FloatTensor;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -35,6 +35,7 @@ public final class SafeTensorsWriter {
 
     private final List<Entry> entries = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     /** Adds {@code t} (shape as is) to be stored as {@code storeAs}: F32, F16 or BF16. */
@@ -68,30 +69,29 @@ public final class SafeTensorsWriter {
         return this;
     }
 
+    /** The header as compact UTF-8 JSON, in insertion order (metadata first, then tensors as added). */
+    private static byte[] headerBytes(Map<String, Object> header) {
+        try {
+            return JSON.writeValueAsBytes(header);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a header of strings and numbers always serializes", e);
+        }
+    }
+
     /** Writes the file, replacing any existing one. */
     public void write(Path file) {
-        StringBuilder h = new StringBuilder("{");
-        if (!metadata.isEmpty()) {
-            Json.quote(h, Header.METADATA).append(":{");
-            boolean first = true;
-            for (Map.Entry<String, String> e : metadata.entrySet()) {
-                if (!first) h.append(',');
-                first = false;
-                Json.quote(h, e.getKey()).append(':');
-                Json.quote(h, e.getValue());
-            }
-            h.append('}');
-        }
+        Map<String, Object> h = new LinkedHashMap<>();
+        if (!metadata.isEmpty()) h.put(Header.METADATA, metadata);
         long offset = 0;
         for (Entry e : entries) {
-            if (h.length() > 1) h.append(',');
-            Json.quote(h, e.name()).append(":{\"dtype\":\"").append(e.dtype()).append("\",\"shape\":[");
-            for (int k = 0; k < e.shape().length; k++) h.append(k == 0 ? "" : ",").append(e.shape()[k]);
-            h.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.bytes()).append("]}");
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("dtype", e.dtype().toString());
+            t.put("shape", e.shape());
+            t.put("data_offsets", new long[] {offset, offset + e.bytes()});
+            h.put(e.name(), t);
             offset += e.bytes();
         }
-        h.append('}');
-        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] header = headerBytes(h);
         // Non-ASCII text makes bytes longer than chars: pad the bytes, not the string.
         int pad = (8 - (8 + header.length) % 8) % 8;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -1,16 +1,29 @@
 package io.jetrt.loader.tokenizer;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes a byte-level BPE tokenizer directory in the layout Hugging Face uses for Qwen2: vocab.json,
  * merges.txt, tokenizer_config.json and chat_template.jinja.
  */
 final class TokenizerDirWriter {
+    /** Non-ASCII stays raw UTF-8 (Jackson's default), as Hugging Face writes these files. */
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code "key": value}, two spaces a level, as Hugging Face's files look. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(new Separators()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)).withObjectIndenter(new DefaultIndenter("  ", "\n"));
+
     /**
      * Our ChatML template, same family as Qwen2.5's: a conversation without a system message of its own
      * gets the default one; every message is one {@code <|im_start|>role ... <|im_end|>} block.
@@ -39,46 +52,40 @@ final class TokenizerDirWriter {
     static void write(Path dir, List<String> tokens, List<String> merges, List<String> specials) throws IOException {
         Files.createDirectories(dir);
 
-        StringBuilder vocab = new StringBuilder("{");
-        for (int id = 0; id < tokens.size(); id++) {
-            if (id > 0) vocab.append(',');
-            quote(vocab, tokens.get(id)).append(':').append(id);
-        }
-        write(dir.resolve("vocab.json"), vocab.append("}\n").toString());
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        for (int id = 0; id < tokens.size(); id++) vocab.put(tokens.get(id), id);
+        write(dir.resolve("vocab.json"), JSON.writeValueAsString(vocab) + "\n");
 
         StringBuilder m = new StringBuilder("#version: 0.2\n");
         for (String line : merges) m.append(line).append('\n');
         write(dir.resolve("merges.txt"), m.toString());
 
-        StringBuilder c = new StringBuilder("{\n  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n");
-        c.append("  \"added_tokens_decoder\": {");
+        Map<String, Object> added = new LinkedHashMap<>();
         for (int i = 0; i < specials.size(); i++) {
-            c.append(i == 0 ? "\n" : ",\n").append("    \"").append(tokens.size() + i).append("\": {\"content\": ");
-            quote(c, specials.get(i)).append(", \"lstrip\": false, \"normalized\": false, \"rstrip\": false,"
-                    + " \"single_word\": false, \"special\": true}");
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("content", specials.get(i));
+            for (String flag : List.of("lstrip", "normalized", "rstrip", "single_word")) t.put(flag, false);
+            t.put("special", true);
+            added.put(String.valueOf(tokens.size() + i), t);
         }
-        c.append("\n  },\n  \"bos_token\": null,\n  \"clean_up_tokenization_spaces\": false,\n  \"eos_token\": ");
-        quote(c, specials.getFirst()).append(",\n  \"errors\": \"replace\",\n  \"pad_token\": ");
-        quote(c, specials.getFirst()).append(",\n  \"split_special_tokens\": false,\n")
-                .append("  \"tokenizer_class\": \"Qwen2Tokenizer\",\n  \"unk_token\": null\n}\n");
-        write(dir.resolve("tokenizer_config.json"), c.toString());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("add_bos_token", false);
+        config.put("add_prefix_space", false);
+        config.put("added_tokens_decoder", added);
+        config.put("bos_token", null);
+        config.put("clean_up_tokenization_spaces", false);
+        config.put("eos_token", specials.getFirst());
+        config.put("errors", "replace");
+        config.put("pad_token", specials.getFirst());
+        config.put("split_special_tokens", false);
+        config.put("tokenizer_class", "Qwen2Tokenizer");
+        config.put("unk_token", null);
+        write(dir.resolve("tokenizer_config.json"), JSON.writer(PRETTY).writeValueAsString(config) + "\n");
 
         write(dir.resolve("chat_template.jinja"), CHAT_TEMPLATE);
     }
 
     private static void write(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
-    }
-
-    /** Appends {@code s} as a JSON string; non-ASCII stays raw UTF-8, as Hugging Face writes it. */
-    private static StringBuilder quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch == '"' || ch == '\\') out.append('\\').append(ch);
-            else if (ch < 0x20) out.append(String.format("\\u%04x", (int) ch));
-            else out.append(ch);
-        }
-        return out.append('"');
     }
 }
