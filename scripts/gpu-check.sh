@@ -11,7 +11,7 @@
 #
 # Exit 0 only when every test and every verify passed (the bench is reported, not judged).
 set -uo pipefail
-image="${1:-/tmp/jetrt-gpu}"
+image="$(cd "${1:-/tmp/jetrt-gpu}" 2>/dev/null && pwd || echo "${1:-/tmp/jetrt-gpu}")"
 logs="${OUT:-$PWD/gpu-check-logs}"
 mkdir -p "$logs"
 run="$image/run.sh"
@@ -22,20 +22,29 @@ start=$(date +%s)
 echo "gpu-check: tests ..." >&2
 # from tests/, as under Maven: some tests read the checkout's files by relative path (../README.md)
 cd "$(dirname "${BASH_SOURCE[0]}")/../tests"
-"$run" test --scan-classpath \
+"$run" test --scan-classpath --fail-if-no-tests \
   --include-classname '^io\.jetrt\.runtime\.(cuda|gpu)\..*Test$' \
   --include-classname '^.*Cuda.*Test$' \
   --include-classname '^io\.jetrt\.tests\.(Gpu.*|Compare.*)Test$' \
   > "$logs/tests.log" 2>&1 || status=1
 tests=$(grep -E "tests (successful|failed|skipped|found)" "$logs/tests.log" | tr -s ' ' | paste -sd';' -)
 failed_tests=$(grep -E "✘|\[X\]" "$logs/tests.log" | head -n 20)
+# a test class the scan could not load (a missing jar: NoClassDefFoundError) is dropped without a failure: every
+# GPU test class in the image must show up in the run
+expected=$(cd "$image/test" && find . -name '*.class' ! -name '*$*' | sed 's:^\./[^/]*/::; s:\.class$::; s:/:.:g' \
+  | grep -E '^io\.jetrt\.runtime\.(cuda|gpu)\..*Test$|Cuda.*Test$|^io\.jetrt\.tests\.(Gpu.*|Compare.*)Test$' | sort -u)
+not_run=""
+for c in $expected; do
+  grep -q "${c##*.}" "$logs/tests.log" || not_run="$not_run ${c##*.}"
+done
+if [ -n "$not_run" ]; then status=1; fi
 
 echo "gpu-check: verify ..." >&2
 verify_lines=()
 for f in "$image"/fixtures/blocks/*.safetensors "$image"/fixtures/model/tiny-jet; do
   name=$(basename "$f")
   if "$run" jetrt verify "$f" --backend cuda > "$logs/verify-$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
-  worst=$(grep -Eo "rel [0-9.eE+-]+" "$logs/verify-$name.log" | awk '{ if ($2 + 0 > m) m = $2 + 0 } END { printf "%.2g", m }')
+  worst=$(grep -Eo "rel [0-9.eE+-]+" "$logs/verify-$name.log" | awk '{ n++; if ($2 + 0 > m) m = $2 + 0 } END { if (n) printf "%.2g", m; else printf "n/a" }')
   verify_lines+=("$(printf '  %-28s %s  worst rel %s' "$name" "$r" "$worst")")
 done
 
@@ -47,6 +56,8 @@ echo
 echo "== gpu-check summary ($(( $(date +%s) - start )) s; logs in $logs) =="
 echo "tests:   ${tests:-no summary (see tests.log)}"
 [ -n "$failed_tests" ] && echo "$failed_tests"
+[ -n "$not_run" ] && echo "test classes in the image that did not run:$not_run"
+echo "test classes run: $(echo "$expected" | grep -c .)"
 echo "verify (--backend cuda):"
 printf '%s\n' "${verify_lines[@]}"
 echo "bench (2B shape, random bf16 weights):"

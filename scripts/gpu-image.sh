@@ -84,6 +84,7 @@ if [ "$tests" = 1 ]; then
     [ -d "$root/blocks-$m/target/test-classes" ] && cp -r "$root/blocks-$m/target/test-classes" "$stage/test/blocks-$m-classes"
   done
   cp "$root"/conformance/target/jetrt-conformance-*.jar "$stage/test/"
+  cp "$root"/blocks-testkit/target/jetrt-blocks-testkit-*.jar "$stage/test/" # the gated-delta test bases
   fixtures="${JETRT_FIXTURES:-$root/../shared/fixtures}"
   mkdir -p "$stage/fixtures"
   cp -r "$fixtures/blocks" "$fixtures/model" "$fixtures/README.md" "$stage/fixtures/"

@@ -17,12 +17,18 @@ for b in fullattn gdn jetblock mamba2; do
   grep -Eq "io\.jetrt\.blocks\.$b +[0-9.]+ +active" <<<"$out" || fail "bundle io.jetrt.blocks.$b not active after the rebuild:
 $out"
 done
+# a build that did not finish (no stamp) is rebuilt, even with every jar there
+rm -f build/.jetrt-built
+out=$(./jetrt info 2>&1) || fail "./jetrt info without a build stamp exited non-zero"
+grep -q "jetrt: building (no record of a finished build" <<<"$out" || fail "no rebuild without a build stamp:
+$out"
 # and a source newer than the jars is a reason too
 touch blocks-gdn/src/main/java/io/jetrt/blocks/gdn/GatedDeltaNetProvider.java
 out=$(./jetrt info 2>&1) || fail "./jetrt info after touching a source exited non-zero"
 grep -q "jetrt: building (blocks-gdn/src/main/java/io/jetrt/blocks/gdn/GatedDeltaNetProvider.java is newer than" <<<"$out" \
   || fail "a newer source did not trigger a rebuild:
 $out"
-out=$(./jetrt info 2>&1)
+out=$(./jetrt info 2>&1) || fail "./jetrt info on an up-to-date tree exited non-zero:
+$out"
 grep -q "jetrt: building" <<<"$out" && fail "rebuilt although nothing changed"
-echo "test-launcher: ok (a missing bundle jar and a newer source each rebuild; an up-to-date tree does not)"
+echo "test-launcher: ok (a missing bundle jar, an unfinished build and a newer source each rebuild; an up-to-date tree does not)"

@@ -11,27 +11,35 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code jetrt bench --profile} on the GPU: device time per kernel name, from events around each launch, for one
- * prefill chunk and one decode step (launched one by one: a profiled step is not replayed from its graph).
+ * {@code jetrt bench --profile} on the GPU: device time per kernel name, from events around each launch, for the
+ * first prefill chunk and for one decode step at the benched context (launched one by one: a profiled step is not
+ * replayed from its graph). The rest of the prompt is prefilled unprofiled in between.
  */
 final class KernelProfile {
     private KernelProfile() {}
 
     static void print(Model model, int[] prompt, int batch, int maxRows, PrintStream out) {
         int len = prompt.length / batch, n = Prefill.chunkLength(batch, len, maxRows);
-        int[] part = new int[batch * n];
-        for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len, part, b * n, n);
+        int[] first = new int[batch * n];
+        for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len, first, b * n, n);
         GpuContext ctx = GpuContext.get();
-        try (ModelState state = model.newState(batch, n + 1)) {
-            KernelProfiler p = ctx.startProfiling();
-            try {
-                model.forward(part, batch, state, false, null);
-                print("prefill of " + n + " tokens x " + batch, p.drain(), out);
-                model.forward(new int[batch], batch, state, false, null);
-                print("one decode step (launched one by one, not from the graph)", p.drain(), out);
-            } finally {
-                ctx.stopProfiling();
-            }
+        try (ModelState state = model.newState(batch, len + 1)) {
+            print("prefill of " + n + " tokens x " + batch, profiled(ctx, () -> model.forward(first, batch, state, false, null)), out);
+            int[] rest = new int[batch * (len - n)];
+            for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len + n, rest, b * (len - n), len - n);
+            if (len > n) Prefill.chunked(model, rest, batch, state, maxRows);
+            print("one decode step at position " + len + " (launched one by one, not from the graph)",
+                    profiled(ctx, () -> model.forward(new int[batch], batch, state, false, null)), out);
+        }
+    }
+
+    private static List<KernelProfiler.Entry> profiled(GpuContext ctx, Runnable step) {
+        KernelProfiler p = ctx.startProfiling();
+        try {
+            step.run();
+            return p.drain();
+        } finally {
+            ctx.stopProfiling();
         }
     }
 

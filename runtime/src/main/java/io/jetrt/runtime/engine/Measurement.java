@@ -31,6 +31,7 @@ public final class Measurement {
      * captures the step's graph: a one-off cost, not the step's).
      */
     public static Run greedy(Model model, int[] prompt, int batch, int steps, int maxRows) {
+        if (steps < 1) throw new IllegalArgumentException("greedy run: steps must be >= 1; got " + steps);
         int len = prompt.length / batch;
         try (ModelState state = model.newState(batch, len + 1 + steps)) {
             long t0 = System.nanoTime();

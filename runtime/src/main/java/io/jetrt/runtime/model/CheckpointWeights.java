@@ -17,7 +17,7 @@ final class CheckpointWeights implements HostCopies {
     private final String prefix;
     private final Consumer<FloatTensor> onLoad;
     private final Map<String, FloatTensor> loaded = new ConcurrentHashMap<>();
-    private volatile boolean keep = true;
+    private boolean keep = true;
 
     CheckpointWeights(Checkpoint checkpoint, String prefix, Consumer<FloatTensor> onLoad) {
         this.checkpoint = checkpoint;
@@ -27,12 +27,16 @@ final class CheckpointWeights implements HostCopies {
 
     @Override
     public FloatTensor get(String name) {
-        if (!keep) return checkpoint.readFloats(prefix + name);
-        return loaded.computeIfAbsent(name, n -> {
-            FloatTensor t = checkpoint.readFloats(prefix + n);
-            onLoad.accept(t);
-            return t;
-        });
+        FloatTensor held = loaded.get(name);
+        if (held != null) return held;
+        FloatTensor t = checkpoint.readFloats(prefix + name);
+        synchronized (this) { // decided under the lock dropHostCopies takes, so a drop is never undone by a read in flight
+            if (!keep) return t;
+            FloatTensor first = loaded.putIfAbsent(name, t);
+            if (first != null) return first;
+        }
+        onLoad.accept(t);
+        return t;
     }
 
     @Override
@@ -42,7 +46,7 @@ final class CheckpointWeights implements HostCopies {
     public long heldBytes() { return loaded.values().stream().mapToLong(t -> (long) Float.BYTES * t.size()).sum(); }
 
     @Override
-    public void dropHostCopies() {
+    public synchronized void dropHostCopies() {
         keep = false;
         loaded.clear();
     }

@@ -54,6 +54,7 @@ final class LayerBinder {
     /** {@code layer} bound to {@code b}; throws {@link ComposeException} naming layer and bundle when it cannot be. */
     Layer bind(Layer layer, ProviderBinding b) {
         String who = "layer " + layer.index() + " (" + layer.type() + ")";
+        if (layer.weights() instanceof SeededWeights seeded) seeded.drawWith(b.provider());
         for (WeightDecl d : declarations(layer, b, who)) {
             if (!layer.weights().has(d.name())) {
                 throw new ComposeException(who + ": provider " + b + " declares weight " + d.name()

@@ -113,6 +113,7 @@ public final class Model implements AutoCloseable {
      */
     public int[] greedy(int[] first, ModelState state, int n) {
         if (first.length != state.batch()) throw new IllegalArgumentException("greedy: " + first.length + " first tokens for " + state.batch() + " sequences");
+        if (n < 1) throw new IllegalArgumentException("greedy: steps must be >= 1; got " + n);
         checkFits(state, state.batch(), n);
         checkIds(first);
         List<Layer> snapshot = layers.enterStep();

@@ -7,25 +7,36 @@ import io.jetrt.spi.FloatTensor;
 import java.util.Map;
 
 /**
- * A swapped-in block's weights: its provider's upstream initialisation drawn from a seed, drawn when first asked
- * and again after {@link #dropHostCopies} (the draw is deterministic, so the weights are the same).
+ * A swapped-in block's weights: the upstream initialisation of the provider the layer is bound to, drawn from a seed
+ * when first asked and kept — until {@link #dropHostCopies} (a block on the device has uploaded them), after which the
+ * next binding draws them again (deterministic: the same provider version gives the same weights). The provider is
+ * held only until it has drawn, so a layer never keeps a removed bundle's code reachable through its weights.
  */
 final class SeededWeights implements HostCopies {
     private final String who;
-    private final BlockProvider provider;
     private final BlockConfig config;
     private final long seed;
+    private BlockProvider drawer;
     private Map<String, FloatTensor> drawn;
 
     SeededWeights(String who, BlockProvider provider, BlockConfig config, long seed) {
         this.who = who;
-        this.provider = provider;
+        this.drawer = provider;
         this.config = config;
         this.seed = seed;
     }
 
+    /** The provider a binding is about to create a block with: it draws the weights if they are not held. */
+    synchronized void drawWith(BlockProvider provider) {
+        if (drawn == null) drawer = provider;
+    }
+
     private synchronized Map<String, FloatTensor> drawn() {
-        if (drawn == null) drawn = Map.copyOf(provider.initWeights(config, seed));
+        if (drawn == null) {
+            if (drawer == null) throw new IllegalStateException(who + ": weights dropped and no provider bound to draw them again");
+            drawn = Map.copyOf(drawer.initWeights(config, seed));
+            drawer = null;
+        }
         return drawn;
     }
 
