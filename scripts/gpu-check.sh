@@ -27,7 +27,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../tests"
   --include-classname '^.*Cuda.*Test$' \
   --include-classname '^io\.jetrt\.tests\.(Gpu.*|Compare.*)Test$' \
   > "$logs/tests.log" 2>&1 || status=1
-tests=$(grep -E "tests (successful|failed|skipped|found)" "$logs/tests.log" | tr -s ' ' | paste -sd';' -)
+tests=$(grep -E "tests (successful|failed|skipped|aborted|found)" "$logs/tests.log" | tr -s ' ' | paste -sd';' -)
 failed_tests=$(grep -E "✘|\[X\]" "$logs/tests.log" | head -n 20)
 # a test class the scan could not load (a missing jar: NoClassDefFoundError) is dropped without a failure: every
 # GPU test class in the image must show up in the run
