@@ -20,14 +20,11 @@ final class KernelProfile {
 
     static void print(Model model, int[] prompt, int batch, int maxRows, PrintStream out) {
         int len = prompt.length / batch, n = Prefill.chunkLength(batch, len, maxRows);
-        int[] first = new int[batch * n];
-        for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len, first, b * n, n);
+        int[] first = Prefill.columns(prompt, batch, 0, n);
         GpuContext ctx = GpuContext.get();
         try (ModelState state = model.newState(batch, len + 1)) {
             print("prefill of " + n + " tokens x " + batch, profiled(ctx, () -> model.forward(first, batch, state, false, null)), out);
-            int[] rest = new int[batch * (len - n)];
-            for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len + n, rest, b * (len - n), len - n);
-            if (len > n) Prefill.chunked(model, rest, batch, state, maxRows);
+            if (len > n) Prefill.chunked(model, Prefill.columns(prompt, batch, n, len - n), batch, state, maxRows);
             print("one decode step at position " + len + " (launched one by one, not from the graph)",
                     profiled(ctx, () -> model.forward(new int[batch], batch, state, false, null)), out);
         }

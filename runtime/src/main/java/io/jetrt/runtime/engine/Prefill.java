@@ -28,11 +28,16 @@ public final class Prefill {
         if (chunk == len) return model.forward(prompt, batch, state, false, null);
         FloatTensor logits = null;
         for (int from = 0; from < len; from += chunk) {
-            int n = Math.min(chunk, len - from);
-            int[] part = new int[batch * n];
-            for (int b = 0; b < batch; b++) System.arraycopy(prompt, b * len + from, part, b * n, n);
-            logits = model.forward(part, batch, state, false, null);
+            logits = model.forward(columns(prompt, batch, from, Math.min(chunk, len - from)), batch, state, false, null);
         }
         return logits;
+    }
+
+    /** Positions {@code [from, from + n)} of every sequence of {@code tokens [B, T]}, as {@code [B, n]}. */
+    public static int[] columns(int[] tokens, int batch, int from, int n) {
+        int len = tokens.length / batch;
+        int[] part = new int[batch * n];
+        for (int b = 0; b < batch; b++) System.arraycopy(tokens, b * len + from, part, b * n, n);
+        return part;
     }
 }
