@@ -36,9 +36,9 @@ final class WorkloadRunner {
         Run first = runs[0];
         double[] steps = Arrays.stream(runs).flatMapToDouble(x -> Arrays.stream(x.stepMs())).toArray();
         return new PerfRow(PerfRow.id(variant.name(), w, backend), variant.name(), backend, w, "ok", null, layerBackends(model),
-                runs.length, e.warmup(), first.prefillTokens(), first.generated(), first.steps(), first.decodeTokens(),
+                w.batch(), null, runs.length, e.warmup(), first.prefillTokens(), first.generated(), first.steps(), first.decodeTokens(),
                 Arrays.stream(runs).mapToDouble(Run::prefillMs).toArray(), Arrays.stream(runs).mapToDouble(Run::decodeMs).toArray(),
-                Arrays.stream(runs).mapToDouble(Run::ttftMs).toArray(), steps, first.stateBytes(), peak, null,
+                Arrays.stream(runs).mapToDouble(Run::ttftMs).toArray(), steps, first.stateBytes(), Double.NaN, Double.NaN, peak, null, null, null,
                 (System.nanoTime() - start) / 1e9);
     }
 
