@@ -1,5 +1,6 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jetrt.runtime.JetRuntime;
@@ -15,18 +16,37 @@ import java.util.List;
  * (report.json's {@code environment}, snake_case names).
  *
  * @param memoryBytes physical memory, or -1 where the JVM cannot tell
+ * @param devices     one line: the GPU the run used, or why there is none
+ * @param gpu         the GPU in full, or null when no row ran on one
+ * @param rates       the measured GEMM rate and bandwidth of each backend rows ran on: the floors' denominators
  * @param bundles     symbolic name and version of every installed bundle but the framework
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Environment(String cpuModel, int cores, long memoryBytes, long maxHeapBytes, String os, String jdk, String jvm,
-                          String cpuOps, String devices, List<String> bundles) {
+                          String cpuOps, String devices, @JsonInclude(JsonInclude.Include.NON_NULL) Gpu gpu, List<Rates> rates,
+                          List<String> bundles) {
+
+    /**
+     * The GPU a run used, as its driver reports it.
+     *
+     * @param computeCapability e.g. 90 for sm_90
+     * @param driver            the NVIDIA driver's version (e.g. 570.86.15), or the driver API's where that is unknown
+     * @param cuda              the CUDA version the driver supports (e.g. 12.8)
+     * @param cublas            cuBLAS's version (e.g. 12.8.4)
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Gpu(String name, int computeCapability, int multiprocessors, long memoryBytes, String driver, String cuda, String cublas) {}
+
+    /** One backend's measured rates ({@link io.jetrt.runtime.engine.MachineRates}): FLOP/s, bytes/s read + written, and how. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Rates(String backend, double gemmFlops, double bandwidth, String how) {}
 
     static Environment capture(JetRuntime rt) {
         return new Environment(readCpuModel(), Runtime.getRuntime().availableProcessors(), physicalMemory(), Runtime.getRuntime().maxMemory(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                 System.getProperty("java.vendor") + " " + Runtime.version(), System.getProperty("java.vm.name"),
                 rt.cpu().getClass().getSimpleName() + ", " + rt.cpu().threads() + " threads",
-                "none (CUDA is not built into this runtime)",
+                "none (CUDA is not built into this runtime)", null, List.of(),
                 rt.host().bundles().stream().filter(b -> b.getBundleId() != 0) // 0: the framework itself
                         .map(b -> b.getSymbolicName() + " " + b.getVersion()).toList());
     }

@@ -149,7 +149,7 @@ class ReportFormatsTest {
                 new WeightDigest(3, "ab"), new WeightDigest(5, "cd"));
         // exp(1e9 / 47) overflows: an empty cell, as any non-finite number
         QualityRow infinite = new QualityRow(QualityRow.id("b", "cpu"), "b", "cpu", "ok", null, 48, "utf8-bytes", 1e9, 0.25);
-        Environment env = new Environment("cpu", 2, 1L << 30, 1L << 29, "Linux", "jdk", "jvm", "ops", "none", List.of());
+        Environment env = new Environment("cpu", 2, 1L << 30, 1L << 29, "Linux", "jdk", "jvm", "ops", "none", null, List.of(), List.of());
         // variant c has no profile and no perplexity: its line has the name and the overrides only
         Comparison c = new Comparison(e, "hash", new BaseModel(Path.of("/m"), "fp"), env, List.of(a, b),
                 List.of(OK, NO_HEAP, PerfRow.unavailable("b", W, "cuda", "cuda: no \"driver\", none")),
