@@ -12,9 +12,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -54,11 +57,17 @@ record BaseModel(@JsonSerialize(using = ToStringSerializer.class) Path dir, Stri
         md.update(identity.getBytes(StandardCharsets.UTF_8));
         String fp = HexFormat.of().formatHex(md.digest());
         Path dir = output.resolve("base-model-" + fp.substring(0, 12));
-        if (!Files.exists(dir.resolve(COMPLETE))) {
-            deleteTree(dir); // a run killed while writing leaves a partial model
-            if (configText != null) DemoModel.write(dir, registry, spec.seed(), configText);
-            else DemoModel.write(dir, registry, spec.seed(), shape(spec));
-            touch(dir.resolve(COMPLETE));
+        // shards started together on one machine share the model: one writes it while the others wait
+        try (FileChannel lock = FileChannel.open(output.resolve(".base-model.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock held = lock.lock()) {
+            if (!Files.exists(dir.resolve(COMPLETE))) {
+                deleteTree(dir); // a run killed while writing leaves a partial model
+                if (configText != null) DemoModel.write(dir, registry, spec.seed(), configText);
+                else DemoModel.write(dir, registry, spec.seed(), shape(spec));
+                touch(dir.resolve(COMPLETE));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + output.resolve(".base-model.lock") + " to write the base model", e);
         }
         return new BaseModel(dir, fp);
     }

@@ -3,6 +3,7 @@ package io.jetrt.experiments;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.runtime.model.ComposeException;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Model;
@@ -12,19 +13,28 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs an experiment: prepares the base model, checks the variants, then for each variant and backend
- * composes the model once and runs its unfinished rows — the workloads, then perplexity — appending each
- * to results.jsonl as it finishes. One model is alive at a time, so a 2B comparison needs one model's memory.
- * A variant that cannot be composed on a backend (e.g. CUDA, not built yet) gets rows marked unavailable
- * with the reason; they are not stored, so a later run tries them again.
+ * Runs an experiment (or one shard of it): prepares the base model, checks the variants, then per backend composes
+ * the variants and runs the unfinished rows of its units — each workload with every variant interleaved
+ * ({@link WorkloadRunner}), then each variant's perplexity — appending each row to results.jsonl as it finishes.
+ *
+ * <p>The variants of a backend stay loaded together while its workloads run, so their runs can alternate; when their
+ * weights would not fit together (judged from the first one loaded) they run one at a time instead, and the report
+ * says so. A variant that cannot be composed on a backend (e.g. CUDA, not built) gets rows marked unavailable with the
+ * reason, not stored, so a later run tries again; one that fails to load or to run gets {@code failed} rows, stored
+ * (the report shows them) but run again by a later run, as are {@code skipped} ones.
  */
 public final class CompareRunner {
+    /** The share of free memory the other variants' weights may take for the variants to stay loaded together. */
+    static final double TOGETHER = 0.5;
+
     private final JetRuntime rt;
     private final PrintStream err;
 
@@ -33,61 +43,134 @@ public final class CompareRunner {
         this.err = err;
     }
 
+    /** A part of the plan run as one: a workload on a backend with every variant, or one variant's perplexity there. */
+    record Unit(String backend, Workload workload, Variant variant) {
+        List<String> rows(Experiment e) {
+            if (workload == null) return List.of(QualityRow.id(variant.name(), backend));
+            return e.variants().stream().map(v -> PerfRow.id(v.name(), workload, backend)).toList();
+        }
+    }
+
+    public Comparison run(Experiment e, int maxRows) { return run(e, maxRows, Shard.ALL); }
+
     /** @param maxRows stop after running this many rows (resumed rows do not count); negative = no limit */
-    public Comparison run(Experiment e, int maxRows) {
+    public Comparison run(Experiment e, int maxRows, Shard shard) {
         ModelConfig cfg = BaseModel.config(e.model());
         Map<String, List<String>> types = VariantCheck.layerTypes(e, cfg, rt.registry());
         Set<Integer> swappedByAny = VariantCheck.swappedByAny(types, cfg);
-        mkdirs(e);
+        mkdirs(e.output());
         BaseModel base = BaseModel.prepare(e.model(), e.output(), rt.registry());
         String hash = ConfigHash.of(e, base.fingerprint(), ConfigHash.bundles(rt));
-        ResultsLog log = new ResultsLog(e.output(), hash);
+        Path dir = shard.all() ? e.output() : shardDir(e, shard);
+        ResultsLog log = new ResultsLog(dir, hash);
         Map<String, JsonNode> done = log.finished();
         if (log.ignoredLines() > 0) {
             err.println("compare: ignored " + log.ignoredLines() + " unreadable line(s) in " + log.file() + " (a run cut short)");
         }
         EvalText eval = e.measures(Metric.PERPLEXITY) ? EvalText.of(e.evaluation(), base.dir(), cfg.vocabSize()) : null;
 
-        List<String> plan = plan(e);
-        int resumed = (int) plan.stream().filter(done::containsKey).count();
-        err.println("compare " + e.name() + ": config " + ConfigHash.shortForm(hash) + ", " + plan.size() + " rows"
-                + (resumed > 0 ? ", " + resumed + " already finished in " + log.file() : "") + "; model " + base.dir());
-        Progress progress = new Progress(err, plan.size(), resumed, Progress.onTerminal());
-        Session s = new Session(e, cfg, base, swappedByAny, eval, log, done, progress, maxRows);
-        boolean complete = true;
-        outer:
-        for (Variant v : e.variants()) {
-            for (String backend : e.backends()) {
-                complete = s.run(v, backend);
-                System.gc(); // the variant's weights (and their off-heap BLAS copies) go before the next is composed
-                if (!complete) break outer;
-            }
+        List<Unit> units = mine(e, shard);
+        List<String> plan = units.stream().flatMap(u -> u.rows(e).stream()).toList();
+        int resumed = (int) plan.stream().filter(id -> finished(done, id)).count();
+        err.println("compare " + e.name() + (shard.all() ? "" : " shard " + shard) + ": config " + ConfigHash.shortForm(hash) + ", "
+                + plan.size() + " rows" + (resumed > 0 ? ", " + resumed + " already finished in " + log.file() : "") + "; model " + base.dir());
+        Session s = new Session(e, swappedByAny, base, eval, log, done, new Progress(err, plan.size(), resumed, Progress.onTerminal()), maxRows);
+        for (String backend : e.backends()) {
+            s.run(backend, units.stream().filter(u -> u.backend().equals(backend)).toList());
+            if (s.limitReached() && s.pending(units)) break;
         }
         s.progress.close();
-        return assemble(e, hash, base, log.finished(), s.unavailable, s.unavailableQ, s.computed, resumed, complete);
+        // a shard reports into its own directory; the experiment (and its hash) is the same
+        return Assembly.of(shard.all() ? e : e.withOutput(dir), hash, base, log.finished(), s.notRun, s.computed, resumed,
+                !s.pending(units), Environment.capture(rt, s.rates), s.notes);
+    }
+
+    /**
+     * Folds the results of shards (their output directories) into the experiment's results.jsonl and reports every row
+     * of the plan they hold; runs nothing. A directory whose rows belong to another experiment (another config hash) is
+     * refused, naming both hashes. Of two results for one row, a finished one wins over a failed or skipped one.
+     */
+    public Comparison merge(Experiment e, List<Path> dirs) {
+        mkdirs(e.output());
+        BaseModel base = BaseModel.prepare(e.model(), e.output(), rt.registry());
+        String hash = ConfigHash.of(e, base.fingerprint(), ConfigHash.bundles(rt));
+        ResultsLog into = new ResultsLog(e.output(), hash);
+        Map<String, JsonNode> done = into.finished();
+        int before = (int) plan(e).stream().filter(id -> finished(done, id)).count(), added = 0;
+        Environment env = null;
+        List<String> notes = new ArrayList<>();
+        for (Path d : dirs) {
+            ResultsLog from = new ResultsLog(d, hash);
+            if (!java.nio.file.Files.exists(from.file())) throw new ExperimentException("--merge: " + d + " holds no " + ResultsLog.FILE);
+            Map<String, JsonNode> rows = from.finished();
+            if (rows.isEmpty()) {
+                throw new ExperimentException("--merge: " + from.file() + " holds results of another experiment (config "
+                        + String.join(", ", from.otherHashes().stream().map(ConfigHash::shortForm).toList()) + "), not of "
+                        + e.where() + " (config " + ConfigHash.shortForm(hash) + ")");
+            }
+            for (Map.Entry<String, JsonNode> r : rows.entrySet()) {
+                if (finished(done, r.getKey()) || done.containsKey(r.getKey()) && !finished(rows, r.getKey())) continue;
+                done.put(r.getKey(), into.append(ResultsLog.withoutBookkeeping(r.getValue())));
+                added++;
+            }
+            Environment shardEnv = Assembly.environmentOf(d);
+            if (env == null) env = shardEnv;
+            else if (shardEnv != null && !java.util.Objects.equals(env.devices(), shardEnv.devices())) {
+                notes.add("shards ran on different devices: " + env.devices() + " and " + shardEnv.devices() + " (" + d + ")");
+            }
+        }
+        List<String> plan = plan(e);
+        long missing = plan.stream().filter(id -> !finished(done, id)).count();
+        err.println("compare " + e.name() + ": merged " + dirs.size() + " shard(s), " + added + " row(s) added to " + into.file() + "; "
+                + (plan.size() - missing) + " of " + plan.size() + " rows finished" + (missing > 0 ? " (rerun without --merge to run the rest)" : ""));
+        if (env == null) env = Environment.capture(rt, Map.of());
+        return Assembly.of(e, hash, base, done, List.of(), 0, before, missing == 0, env, notes);
+    }
+
+    /** Where shard {@code shard}'s results go: {@code <output>/shards/I-of-N}. */
+    public static Path shardDir(Experiment e, Shard shard) { return e.output().resolve("shards").resolve(shard.dirName()); }
+
+    /** The plan's units in order — per backend, each workload, then each variant's perplexity — that {@code shard} owns. */
+    static List<Unit> mine(Experiment e, Shard shard) {
+        List<Unit> all = new ArrayList<>();
+        for (String b : e.backends()) {
+            if (e.timed()) for (Workload w : e.workloads()) all.add(new Unit(b, w, null));
+            if (e.measures(Metric.PERPLEXITY)) for (Variant v : e.variants()) all.add(new Unit(b, null, v));
+        }
+        List<Unit> out = new ArrayList<>();
+        for (int u = 0; u < all.size(); u++) if (shard.owns(u)) out.add(all.get(u));
+        return out;
+    }
+
+    /** Row ids in plan order (every shard's). */
+    static List<String> plan(Experiment e) { return mine(e, Shard.ALL).stream().flatMap(u -> u.rows(e).stream()).toList(); }
+
+    /** A row that ran to the end: failed and skipped rows are stored for the report but run again. */
+    static boolean finished(Map<String, JsonNode> done, String id) {
+        JsonNode row = done.get(id);
+        return row != null && row.path("status").asText().equals("ok");
     }
 
     /** One run's state: what is finished, what could not run, how many rows ran, the progress bar. */
     private final class Session {
         final Experiment e;
-        final ModelConfig cfg;
-        final BaseModel base;
         final Set<Integer> swappedByAny;
+        final BaseModel base;
         final EvalText eval;
         final ResultsLog log;
         final Map<String, JsonNode> done;
         final Progress progress;
         final int maxRows;
-        final List<PerfRow> unavailable = new ArrayList<>();
-        final List<QualityRow> unavailableQ = new ArrayList<>();
+        final List<Object> notRun = new ArrayList<>();
+        final Map<String, MachineRates> rates = new LinkedHashMap<>();
+        final List<String> notes = new ArrayList<>();
         int computed;
 
-        Session(Experiment e, ModelConfig cfg, BaseModel base, Set<Integer> swappedByAny, EvalText eval, ResultsLog log,
-                Map<String, JsonNode> done, Progress progress, int maxRows) {
+        Session(Experiment e, Set<Integer> swappedByAny, BaseModel base, EvalText eval, ResultsLog log, Map<String, JsonNode> done,
+                Progress progress, int maxRows) {
             this.e = e;
-            this.cfg = cfg;
-            this.base = base;
             this.swappedByAny = swappedByAny;
+            this.base = base;
             this.eval = eval;
             this.log = log;
             this.done = done;
@@ -95,107 +178,165 @@ public final class CompareRunner {
             this.maxRows = maxRows;
         }
 
-        private boolean limitReached() { return maxRows >= 0 && computed >= maxRows; }
+        boolean limitReached() { return maxRows >= 0 && computed >= maxRows; }
 
-        /** Runs the unfinished rows of one variant on one backend; false when the row limit stopped it. */
-        boolean run(Variant v, String backend) {
-            boolean needProfile = !done.containsKey(VariantProfile.id(v.name()));
-            if (rowsOf(e, v, backend).stream().allMatch(done::containsKey) && !needProfile) return true;
-            if (limitReached()) return false;
-            Model model;
-            progress.pause();
+        boolean pending(List<Unit> units) {
+            return units.stream().flatMap(u -> u.rows(e).stream()).anyMatch(id -> !finished(done, id)
+                    && notRun.stream().noneMatch(r -> r instanceof PerfRow p ? p.id().equals(id) : ((QualityRow) r).id().equals(id)));
+        }
+
+        /** The unfinished rows of {@code units} (all on {@code backend}). */
+        void run(String backend, List<Unit> units) {
+            List<Variant> needed = e.variants().stream()
+                    .filter(v -> units.stream().anyMatch(u -> !finished(done, rowOf(u, v)) && (u.workload() != null || u.variant() == v)))
+                    .toList();
+            if (needed.isEmpty() || limitReached()) return;
+            List<Contender> group = new ArrayList<>();
             try {
-                model = rt.load(base.dir(), options(e, v, cfg, backend));
+                for (Variant v : needed) {
+                    Contender c = load(v, backend, units);
+                    if (c == null) continue;
+                    group.add(c);
+                    if (group.size() == 1 && needed.size() > 1 && !fitTogether(c, needed.size())) {
+                        notes.add(backend + ": the variants ran one at a time (not interleaved): the others' weights, about "
+                                + Format.bytes(c.model().weightBytes() * (needed.size() - 1)) + ", would take more than "
+                                + Math.round(TOGETHER * 100) + "% of the " + Format.bytes(c.model().memory().free()) + " free");
+                        runOneAtATime(group, needed, backend, units);
+                        return;
+                    }
+                }
+                runUnits(group, units);
+            } finally {
+                closeAll(group);
+            }
+        }
+
+        private String rowOf(Unit u, Variant v) {
+            return u.workload() != null ? PerfRow.id(v.name(), u.workload(), u.backend()) : QualityRow.id(v.name(), u.backend());
+        }
+
+        private boolean fitTogether(Contender first, int variants) {
+            return first.model().weightBytes() * (double) (variants - 1) <= TOGETHER * first.model().memory().free();
+        }
+
+        /** The first variant is loaded already: run it alone, then each other one loaded in its turn. */
+        private void runOneAtATime(List<Contender> first, List<Variant> needed, String backend, List<Unit> units) {
+            runUnits(first, units);
+            closeAll(first);
+            first.clear();
+            for (Variant v : needed.subList(1, needed.size())) {
+                if (limitReached()) return;
+                Contender c = load(v, backend, units);
+                if (c == null) continue;
+                try {
+                    runUnits(List.of(c), units);
+                } finally {
+                    closeAll(List.of(c));
+                }
+            }
+        }
+
+        /** Composes {@code v} on {@code backend} and writes its profile if missing; null (its rows marked) when it cannot. */
+        private Contender load(Variant v, String backend, List<Unit> units) {
+            progress.pause();
+            Model model;
+            try {
+                model = rt.load(base.dir(), options(e, v, backend));
             } catch (ComposeException x) {
-                markUnavailable(v, backend, x.getMessage());
-                return true;
+                markNotRun(v, units, r -> PerfRow.unavailable(v.name(), r, backend, x.getMessage()),
+                        () -> QualityRow.unavailable(v.name(), backend, x.getMessage()), false);
+                return null;
+            } catch (RuntimeException | OutOfMemoryError | LinkageError x) {
+                String why = "composing the variant on " + backend + ": " + WorkloadRunner.describe(x);
+                markNotRun(v, units, r -> PerfRow.failed(v.name(), r, backend, why), () -> QualityRow.failed(v.name(), backend, why), true);
+                return null;
             }
-            try (model) { // releases the checkpoint mapping of this variant
-                if (needProfile) {
-                    VariantProfile p = VariantProfiler.profile(model, v, swappedByAny, e.contextLengths());
-                    done.put(VariantProfile.id(v.name()), log.append(p));
+            try {
+                if (!done.containsKey(VariantProfile.id(v.name()))) {
+                    done.put(VariantProfile.id(v.name()), log.append(VariantProfiler.profile(model, v, swappedByAny, e.contextLengths())));
                 }
-                for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
-                    if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;
-                    if (limitReached()) return false;
-                    String label = v.name() + " " + w.id() + " " + backend;
-                    progress.starting(label);
-                    log.append(WorkloadRunner.run(model, v, backend, w, e));
-                    computed++;
-                    progress.finished(label);
-                }
-                if (eval != null && !done.containsKey(QualityRow.id(v.name(), backend))) {
-                    if (limitReached()) return false;
-                    String label = v.name() + " perplexity " + backend;
-                    progress.starting(label);
-                    log.append(Perplexity.measure(model, v.name(), backend, eval, e.evaluation().chunk()));
-                    computed++;
-                    progress.finished(label);
-                }
+                MachineRates r = rates.computeIfAbsent(backend, b -> model.measureMachine());
+                return new Contender(v, backend, model, r);
+            } catch (RuntimeException | OutOfMemoryError x) {
+                model.close();
+                String why = "profiling the variant on " + backend + ": " + WorkloadRunner.describe(x);
+                markNotRun(v, units, r -> PerfRow.failed(v.name(), r, backend, why), () -> QualityRow.failed(v.name(), backend, why), true);
+                return null;
             }
-            return true;
         }
 
-        /** The variant cannot be composed on this backend: its unfinished rows say why, and are not stored. */
-        private void markUnavailable(Variant v, String backend, String reason) {
-            for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
-                if (done.containsKey(PerfRow.id(v.name(), w, backend))) continue;
-                unavailable.add(PerfRow.unavailable(v.name(), w, backend, reason));
-                progress.skipped(v.name() + " " + backend + " unavailable");
+        private void runUnits(List<Contender> group, List<Unit> units) {
+            for (Unit u : units) {
+                if (limitReached()) return;
+                if (u.workload() != null) runWorkload(group, u.workload());
+                else group.stream().filter(c -> c.variant() == u.variant()).findFirst().ifPresent(this::runPerplexity);
             }
-            if (eval != null && !done.containsKey(QualityRow.id(v.name(), backend))) {
-                unavailableQ.add(QualityRow.unavailable(v.name(), backend, reason));
-                progress.skipped(v.name() + " " + backend + " unavailable");
+        }
+
+        private void runWorkload(List<Contender> group, Workload w) {
+            List<Contender> todo = new ArrayList<>();
+            for (Contender c : group) {
+                if (!finished(done, PerfRow.id(c.variant().name(), w, c.backend())) && (maxRows < 0 || computed + todo.size() < maxRows)) todo.add(c);
+            }
+            if (todo.isEmpty()) return;
+            List<PerfRow> rows = WorkloadRunner.run(todo, w, e, progress::starting);
+            for (PerfRow r : rows) {
+                done.put(r.id(), log.append(r));
+                computed++;
+                progress.finished(r.variant() + " " + w.id() + " " + r.backend() + (r.ok() ? "" : " " + r.status()));
+            }
+        }
+
+        private void runPerplexity(Contender c) {
+            String id = QualityRow.id(c.variant().name(), c.backend());
+            if (eval == null || finished(done, id) || limitReached()) return;
+            String label = c.label() + " perplexity";
+            progress.starting(label);
+            QualityRow q;
+            try {
+                q = Perplexity.measure(c.model(), c.variant().name(), c.backend(), eval, e.evaluation().chunk());
+            } catch (RuntimeException | OutOfMemoryError | LinkageError | StackOverflowError x) {
+                q = QualityRow.failed(c.variant().name(), c.backend(), WorkloadRunner.describe(x));
+            }
+            done.put(id, log.append(q));
+            computed++;
+            progress.finished(label + (q.ok() ? "" : " " + q.status()));
+        }
+
+        /** Marks {@code v}'s unfinished rows in {@code units}: stored when they failed, only reported when unavailable. */
+        private void markNotRun(Variant v, List<Unit> units, java.util.function.Function<Workload, PerfRow> perf,
+                                java.util.function.Supplier<QualityRow> quality, boolean store) {
+            for (Unit u : units) {
+                if (u.workload() == null && u.variant() != v) continue;
+                String id = rowOf(u, v);
+                if (finished(done, id)) continue;
+                Object row = u.workload() != null ? perf.apply(u.workload()) : quality.get();
+                if (store) {
+                    done.put(id, log.append(row));
+                } else {
+                    notRun.add(row);
+                }
+                progress.skipped(v.name() + " " + u.backend() + " " + (u.workload() != null ? u.workload().id() : "perplexity") + " not run");
             }
         }
     }
 
-    /** Row ids in plan order: per variant, per backend, the workloads then perplexity. */
-    static List<String> plan(Experiment e) {
-        List<String> ids = new ArrayList<>();
-        for (Variant v : e.variants()) for (String b : e.backends()) ids.addAll(rowsOf(e, v, b));
-        return ids;
+    private static void closeAll(List<Contender> group) {
+        for (Contender c : group) c.model().close();
+        System.gc(); // the variants' weights (and their off-heap BLAS copies) go before the next are composed
     }
 
-    private static List<String> rowsOf(Experiment e, Variant v, String backend) {
-        List<String> ids = new ArrayList<>();
-        if (e.timed()) for (Workload w : e.workloads()) ids.add(PerfRow.id(v.name(), w, backend));
-        if (e.measures(Metric.PERPLEXITY)) ids.add(QualityRow.id(v.name(), backend));
-        return ids;
-    }
-
-    private static ComposeOptions options(Experiment e, Variant v, ModelConfig cfg, String backend) {
+    private static ComposeOptions options(Experiment e, Variant v, String backend) {
+        ModelConfig cfg = BaseModel.config(e.model());
         ComposeOptions o = ComposeOptions.DEFAULT.withOverrides(v.rules(cfg.numLayers())).withInitSeed(e.initSeed());
         return backend.equals("auto") ? o : o.withBackend(Backend.parse(backend));
     }
 
-    private Comparison assemble(Experiment e, String hash, BaseModel base, Map<String, JsonNode> done,
-                                List<PerfRow> unavailable, List<QualityRow> unavailableQ, int computed, int resumed, boolean complete) {
-        List<VariantProfile> profiles = new ArrayList<>();
-        List<PerfRow> perf = new ArrayList<>();
-        List<QualityRow> quality = new ArrayList<>();
-        for (Variant v : e.variants()) {
-            JsonNode p = done.get(VariantProfile.id(v.name()));
-            if (p != null) profiles.add(ResultsLog.read(p, VariantProfile.class));
-            for (String b : e.backends()) {
-                for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
-                    String id = PerfRow.id(v.name(), w, b);
-                    if (done.containsKey(id)) perf.add(ResultsLog.read(done.get(id), PerfRow.class));
-                    else unavailable.stream().filter(r -> r.id().equals(id)).findFirst().ifPresent(perf::add);
-                }
-                String qid = QualityRow.id(v.name(), b);
-                if (done.containsKey(qid)) quality.add(ResultsLog.read(done.get(qid), QualityRow.class));
-                else unavailableQ.stream().filter(r -> r.id().equals(qid)).findFirst().ifPresent(quality::add);
-            }
-        }
-        return new Comparison(e, hash, base, Environment.capture(rt), profiles, perf, quality, computed, resumed, complete);
-    }
-
-    private static void mkdirs(Experiment e) {
+    static void mkdirs(Path dir) {
         try {
-            Files.createDirectories(e.output());
+            Files.createDirectories(dir);
         } catch (IOException x) {
-            throw new UncheckedIOException("cannot create the output directory " + e.output(), x);
+            throw new UncheckedIOException("cannot create the output directory " + dir, x);
         }
     }
 }

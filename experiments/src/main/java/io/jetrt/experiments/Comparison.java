@@ -18,13 +18,23 @@ import java.util.Optional;
  *
  * @param computed rows run by this invocation
  * @param resumed  rows found finished in results.jsonl
- * @param complete false when the run stopped early ({@code --max-rows})
+ * @param complete false when rows of the plan have not run yet ({@code --max-rows}, a shard, a merge of some shards)
+ * @param notes    what the reader must know about how rows ran (e.g. variants not interleaved, and why)
  */
-@JsonPropertyOrder({"experiment", "config_hash", "complete", "model", "seeds", "environment", "variants", "rows", "perplexity"})
+@JsonPropertyOrder({"experiment", "config_hash", "complete", "policy", "notes", "model", "seeds", "environment", "variants", "rows", "perplexity"})
 public record Comparison(Experiment experiment, @JsonProperty("config_hash") String configHash, BaseModel model, Environment environment,
                          @JsonProperty("variants") List<VariantProfile> profiles, @JsonProperty("rows") List<PerfRow> perf,
                          @JsonProperty("perplexity") List<QualityRow> quality, @JsonIgnore int computed, @JsonIgnore int resumed,
-                         boolean complete) {
+                         boolean complete, List<String> notes) {
+
+    public Comparison(Experiment experiment, String configHash, BaseModel model, Environment environment, List<VariantProfile> profiles,
+                      List<PerfRow> perf, List<QualityRow> quality, int computed, int resumed, boolean complete) {
+        this(experiment, configHash, model, environment, profiles, perf, quality, computed, resumed, complete, List.of());
+    }
+
+    /** How rows were measured ({@link Experiment#measurementPolicy}). */
+    @JsonProperty("policy")
+    public String policy() { return experiment.measurementPolicy(); }
 
     /**
      * The seeds every number depends on.

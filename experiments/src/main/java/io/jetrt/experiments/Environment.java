@@ -4,12 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.engine.MachineRates;
+import io.jetrt.runtime.gpu.GpuContext;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the numbers were taken: hardware, OS, JDK, CPU ops and the installed bundles, for the report
@@ -41,12 +44,21 @@ public record Environment(String cpuModel, int cores, long memoryBytes, long max
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Rates(String backend, double gemmFlops, double bandwidth, String how) {}
 
-    static Environment capture(JetRuntime rt) {
+    /** This machine, with the GPU when a row ran on one, and the rates measured for each backend rows ran on. */
+    static Environment capture(JetRuntime rt, Map<String, MachineRates> measured) {
+        Gpu gpu = null;
+        String devices = GpuContext.available() ? "not used by this run" : "none (" + GpuContext.missing() + ")";
+        if (measured.containsKey("cuda") && GpuContext.available()) {
+            GpuContext.Info i = GpuContext.get().info();
+            gpu = new Gpu(i.name(), i.computeCapability(), i.multiprocessors(), i.totalMemory(), i.driver(), i.cuda(), i.cublas());
+            devices = i.name() + " (sm_" + i.computeCapability() + ", " + Format.bytes(i.totalMemory()) + ")";
+        }
+        List<Rates> rates = measured.entrySet().stream()
+                .map(m -> new Rates(m.getKey(), m.getValue().gemmFlops(), m.getValue().bandwidth(), m.getValue().how())).toList();
         return new Environment(readCpuModel(), Runtime.getRuntime().availableProcessors(), physicalMemory(), Runtime.getRuntime().maxMemory(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                 System.getProperty("java.vendor") + " " + Runtime.version(), System.getProperty("java.vm.name"),
-                rt.cpu().getClass().getSimpleName() + ", " + rt.cpu().threads() + " threads",
-                "none (CUDA is not built into this runtime)", null, List.of(),
+                rt.cpu().getClass().getSimpleName() + ", " + rt.cpu().threads() + " threads", devices, gpu, rates,
                 rt.host().bundles().stream().filter(b -> b.getBundleId() != 0) // 0: the framework itself
                         .map(b -> b.getSymbolicName() + " " + b.getVersion()).toList());
     }

@@ -5,37 +5,59 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A comparison, as read from an experiment file (see {@link ExperimentParser} and the README): one base
- * model, the variants, the workloads (every prompt length × generation length × batch size), what to
- * measure, on which backends, and the repetition policy every row shares.
+ * model, the variants, the workloads (one or more sets of prompt lengths × generation lengths × batch sizes),
+ * what to measure, on which backends, and the measurement policy every row shares.
  *
  * @param where       the experiment file, as errors name it
  * @param backends    {@code auto} (each layer's preferred backend), {@code reference}, {@code cpu}, {@code cuda}
  * @param repetitions timed runs per row; medians and percentiles are taken over them
- * @param warmup      untimed runs of the same row first (JIT, caches, BLAS threads)
+ * @param warmup      untimed runs of the same row at least (JIT, caches, BLAS threads, clocks)
+ * @param warmupMax   untimed runs at most: warm-up goes on until two runs in a row agree within {@link #STABLE}
  * @param seed        seed of the token inputs every variant sees
  * @param initSeed    seed of the weights of blocks swapped in (per layer: {@code initSeed * 1000003 + layer})
  * @param contextLengths contexts at which state + KV bytes per sequence are listed and plotted
  * @param evaluation  text for perplexity, or null
  * @param output      directory for results.jsonl and the reports
  */
-public record Experiment(String where, String name, ModelSpec model, List<Variant> variants, List<Integer> promptLengths,
-                         List<Integer> generationLengths, List<Integer> batchSizes, Set<Metric> metrics, List<String> backends,
-                         int repetitions, int warmup, long seed, long initSeed, List<Integer> contextLengths,
-                         Evaluation evaluation, Path output) {
+public record Experiment(String where, String name, ModelSpec model, List<Variant> variants, List<WorkloadSet> workloadSets,
+                         Set<Metric> metrics, List<String> backends, int repetitions, int warmup, int warmupMax, long seed,
+                         long initSeed, List<Integer> contextLengths, Evaluation evaluation, Path output) {
 
     public static final List<String> BACKENDS = List.of("auto", "reference", "cpu", "cuda");
+    /** Warm-up ends when a run's prefill and decode times are each within this fraction of the run before. */
+    public static final double STABLE = 0.05;
+    /** The cap on warm-up runs when the file sets none: enough for the JIT on tiny models, seldom reached on big ones. */
+    public static final int DEFAULT_WARMUP_MAX = 8;
 
-    /** Every prompt length × generation length × batch size, in that nesting order. */
+    /** {@code warmup_max} when the file gives none: none after a warm-up of 0 (asked for no warm-up), else the default cap. */
+    public static int defaultWarmupMax(int warmup) { return warmup == 0 ? 0 : Math.max(warmup, DEFAULT_WARMUP_MAX); }
+
+    /** Every workload of every set, in file order (duplicates once). */
     public List<Workload> workloads() {
-        List<Workload> out = new ArrayList<>();
-        for (int p : promptLengths) for (int g : generationLengths) for (int b : batchSizes) out.add(new Workload(p, g, b));
-        return out;
+        LinkedHashSet<Workload> out = new LinkedHashSet<>();
+        for (WorkloadSet s : workloadSets) out.addAll(s.workloads());
+        return new ArrayList<>(out);
+    }
+
+    public List<Integer> promptLengths() { return workloads().stream().map(Workload::prompt).distinct().toList(); }
+
+    public List<Integer> generationLengths() { return workloads().stream().map(Workload::gen).distinct().toList(); }
+
+    public List<Integer> batchSizes() { return workloads().stream().map(Workload::batch).distinct().toList(); }
+
+    /** How rows are measured, in one sentence for the report. */
+    public String measurementPolicy() {
+        return "Each workload runs every variant of a backend in turn: first each variant's warm-up ("
+                + (warmupMax == 0 ? "none" : "at least " + warmup + ", at most " + warmupMax + " untimed runs, until a run's prefill and decode times are within "
+                + Math.round(STABLE * 100) + "% of the run before") + "), then " + repetitions + " timed round(s), the variants' order rotated by one "
+                + "each round, so no variant always runs first or last; figures are medians over the rounds, with their min and max.";
     }
 
     public boolean measures(Metric m) { return metrics.contains(m); }
@@ -44,8 +66,8 @@ public record Experiment(String where, String name, ModelSpec model, List<Varian
     public boolean timed() { return metrics.stream().anyMatch(Metric::timed); }
 
     public Experiment withOutput(Path dir) {
-        return new Experiment(where, name, model, variants, promptLengths, generationLengths, batchSizes, metrics, backends,
-                repetitions, warmup, seed, initSeed, contextLengths, evaluation, dir);
+        return new Experiment(where, name, model, variants, workloadSets, metrics, backends, repetitions, warmup, warmupMax, seed,
+                initSeed, contextLengths, evaluation, dir);
     }
 
     /**
@@ -70,15 +92,13 @@ public record Experiment(String where, String name, ModelSpec model, List<Varian
             vs.add(o);
         }
         m.put("variants", vs);
-        Map<String, Object> w = new LinkedHashMap<>();
-        w.put("prompt_lengths", promptLengths);
-        w.put("generation_lengths", generationLengths);
-        w.put("batch_sizes", batchSizes);
-        m.put("workloads", w);
+        // one set as an object, as files were before sets could be listed: the config hash of such a file stays the same
+        m.put("workloads", workloadSets.size() == 1 ? workloadSets.getFirst().toJson() : workloadSets.stream().map(WorkloadSet::toJson).toList());
         m.put("metrics", metrics.stream().map(Metric::id).toList());
         m.put("backends", backends);
         m.put("repetitions", repetitions);
         m.put("warmup", warmup);
+        if (warmupMax != defaultWarmupMax(warmup)) m.put("warmup_max", warmupMax);
         m.put("seed", seed);
         m.put("init_seed", initSeed);
         m.put("context_lengths", contextLengths);

@@ -19,11 +19,12 @@ import java.util.Set;
  */
 public final class ExperimentParser {
     static final List<String> TOP = List.of("name", "model", "variants", "workloads", "metrics", "backends", "repetitions",
-            "warmup", "seed", "init_seed", "context_lengths", "evaluation", "output");
+            "warmup", "warmup_max", "seed", "init_seed", "context_lengths", "evaluation", "output");
     static final List<String> MODEL = List.of("checkpoint", "demo", "config", "seed");
     static final List<String> DEMO_SHAPES = List.of("tiny", "2b");
     static final List<String> VARIANT = List.of("name", "overrides");
-    static final List<String> WORKLOADS = List.of("prompt_lengths", "generation_lengths", "batch_sizes");
+    static final List<String> WORKLOADS = List.of("prompt_lengths", "generation_lengths", "batch_sizes", "fill", "cap_batch");
+    static final List<String> FILLS = List.of(Workload.PREFILL, Workload.SYNTHETIC);
     static final List<String> EVALUATION = List.of("file", "text", "max_tokens", "chunk");
     private static final String NAME_RULE = "a name of letters, digits, '.', '_' or '-'";
 
@@ -63,25 +64,40 @@ public final class ExperimentParser {
         ModelSpec model = model(top.object("model", "an object with checkpoint, demo or config"), baseDir);
         List<Variant> variants = variants(top);
 
-        List<Integer> prompts = List.of(64), gens = List.of(16), batches = List.of(1);
-        if (top.has("workloads")) {
-            Fields w = top.object("workloads", "an object with prompt_lengths, generation_lengths, batch_sizes");
-            w.only(WORKLOADS);
-            prompts = w.integers("prompt_lengths", 1, prompts);
-            gens = w.integers("generation_lengths", 1, gens);
-            batches = w.integers("batch_sizes", 1, batches);
-        }
+        List<WorkloadSet> workloads = workloads(top);
         Evaluation eval = top.has("evaluation") ? evaluation(top.object("evaluation", "an object with file or text"), baseDir) : null;
         Set<Metric> metrics = metrics(top, eval);
         List<String> backends = top.choices("backends", Experiment.BACKENDS, List.of("auto"));
         int reps = top.integer("repetitions", 1, 3);
         int warmup = top.integer("warmup", 0, 1);
+        int warmupMax = top.integer("warmup_max", warmup, Experiment.defaultWarmupMax(warmup));
         long seed = top.seed("seed", 1);
         long initSeed = top.seed("init_seed", seed);
         List<Integer> contexts = top.integers("context_lengths", 1, List.of(256, 1024, 4096, 16384, 65536));
         Path output = top.has("output") ? baseDir.resolve(top.requiredString("output", "a directory path")) : defaultOutput;
-        return new Experiment(where, name, model, variants, prompts, gens, batches, metrics, backends, reps, warmup, seed,
+        return new Experiment(where, name, model, variants, workloads, metrics, backends, reps, warmup, warmupMax, seed,
                 initSeed, contexts, eval, output);
+    }
+
+    /** One object, or a list of them, each prompt lengths × generation lengths × batch sizes with a fill. */
+    private static List<WorkloadSet> workloads(Fields top) {
+        String expectation = "an object with prompt_lengths, generation_lengths, batch_sizes (and fill), or a non-empty list of them";
+        if (!top.has("workloads")) return List.of(new WorkloadSet(List.of(64), List.of(16), List.of(1), Workload.PREFILL, false));
+        List<Fields> sets = top.isList("workloads") ? top.objects("workloads", expectation) : List.of(top.object("workloads", expectation));
+        List<WorkloadSet> out = new ArrayList<>();
+        for (Fields w : sets) {
+            w.only(WORKLOADS);
+            WorkloadSet set = new WorkloadSet(w.integers("prompt_lengths", 1, List.of(64)), w.integers("generation_lengths", 1, List.of(16)),
+                    w.integersOr("batch_sizes", 1, "max", Workload.LARGEST, List.of(1)), w.choice("fill", FILLS, Workload.PREFILL),
+                    w.bool("cap_batch", false));
+            // a synthetic context has no prefill to time: its rows are decode steps, so there must be some
+            if (set.fill().equals(Workload.SYNTHETIC) && set.generationLengths().contains(1)) {
+                throw w.error(w.at("generation_lengths"), "at least 2 with fill synthetic (only decode steps are timed; 1 token has none)",
+                        set.generationLengths());
+            }
+            out.add(set);
+        }
+        return out;
     }
 
     private static ModelSpec model(Fields m, Path baseDir) {

@@ -69,6 +69,13 @@ final class Fields {
         return checkInt(at(key), v, min);
     }
 
+    boolean bool(String key, boolean fallback) {
+        Object v = map.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Boolean b) return b;
+        throw error(at(key), "true or false", v);
+    }
+
     long seed(String key, long fallback) {
         Object v = map.get(key);
         if (v == null) return fallback;
@@ -89,6 +96,31 @@ final class Fields {
         }
         return out;
     }
+
+    /** Like {@link #integers}, where the string {@code word} may stand for the integer {@code meaning} (e.g. "max"). */
+    List<Integer> integersOr(String key, int min, String word, int meaning, List<Integer> fallback) {
+        Object v = map.get(key);
+        if (v == null) return fallback;
+        String expectation = "a non-empty list of integers >= " + min + " or '" + word + "'";
+        if (!(v instanceof List<?> l) || l.isEmpty()) throw error(at(key), expectation, v);
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < l.size(); i++) {
+            String field = at(key) + "[" + i + "]";
+            int x;
+            if (l.get(i) instanceof String s) {
+                if (!s.equals(word)) throw error(field, "an integer >= " + min + " or '" + word + "'", s);
+                x = meaning;
+            } else {
+                x = checkInt(field, l.get(i), min);
+            }
+            if (out.contains(x)) throw error(field, "different from the entries before it", l.get(i));
+            out.add(x);
+        }
+        return out;
+    }
+
+    /** Whether {@code key} holds a list (rather than an object or a scalar). */
+    boolean isList(String key) { return map.get(key) instanceof List<?>; }
 
     /** A non-empty list of distinct strings, each one of {@code allowed}. */
     List<String> choices(String key, List<String> allowed, List<String> fallback) {

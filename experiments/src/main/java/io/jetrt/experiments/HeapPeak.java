@@ -17,6 +17,13 @@ final class HeapPeak {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
     }
 
+    /** The heap pools' usage now (after {@link #start}'s GC: what is live, e.g. the loaded models). */
+    static long used() {
+        long n = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) n += p.getUsage().getUsed();
+        return n;
+    }
+
     static long bytes() {
         long n = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

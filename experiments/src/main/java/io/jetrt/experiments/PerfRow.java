@@ -94,9 +94,6 @@ public record PerfRow(@JsonProperty("row") String id, String variant, String bac
     @Override
     public boolean ok() { return status.equals("ok"); }
 
-    /** Rows written before {@code batch_run} existed ran the workload's batch. */
-    private int batch() { return batchRun > 0 ? batchRun : workload.batch(); }
-
     @Measured @JsonProperty("prefill_tokens_per_s")
     public double prefillTokensPerSecond() { return prefillTokens / (Stats.median(prefillMs) / 1e3); }
 
@@ -109,7 +106,7 @@ public record PerfRow(@JsonProperty("row") String id, String variant, String bac
     @Measured @JsonProperty("prefill_percent_of_floor")
     public double prefillPercentOfFloor() { return 100 * prefillTokensPerSecond() / prefillFloor; }
 
-    /** Tokens chosen by the decode steps (all but each sequence's first) per second; NaN when gen is 1. */
+    /** Tokens the decode steps fed and chose (all but each sequence's first) per second; NaN when gen is 1. */
     @Measured @JsonProperty("decode_tokens_per_s")
     public double decodeTokensPerSecond() { return decodeRate(Stats.median(decodeMs)); }
 
@@ -122,7 +119,7 @@ public record PerfRow(@JsonProperty("row") String id, String variant, String bac
     @Measured @JsonProperty("decode_percent_of_floor")
     public double decodePercentOfFloor() { return 100 * decodeTokensPerSecond() / decodeFloor; }
 
-    private double decodeRate(double ms) { return decodeSteps == 0 ? Double.NaN : (generatedTokens - batch()) / (ms / 1e3); }
+    private double decodeRate(double ms) { return decodeSteps == 0 ? Double.NaN : decodeTokens / (ms / 1e3); }
 
     /** Whether prefill's or decode's tokens/s spread over the repetitions by more than {@link #SPREAD_LIMIT} of the median. */
     @Measured @JsonProperty("wide_spread")

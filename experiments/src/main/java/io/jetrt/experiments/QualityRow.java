@@ -27,6 +27,11 @@ public record QualityRow(@JsonProperty("row") String id, String variant, String 
         return new QualityRow(id(variant, backend), variant, backend, "unavailable", reason, 0, null, Double.NaN, 0);
     }
 
+    /** A row that threw while it ran (or while its variant was composed): the others go on. */
+    public static QualityRow failed(String variant, String backend, String reason) {
+        return new QualityRow(id(variant, backend), variant, backend, "failed", reason, 0, null, Double.NaN, 0);
+    }
+
     @JsonProperty("kind")
     String kind() { return "perplexity"; }
 

@@ -66,6 +66,33 @@ final class ResultsLog {
         return rows;
     }
 
+    /** The config hashes of lines that are not this experiment's (for a refusal that names them). */
+    List<String> otherHashes() {
+        if (!Files.exists(file)) return List.of();
+        try {
+            java.util.TreeSet<String> out = new java.util.TreeSet<>();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                try {
+                    String h = Mappers.json().readTree(line).path("config_hash").asText("");
+                    if (!h.isEmpty() && !h.equals(configHash)) out.add(h);
+                } catch (JacksonException e) {
+                    // a line cut short: not another experiment's
+                }
+            }
+            return List.copyOf(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** A stored line without what {@link #append} adds, to be appended again (e.g. into a merged log). */
+    static ObjectNode withoutBookkeeping(JsonNode row) {
+        ObjectNode m = ((ObjectNode) row).deepCopy();
+        m.remove("config_hash");
+        m.remove("finished_at");
+        return m;
+    }
+
     /** A row as read by {@link #finished}, as {@code type} ({@link PerfRow}, {@link QualityRow}, {@link VariantProfile}). */
     static <T> T read(JsonNode row, Class<T> type) {
         try {

@@ -15,10 +15,12 @@ import com.fasterxml.jackson.databind.annotation.JsonSerialize;
  * @param batch {@link #LARGEST} for the largest batch that fits the device (or the heap)
  * @param fill  {@link #PREFILL}: the prompt is prefilled (and timed); {@link #SYNTHETIC}: the states and caches are
  *              filled to {@code prompt} tokens with synthetic values and only the decode is timed
+ * @param capBatch when the batch does not fit: run the largest that does (true) or skip the row (false)
  */
 public record Workload(@JsonProperty("prompt_len") int prompt, @JsonProperty("gen_len") int gen,
                        @JsonSerialize(using = BatchJson.Writer.class) @JsonDeserialize(using = BatchJson.Reader.class) int batch,
-                       @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = PrefillFilter.class) String fill) {
+                       @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = PrefillFilter.class) String fill,
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean capBatch) {
     public static final int LARGEST = 0;
     public static final String PREFILL = "prefill", SYNTHETIC = "synthetic";
 
@@ -26,11 +28,12 @@ public record Workload(@JsonProperty("prompt_len") int prompt, @JsonProperty("ge
         if (fill == null) fill = PREFILL;
     }
 
-    public Workload(int prompt, int gen, int batch) { this(prompt, gen, batch, PREFILL); }
+    public Workload(int prompt, int gen, int batch) { this(prompt, gen, batch, PREFILL, false); }
 
-    /** "p64-g16-b1", "p65536-g16-bmax-synthetic": part of a row id. */
+    /** "p64-g16-b1", "p65536-g16-b128-cap-synthetic", "p4096-g16-bmax": part of a row id. */
     public String id() {
-        return "p" + prompt + "-g" + gen + "-b" + (largest() ? "max" : String.valueOf(batch)) + (synthetic() ? "-synthetic" : "");
+        return "p" + prompt + "-g" + gen + "-b" + (largest() ? "max" : String.valueOf(batch)) + (capBatch ? "-cap" : "")
+                + (synthetic() ? "-synthetic" : "");
     }
 
     /** Tokens each sequence holds at the end: the state is sized for this. */
