@@ -29,6 +29,9 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        stacked [2I, D] weight, so each row holds gate then up.
   advance_kernel1      after an on-device greedy step: history[step * B + b] = tokens[b]; positions[b] += 1; step += 1
                        (one block of >= B threads), so a captured decode step can feed itself.
+  feed_kernel1         before a teacher-forced step: tokens[b] = forced[step * B + b], step read on the device
+                       (the counter advance_kernel1 bumps), so replays of one captured step walk a device buffer
+                       of forced ids [n, B] with no host copy per step. One block of >= B threads.
   gemv_bf16_m<M>_kernel1 y[m, n] = x[m, k] · w[n, k]^T for m <= 8 rows (decode), bf16 w, fp32 x, y and accumulation.
                        The weight streams once with 16-byte loads (8 bf16); each warp takes 4 rows of w, so each
                        x value it loads (fp32, from cache: no bf16 copy of x is made) serves 4 rows. wpr warps
@@ -142,6 +145,12 @@ extern "C" __global__ void advance_kernel1(int* __restrict__ positions, const in
     }
     __syncthreads();
     if (threadIdx.x == 0) *step = s + 1;
+}
+
+extern "C" __global__ void feed_kernel1(int* __restrict__ tokens, const int* __restrict__ forced, const int* __restrict__ step,
+                                        int batch) {
+    int s = *step;
+    for (int b = threadIdx.x; b < batch; b += blockDim.x) tokens[b] = forced[(size_t)s * batch + b];
 }
 
 #define GEMV_ROWS 4

@@ -17,7 +17,7 @@ public final class DenseKernels implements AutoCloseable {
     private final CudaDevice device;
     private final Launcher[] gemv = new Launcher[GEMV_ROWS.length], gemvF32 = new Launcher[GEMV_ROWS.length];
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, embeddingF32, swigluPair, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, feed, embeddingF32, swigluPair, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -34,6 +34,7 @@ public final class DenseKernels implements AutoCloseable {
         }
         embeddingF32 = new Launcher(module.function("embedding_f32_kernel1"), 6);
         advance = new Launcher(module.function("advance_kernel1"), 5);
+        feed = new Launcher(module.function("feed_kernel1"), 4);
         swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
         toBf16 = new Launcher(module.function("to_bf16_kernel1"), 3);
         argmax = new Launcher(module.function("argmax_kernel1"), 4);
@@ -163,6 +164,11 @@ public final class DenseKernels implements AutoCloseable {
     /** After an on-device greedy step: {@code history[step·B + b] = tokens[b]; positions[b]++; step++} (i32 addresses). */
     public synchronized void advance(Stream s, long positions, long tokens, long history, long step, int batch) {
         advance.address(0, positions).address(1, tokens).address(2, history).address(3, step).i32(4, batch).launch(s, 1, BLOCK);
+    }
+
+    /** Before a teacher-forced step: {@code tokens[b] = forced[step·B + b]} with {@code step} read on the device (i32 addresses). */
+    public synchronized void feed(Stream s, long tokens, long forced, long step, int batch) {
+        feed.address(0, tokens).address(1, forced).address(2, step).i32(3, batch).launch(s, 1, BLOCK);
     }
 
     /** {@code argmax} at raw addresses. */

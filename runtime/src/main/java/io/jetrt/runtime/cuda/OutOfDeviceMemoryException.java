@@ -18,6 +18,13 @@ public final class OutOfDeviceMemoryException extends CudaException {
         this.freeBytes = cause.freeBytes;
     }
 
+    /** A plan that does not fit before anything is allocated: {@code what} says what needed {@code requestedBytes}. */
+    public OutOfDeviceMemoryException(String what, long requestedBytes, long freeBytes) {
+        super(what + ": needs " + bytes(requestedBytes) + ", " + bytes(freeBytes) + " available");
+        this.requestedBytes = requestedBytes;
+        this.freeBytes = freeBytes;
+    }
+
     public long requestedBytes() { return requestedBytes; }
 
     public long freeBytes() { return freeBytes; }

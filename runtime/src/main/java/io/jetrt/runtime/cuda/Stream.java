@@ -46,6 +46,12 @@ public final class Stream implements AutoCloseable {
         CudaException.check(JCudaDriver.cuMemsetD8Async(at(address), (byte) 0, bytes, handle), "cuMemsetD8Async(" + bytes + " bytes)");
     }
 
+    /** Queues setting {@code count} 32-bit words at {@code address} to {@code bits} (capturable), e.g. an f32 value's bits. */
+    public void fill32(long address, int bits, long count) {
+        device.makeCurrent();
+        CudaException.check(JCudaDriver.cuMemsetD32Async(at(address), bits, count, handle), "cuMemsetD32Async(" + count + " words)");
+    }
+
     /** Queues a device-to-device copy of {@code bytes} (capturable into a graph). */
     public void copy(long src, long dst, long bytes) {
         device.makeCurrent();

@@ -52,8 +52,10 @@ public final class Measurement {
     }
 
     /**
-     * Prefills {@code prompt [B, T]}, then feeds {@code forced [B, steps]} one step at a time, choosing each sequence's
-     * argmax at every step (its cost is part of the step) and timing each step.
+     * Prefills {@code prompt [B, T]}, then feeds {@code forced [B, steps]} through {@link Model#teacherForced} (on the GPU
+     * the captured step replayed, ids read from a device buffer, argmax on the device), choosing each sequence's argmax
+     * at every step (its cost is part of the step) and timing each step; {@code decodeMs} is the sum of the step times
+     * (device time on the GPU; a step captured on first use is not charged for its capture).
      */
     public static Run teacherForced(Model model, int[] prompt, int[] forced, int batch, int maxRows) {
         int len = prompt.length / batch, steps = forced.length / batch, vocab = model.config().vocabSize();
@@ -66,16 +68,15 @@ public final class Measurement {
             System.arraycopy(argmax(logits, batch, vocab), 0, chosen, 0, batch);
             long t2 = System.nanoTime();
             double[] stepMs = new double[steps];
-            int[] next = new int[batch];
-            for (int s = 0; s < steps; s++) {
-                long ts = System.nanoTime();
-                for (int b = 0; b < batch; b++) next[b] = forced[b * steps + s];
-                logits = model.forward(next, batch, state, false, null);
-                System.arraycopy(argmax(logits, batch, vocab), 0, chosen, (1 + s) * batch, batch);
-                stepMs[s] = ms(ts, System.nanoTime());
+            double decodeMs = 0;
+            if (steps > 0) {
+                int[] stepMajor = new int[steps * batch]; // [B, steps] -> [steps, B]
+                for (int b = 0; b < batch; b++) for (int s = 0; s < steps; s++) stepMajor[s * batch + b] = forced[b * steps + s];
+                int[] out = model.teacherForced(stepMajor, state, steps, stepMs);
+                System.arraycopy(out, 0, chosen, batch, out.length);
+                for (double ms : stepMs) decodeMs += ms;
             }
-            long t3 = System.nanoTime();
-            return new Run(batch, len, steps, ms(t0, t1), ms(t0, t2), ms(t2, t3), stepMs, chosen, state.bytesPerSequence());
+            return new Run(batch, len, steps, ms(t0, t1), ms(t0, t2), decodeMs, stepMs, chosen, state.bytesPerSequence());
         }
     }
 

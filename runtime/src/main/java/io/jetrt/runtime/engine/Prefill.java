@@ -1,5 +1,6 @@
 package io.jetrt.runtime.engine;
 
+import io.jetrt.runtime.cuda.OutOfDeviceMemoryException;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.runtime.model.ModelState;
 import io.jetrt.spi.FloatTensor;
@@ -13,6 +14,40 @@ public final class Prefill {
     public static final int DEFAULT_MAX_ROWS = 16_384;
 
     private Prefill() {}
+
+    /**
+     * Device memory a prefill chunk leaves untouched, on top of its measured need: the chunk tails the scratch arena
+     * skips, the cuBLAS workspace and allocator rounding, blocks whose scratch grows a little faster than the two-point
+     * probe saw, and memory other processes take meanwhile. 1/32 of the device (4.4 GiB on an H200), at least 512 MiB.
+     */
+    public static long margin(long totalBytes) { return Math.max(512L << 20, totalBytes / 32); }
+
+    /** {@link #maxRows(Model, long)} with nothing more to allocate. */
+    public static int maxRows(Model model) { return maxRows(model, 0); }
+
+    /**
+     * Rows per prefill chunk that fit the memory free now: on the CPU {@link #DEFAULT_MAX_ROWS}; on cuda
+     * {@code min(DEFAULT_MAX_ROWS, (free + scratchReserved − stillToAllocate − margin − fixed) / bytesPerRow)} from
+     * {@link Model#memory} and {@link Model#prefillCost} (measured on the first call), at least 1.
+     *
+     * @param stillToAllocate device bytes the caller will allocate before the prefill runs (e.g. {@link Model#stateBytes}
+     *                        of a state not made yet); 0 when the state exists already
+     * @throws OutOfDeviceMemoryException when not even one row fits, naming the model and the bytes
+     */
+    public static int maxRows(Model model, long stillToAllocate) {
+        if (!model.backend().equals("cuda")) return DEFAULT_MAX_ROWS;
+        Model.PrefillCost cost = model.prefillCost();
+        Model.Memory m = model.memory();
+        long available = m.free() + m.scratchReserved() - stillToAllocate - margin(m.total());
+        long need = cost.fixedBytes() + cost.bytesPerRow();
+        if (available < need) {
+            throw new OutOfDeviceMemoryException("prefill of model " + model.config().source() + " (one row: "
+                    + cost.fixedBytes() + " fixed + " + cost.bytesPerRow() + " per row, plus a margin of " + margin(m.total())
+                    + " and " + stillToAllocate + " still to allocate; " + m.free() + " free, " + m.scratchReserved() + " scratch reserved)",
+                    need + margin(m.total()) + stillToAllocate, m.free() + m.scratchReserved());
+        }
+        return (int) Math.min(DEFAULT_MAX_ROWS, (available - cost.fixedBytes()) / cost.bytesPerRow());
+    }
 
     /** Tokens per sequence in one chunk of a batch of {@code batch}. */
     public static int chunkLength(int batch, int promptLen, int maxRows) {

@@ -32,6 +32,8 @@ public final class GpuContext {
     private volatile KernelProfiler profiler;
     /** Device bytes held by all {@link BlockGpuOps} (weights, states): what tests check returns to its level. */
     private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+    /** High-water mark of {@link #held} plus the arena's chunks. */
+    private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
     /** Nesting of runtime steps that manage the arena themselves; outside one, a download frees scratch. */
     private int steps;
 
@@ -92,7 +94,11 @@ public final class GpuContext {
     public DenseKernels dense() { return dense; }
 
     /** Scratch of {@code bytes}; see {@link io.jetrt.spi.GpuOps#scratch}. */
-    public synchronized long scratch(long bytes) { return arena.take(bytes); }
+    public synchronized long scratch(long bytes) {
+        long address = arena.take(bytes);
+        notePeak(held.get());
+        return address;
+    }
 
     /** A scratch tensor (see {@link io.jetrt.spi.GpuOps#scratch}). */
     public io.jetrt.spi.DeviceTensor scratchTensor(io.jetrt.spi.DType dtype, int... shape) {
@@ -147,11 +153,72 @@ public final class GpuContext {
         else p.time(name, launch);
     }
 
-    void held(long delta) { held.addAndGet(delta); }
+    void held(long delta) { notePeak(held.addAndGet(delta)); }
+
+    private void notePeak(long heldNow) { peak.accumulateAndGet(heldNow + arena.reserved(), Math::max); }
+
+    /** Starts a new high-water mark at what the runtime holds now ({@link #heldBytes} plus {@link #scratchReserved}). */
+    public void resetPeak() { peak.set(held.get() + arena.reserved()); }
+
+    /**
+     * The most device bytes the runtime held at once since {@link #resetPeak} (or since the context opened): blocks,
+     * dense weights and states plus the scratch arena's chunks. cuBLAS's workspace and buffers made straight on the
+     * {@link CudaDevice} (rate measurements, tests) are not counted.
+     */
+    public long peakBytes() { return peak.get(); }
+
+    /** Starts a new peak of scratch in use at what is in use now (see {@link #scratchPeak}). */
+    public synchronized void resetScratchPeak() { arena.resetPeakUse(); }
+
+    /** The most scratch bytes handed out at once since {@link #resetScratchPeak}: what a step needed, arena layout aside. */
+    public synchronized long scratchPeak() { return arena.peakUse(); }
 
     /** Device bytes that blocks, dense weights and states hold now (the scratch arena and cuBLAS workspace aside). */
     public long heldBytes() { return held.get(); }
 
     /** Device bytes the scratch arena holds. */
     public long scratchReserved() { return arena.reserved(); }
+
+    /**
+     * What a report needs to say which GPU and software ran it.
+     *
+     * @param computeCapability "9.0" for Hopper
+     * @param totalMemory       bytes
+     * @param driver            the NVIDIA driver version ("570.86.15", from /proc/driver/nvidia/version), or where that
+     *                          file cannot be read the driver's CUDA API version ("CUDA 12.8 driver")
+     * @param cuda              the CUDA version the driver supports ({@code cuDriverGetVersion}), "12.8"
+     * @param cublas            the cuBLAS library's version, "12.8.4"
+     */
+    public record Info(String name, String computeCapability, int multiprocessors, long totalMemory, String driver, String cuda, String cublas) {}
+
+    /** This GPU and the driver, CUDA and cuBLAS versions in use. */
+    public Info info() {
+        int cc = device.computeCapability(), v = CudaDriver.status().driverVersion();
+        String cuda = v / 1000 + "." + (v % 1000) / 10;
+        int b;
+        synchronized (this) {
+            b = cublas.version();
+        }
+        String nvidia = nvidiaDriver();
+        return new Info(device.name(), cc / 10 + "." + cc % 10, device.multiprocessors(), device.totalMemory(),
+                nvidia != null ? nvidia : "CUDA " + cuda + " driver", cuda, b / 10000 + "." + (b / 100) % 100 + "." + b % 100);
+    }
+
+    /** The kernel module's version from /proc/driver/nvidia/version, or null when it cannot be read. */
+    static String nvidiaDriver() {
+        try {
+            return nvidiaDriver(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/driver/nvidia/version")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The version after "Kernel Module" in {@code text}: "NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.86.15  ..." and
+     * "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build ..." give 570.86.15 and 580.65.06.
+     */
+    static String nvidiaDriver(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Kernel Module.*?\\s([0-9]+\\.[0-9]+(\\.[0-9]+)?)\\s").matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
 }

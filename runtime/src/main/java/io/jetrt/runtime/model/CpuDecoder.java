@@ -6,6 +6,7 @@ import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.runtime.engine.Sampler;
 import io.jetrt.spi.FloatTensor;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,38 @@ final class CpuDecoder implements Decoder<CpuState> {
         }
         return out;
     }
+
+    @Override
+    public int[] teacherForced(List<Layer> snapshot, CpuState state, int[] forced, int[] positions, int n, double[] stepMs) {
+        int batch = positions.length, vocab = config.vocabSize();
+        int[] out = new int[n * batch], at = positions.clone();
+        for (int s = 0; s < n; s++) {
+            long t = System.nanoTime();
+            float[] logits = run(snapshot, Arrays.copyOfRange(forced, s * batch, (s + 1) * batch), batch, at, state, false, null).data();
+            for (int b = 0; b < batch; b++) {
+                out[s * batch + b] = Sampler.argmax(logits, b * vocab, vocab);
+                at[b]++;
+            }
+            stepMs[s] = (System.nanoTime() - t) / 1e6;
+        }
+        return out;
+    }
+
+    @Override
+    public void fillSynthetic(CpuState state, float value) { state.fill(value); }
+
+    /** The heap: what the JVM may still grow into, its ceiling; no peak is tracked and there is no arena. */
+    @Override
+    public Model.Memory memory() {
+        Runtime rt = Runtime.getRuntime();
+        return new Model.Memory(rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()), rt.maxMemory(), -1, 0);
+    }
+
+    @Override public void resetPeak() {}
+
+    @Override public void resetScratchPeak() {}
+
+    @Override public long scratchPeak() { return -1; }
 
     /** Calls the block; a throw or a non-finite output becomes a {@link BlockFaultException} naming layer and bundle. */
     private static void computeBlock(Layer layer, FloatTensor x, int[] positions, CpuState state, FloatTensor y) {

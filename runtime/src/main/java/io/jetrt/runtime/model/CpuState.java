@@ -1,7 +1,9 @@
 package io.jetrt.runtime.model;
 
 import io.jetrt.spi.BlockState;
+import io.jetrt.spi.FloatTensor;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** The {@link CpuDecoder}'s state: each bound layer's {@link BlockState} on the heap (null for an unbound layer). */
@@ -17,6 +19,11 @@ final class CpuState implements DecoderState {
     }
 
     BlockState layer(int i) { return layers[i]; }
+
+    /** Every value of every layer's state set to {@code value}. */
+    void fill(float value) {
+        for (BlockState s : layers) if (s != null) for (FloatTensor t : s.tensors().values()) Arrays.fill(t.data(), value);
+    }
 
     @Override
     public long bytesPerSequence() {

@@ -6,6 +6,7 @@ import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.cuda.CudaException;
 import io.jetrt.runtime.cuda.CudaGraph;
 import io.jetrt.runtime.cuda.DenseKernels;
+import io.jetrt.runtime.cuda.Event;
 import io.jetrt.runtime.cuda.Stream;
 import io.jetrt.runtime.gpu.BlockGpuOps;
 import io.jetrt.runtime.gpu.GpuBlockServices;
@@ -214,6 +215,91 @@ final class CudaDecoder implements Decoder<CudaState> {
         stream.copyOut(st.greedyHistory.address(), Pointer.to(out), 4L * out.length);
         return out;
     }
+
+    /**
+     * {@code n} teacher-forced steps on the device: {@code forced [n, B]} goes up once, then the captured step (feed
+     * the step's row, forward, argmax, advance) is launched {@code n} times back to back with an event between
+     * launches; one wait at the end, then each step's time is read from its events and the chosen ids copied out.
+     */
+    @Override
+    public int[] teacherForced(List<Layer> snapshot, CudaState st, int[] forced, int[] positions, int n, double[] stepMs) {
+        if (ctx.profiling()) throw new IllegalStateException("teacher forcing on the device replays a graph; stop profiling first");
+        synchronized (ctx) {
+            try {
+                return teacherForcedNow(snapshot, st, forced, positions, n, stepMs);
+            } catch (CudaException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    private int[] teacherForcedNow(List<Layer> snapshot, CudaState st, int[] forced, int[] positions, int n, double[] stepMs) {
+        if (n > st.capacity) throw new IllegalArgumentException("teacher forcing: " + n + " steps exceed the state's capacity " + st.capacity);
+        if (st.greedyGraph == null || !sameBindings(st.graphBindings, snapshot)) capture(snapshot, st);
+        if (st.forcedGraph == null) captureForced(snapshot, st);
+        stream.copyIn(Pointer.to(forced), st.forced.address(), 4L * forced.length);
+        stream.copyIn(Pointer.to(positions), st.graphPositions.address(), 4L * positions.length);
+        weights.zero(st.greedyStep);
+        Event[] marks = new Event[n + 1];
+        try {
+            for (int i = 0; i <= n; i++) marks[i] = Event.create(ctx.device());
+            marks[0].record(stream);
+            for (int i = 0; i < n; i++) {
+                st.forcedGraph.launch(stream);
+                marks[i + 1].record(stream);
+            }
+            marks[n].synchronize();
+            for (int i = 0; i < n; i++) stepMs[i] = marks[i + 1].millisSince(marks[i]);
+        } finally {
+            for (Event e : marks) if (e != null) e.close();
+        }
+        int[] out = new int[n * st.batch];
+        stream.copyOut(st.greedyHistory.address(), Pointer.to(out), 4L * out.length);
+        return out;
+    }
+
+    /** The teacher-forced step, for the bindings the other graphs were captured for (callers capture those first). */
+    private void captureForced(List<Layer> snapshot, CudaState st) {
+        if (st.forced == null) {
+            st.forced = st.memory.allocate(DType.I32, st.capacity, st.batch);
+            st.chosen = st.memory.allocate(DType.I32, st.batch);
+        }
+        long mark = ctx.beginStep();
+        try {
+            st.forcedGraph = CudaGraph.captureRelaxed(stream, () -> {
+                k.feed(stream, st.graphTokens.address(), st.forced.address(), st.greedyStep.address(), st.batch);
+                DeviceTensor logits = forward(snapshot, st.graphTokens, st.graphPositions, null, st.batch, 1, st, false, null);
+                k.argmax(stream, st.chosen.address(), logits.address(), st.batch, cfg.vocabSize());
+                k.advance(stream, st.graphPositions.address(), st.chosen.address(), st.greedyHistory.address(), st.greedyStep.address(), st.batch);
+            });
+        } finally {
+            ctx.endStep(mark);
+        }
+    }
+
+    @Override
+    public void fillSynthetic(CudaState st, float value) {
+        synchronized (ctx) {
+            try {
+                st.fill(stream, value);
+                stream.synchronize();
+            } catch (CudaException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    /** The device: free and total from the driver, the runtime's high-water mark, the scratch arena's chunks. */
+    @Override
+    public Model.Memory memory() {
+        return new Model.Memory(ctx.device().freeMemory(), ctx.device().totalMemory(), ctx.peakBytes(), ctx.scratchReserved());
+    }
+
+    @Override public void resetPeak() { ctx.resetPeak(); }
+
+    @Override public void resetScratchPeak() { ctx.resetScratchPeak(); }
+
+    @Override public long scratchPeak() { return ctx.scratchPeak(); }
 
     private void capture(List<Layer> snapshot, CudaState st) {
         st.dropGraph();

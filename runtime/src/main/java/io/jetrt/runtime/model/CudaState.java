@@ -28,6 +28,13 @@ final class CudaState implements DecoderState {
     /** The self-feeding greedy step (argmax and position advance on the device) and its token history [capacity, B]. */
     CudaGraph greedyGraph;
     DeviceTensor greedyHistory, greedyStep;
+    /**
+     * The teacher-forced step (feed from {@code forced}, argmax into {@code chosen}, advance) captured at its first use;
+     * {@code forced} i32 {@code [capacity, B]} holds a run's ids, {@code chosen} i32 {@code [B]} a step's argmax. The step
+     * counter and the history of chosen ids are the greedy step's.
+     */
+    CudaGraph forcedGraph;
+    DeviceTensor forced, chosen;
     final int capacity;
 
     CudaState(BlockGpuOps memory, List<Layer> bound, int batch, int capacity) {
@@ -54,9 +61,19 @@ final class CudaState implements DecoderState {
     void dropGraph() {
         if (graph != null) graph.close();
         if (greedyGraph != null) greedyGraph.close();
+        if (forcedGraph != null) forcedGraph.close();
         graph = null;
         greedyGraph = null;
+        forcedGraph = null;
         graphBindings = null;
+    }
+
+    /** Every value of every layer's state set to {@code value}, queued on {@code stream}. */
+    void fill(io.jetrt.runtime.cuda.Stream stream, float value) {
+        for (DeviceState s : layers) {
+            if (s == null) continue;
+            for (DeviceTensor t : s.tensors().values()) stream.fill32(t.address(), Float.floatToRawIntBits(value), t.elements());
+        }
     }
 
     @Override

@@ -40,6 +40,29 @@ interface Decoder<S extends DecoderState> extends AutoCloseable {
      */
     int[] greedy(List<Layer> snapshot, S state, int[] first, int[] positions, int n);
 
+    /**
+     * {@code n} teacher-forced steps: step {@code s} feeds {@code forced[s]} (of {@code forced [n, B]} row-major) and
+     * chooses each sequence's argmax of that step's logits. Returns the chosen tokens {@code [n, B]}; fills
+     * {@code stepMs[s]} with step {@code s}'s time. The CUDA decoder replays a captured step that reads its ids from a
+     * device buffer and times steps with events (no host round trip per step).
+     */
+    int[] teacherForced(List<Layer> snapshot, S state, int[] forced, int[] positions, int n, double[] stepMs);
+
+    /** Sets every value of every layer's state to {@code value} (see {@link ModelState#fillSynthetic}). */
+    void fillSynthetic(S state, float value);
+
+    /** Memory on the machine this decoder computes on, now (see {@link Model#memory}). */
+    Model.Memory memory();
+
+    /** Starts a new high-water mark of the memory the runtime holds (a no-op on the CPU). */
+    void resetPeak();
+
+    /** Starts a new peak of prefill scratch in use (a no-op on the CPU). */
+    void resetScratchPeak();
+
+    /** The most scratch bytes in use at once since {@link #resetScratchPeak}; -1 on the CPU, which has no arena. */
+    long scratchPeak();
+
     /** Bytes of weights one decode step reads, as this decoder holds them, for the model with {@code parameters} weights. */
     long weightBytes(List<Layer> bound, long parameters);
 

@@ -3,6 +3,7 @@ package io.jetrt.runtime.model;
 import io.jetrt.loader.config.ModelConfig;
 import io.jetrt.runtime.engine.MachineRates;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,6 +132,156 @@ public final class Model implements AutoCloseable {
 
     private static <S extends DecoderState> int[] greedy(Decoder<S> d, List<Layer> snapshot, ModelState state, int[] first, int n) {
         return d.greedy(snapshot, d.stateType().cast(state.decoderState()), first, state.positions(), n);
+    }
+
+    /**
+     * {@code n} teacher-forced steps: step {@code s} feeds {@code forced[s]} (of {@code forced [n, B]} row-major,
+     * step-major like {@link #greedy}'s output) and chooses each sequence's argmax of that step's logits. On the GPU
+     * the captured step is replayed, reading its ids from a device buffer and computing the argmax on the device.
+     * Advances {@code state} by {@code n} and records the fed tokens as {@link #forward} does.
+     *
+     * @param stepMs filled with each step's time in milliseconds (length at least {@code n}): host clock on the CPU,
+     *               CUDA events between the replays on the GPU
+     * @return the chosen tokens {@code [n, B]} row-major
+     */
+    public int[] teacherForced(int[] forced, ModelState state, int n, double[] stepMs) {
+        int batch = state.batch();
+        if (n < 1) throw new IllegalArgumentException("teacherForced: steps must be >= 1; got " + n);
+        if (forced.length != n * batch) {
+            throw new IllegalArgumentException("teacherForced: forced ids must be [" + n + ", " + batch + "] = " + n * batch + "; got " + forced.length);
+        }
+        if (stepMs.length < n) throw new IllegalArgumentException("teacherForced: stepMs must hold " + n + " steps; got " + stepMs.length);
+        checkFits(state, batch, n);
+        checkIds(forced);
+        List<Layer> snapshot = layers.enterStep();
+        try {
+            state.follow(snapshot);
+            int[] out = teacherForced(decoder, snapshot, state, forced, n, stepMs);
+            for (int s = 0; s < n; s++) state.record(Arrays.copyOfRange(forced, s * batch, (s + 1) * batch));
+            state.advance(n);
+            return out;
+        } finally {
+            layers.exitStep();
+        }
+    }
+
+    private static <S extends DecoderState> int[] teacherForced(Decoder<S> d, List<Layer> snapshot, ModelState state, int[] forced, int n,
+                                                                double[] stepMs) {
+        return d.teacherForced(snapshot, d.stateType().cast(state.decoderState()), forced, state.positions(), n, stepMs);
+    }
+
+    /** Fills {@code state} for {@link ModelState#fillSynthetic}, on the bindings of now. */
+    void fillSynthetic(ModelState state, int tokens) {
+        List<Layer> snapshot = layers.enterStep();
+        try {
+            state.follow(snapshot);
+            state.fill(tokens);
+        } finally {
+            layers.exitStep();
+        }
+    }
+
+    /** Sets every layer's state to {@code value} (no step gate: {@link ModelState} calls it inside a step or a rebuild). */
+    void fillState(ModelState state, float value) { fill(decoder, state, value); }
+
+    private static <S extends DecoderState> void fill(Decoder<S> d, ModelState state, float value) {
+        d.fillSynthetic(d.stateType().cast(state.decoderState()), value);
+    }
+
+    /**
+     * Memory for planning rows, in bytes.
+     *
+     * @param free            what a new state could take now: free device memory on cuda ({@code cuMemGetInfo}); on
+     *                        the CPU the heap's maximum minus what is in use
+     * @param total           device memory; on the CPU the heap's maximum
+     * @param peak            the most device memory the runtime held at once since {@link #resetPeak} (weights, states
+     *                        and scratch of every model on the device); -1 on the CPU
+     * @param scratchReserved scratch already reserved on the device that a prefill reuses before asking for more; 0 on the CPU
+     */
+    public record Memory(long free, long total, long peak, long scratchReserved) {}
+
+    /** Memory on the machine the model computes on, now. */
+    public Memory memory() { return decoder.memory(); }
+
+    /** Starts a new high-water mark of device memory ({@link Memory#peak}); a no-op on the CPU. */
+    public void resetPeak() { decoder.resetPeak(); }
+
+    /**
+     * Bytes {@code newState(batch, capacity)} would allocate for the layers as bound now: every state slot as float32
+     * (both decoders keep states in float32), nothing allocated. The CUDA decoder adds its captured step's buffers at
+     * the first decode step: a few i32 {@code [capacity, B]} id histories and the logits {@code [B, V]}, not counted.
+     */
+    public long stateBytes(int batch, int capacity) {
+        if (batch < 1 || capacity < 1) throw new IllegalArgumentException("stateBytes: batch and capacity must be >= 1; got " + batch + ", " + capacity);
+        long perSequence = 0;
+        for (Layer l : layers()) {
+            if (!l.available()) continue;
+            for (StateSlot s : l.stateLayout(capacity)) perSequence += s.elements() * Float.BYTES;
+        }
+        return perSequence * batch;
+    }
+
+    /**
+     * What a prefill needs beyond weights and state: {@code fixedBytes + bytesPerRow × rows} for a chunk of {@code rows}
+     * tokens (over the whole batch). On cuda both are measured (once per model: see {@link #prefillCost}); on the CPU
+     * they are the dense activations only, from the config.
+     */
+    public record PrefillCost(long fixedBytes, long bytesPerRow, String how) {}
+
+    private volatile PrefillCost prefillCost;
+
+    /**
+     * The prefill's memory per row, found once per model and kept.
+     *
+     * <p>cuda: the scratch arena's peak use during prefills of {@value #PROBE_SMALL} and {@value #PROBE_LARGE} tokens of
+     * one sequence into a throwaway state; the slope between the two is the bytes per row, the rest at the small one the
+     * fixed part (clamped at 0). Linear in rows for every block we ship (the dense MLP, projections, chunked
+     * recurrences and tiled attention all scale with rows); a block whose scratch grows faster reads low here, which
+     * the planner's margin only partly covers. Other threads' steps at the same time would inflate the probe.
+     *
+     * <p>CPU: float32 activations per row of the decoder's own arrays: the residual stream, the normed input and a
+     * block output {@code 3·D}, gate, up and their product {@code 3·I}; the blocks' own temporaries are not counted,
+     * and fixed = the last positions' logits of one sequence {@code V}.
+     */
+    public PrefillCost prefillCost() {
+        PrefillCost c = prefillCost;
+        if (c == null) {
+            synchronized (this) {
+                if (prefillCost == null) prefillCost = measurePrefillCost();
+                c = prefillCost;
+            }
+        }
+        return c;
+    }
+
+    /** Bytes a prefill needs per row of a chunk (see {@link #prefillCost}). */
+    public long prefillBytesPerRow() { return prefillCost().bytesPerRow(); }
+
+    static final int PROBE_SMALL = 256, PROBE_LARGE = 1024;
+
+    private PrefillCost measurePrefillCost() {
+        if (decoder.scratchPeak() < 0) {
+            long d = config.hiddenSize(), inter = config.intermediateSize();
+            return new PrefillCost((long) Float.BYTES * config.vocabSize(), Float.BYTES * (3 * d + 3 * inter),
+                    "CPU estimate: float32 activations 3·D + 3·I per row, logits V");
+        }
+        long small = probeScratch(PROBE_SMALL), large = probeScratch(PROBE_LARGE);
+        long perRow = Math.max(1, (large - small) / (PROBE_LARGE - PROBE_SMALL));
+        long fixed = Math.max(0, small - perRow * PROBE_SMALL);
+        log.info("model {}: prefill scratch {} bytes at {} rows, {} at {}: {} bytes per row + {} fixed", config.source(), small, PROBE_SMALL,
+                large, PROBE_LARGE, perRow, fixed);
+        return new PrefillCost(fixed, perRow, "scratch peak measured at " + PROBE_SMALL + " and " + PROBE_LARGE + " rows (batch 1)");
+    }
+
+    /** The scratch peak of one prefill of {@code rows} tokens of one sequence (ids spread over the vocabulary) into a throwaway state. */
+    private long probeScratch(int rows) {
+        int[] ids = new int[rows];
+        for (int i = 0; i < rows; i++) ids[i] = (int) ((31L * i + 7) % config.vocabSize());
+        try (ModelState s = newState(1, rows)) {
+            decoder.resetScratchPeak();
+            forward(ids, 1, s, false, null);
+            return decoder.scratchPeak();
+        }
     }
 
     /** One pass over {@code snapshot} without touching the step gate; {@link ModelState} rebuilds through it too. */

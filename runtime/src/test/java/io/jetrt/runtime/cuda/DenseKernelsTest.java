@@ -225,4 +225,21 @@ class DenseKernelsTest {
             assertEquals(2, step.downloadInts()[0]);
         }
     }
+
+    @Test
+    void feedCopiesTheForcedRowOfTheDeviceStep() {
+        int batch = 300, steps = 3;
+        int[] forced = new int[steps * batch];
+        for (int i = 0; i < forced.length; i++) forced[i] = 7 * i + 1;
+        try (DeviceBuffer t = device().alloc(DType.I32, batch); DeviceBuffer f = device().alloc(DType.I32, forced.length);
+             DeviceBuffer step = device().alloc(DType.I32, 1)) {
+            f.upload(forced);
+            t.fill(-1);
+            step.upload(new int[] {2});
+            kernels().feed(stream(), t.address(), f.address(), step.address(), batch);
+            int[] got = t.downloadInts();
+            for (int b = 0; b < batch; b++) assertEquals(forced[2 * batch + b], got[b], "token " + b + " from row 2");
+            assertEquals(2, step.downloadInts()[0], "feed reads the step, advance moves it");
+        }
+    }
 }
