@@ -32,13 +32,13 @@ public record Environment(String cpuModel, int cores, long memoryBytes, long max
     /**
      * The GPU a run used, as its driver reports it.
      *
-     * @param computeCapability e.g. 90 for sm_90
+     * @param computeCapability e.g. "9.0" for Hopper
      * @param driver            the NVIDIA driver's version (e.g. 570.86.15), or the driver API's where that is unknown
      * @param cuda              the CUDA version the driver supports (e.g. 12.8)
      * @param cublas            cuBLAS's version (e.g. 12.8.4)
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Gpu(String name, int computeCapability, int multiprocessors, long memoryBytes, String driver, String cuda, String cublas) {}
+    public record Gpu(String name, String computeCapability, int multiprocessors, long memoryBytes, String driver, String cuda, String cublas) {}
 
     /** One backend's measured rates ({@link io.jetrt.runtime.engine.MachineRates}): FLOP/s, bytes/s read + written, and how. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -51,7 +51,7 @@ public record Environment(String cpuModel, int cores, long memoryBytes, long max
         if (measured.containsKey("cuda") && GpuContext.available()) {
             GpuContext.Info i = GpuContext.get().info();
             gpu = new Gpu(i.name(), i.computeCapability(), i.multiprocessors(), i.totalMemory(), i.driver(), i.cuda(), i.cublas());
-            devices = i.name() + " (sm_" + i.computeCapability() + ", " + Format.bytes(i.totalMemory()) + ")";
+            devices = i.name() + " (compute capability " + i.computeCapability() + ", " + Format.bytes(i.totalMemory()) + ")";
         }
         List<Rates> rates = measured.entrySet().stream()
                 .map(m -> new Rates(m.getKey(), m.getValue().gemmFlops(), m.getValue().bandwidth(), m.getValue().how())).toList();

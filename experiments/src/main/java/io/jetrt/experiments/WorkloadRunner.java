@@ -4,7 +4,6 @@ import io.jetrt.runtime.engine.Measurement;
 import io.jetrt.runtime.engine.Prefill;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.Model;
-import io.jetrt.runtime.model.ModelState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,31 +128,12 @@ final class WorkloadRunner {
         if (device) model.resetPeak();
         else if (measurePeak) HeapPeak.start();
         long inUse = measurePeak && !device ? HeapPeak.used() : 0;
-        Measurement.Run m = w.synthetic() ? synthetic(model, x.forced, x.fit.batch(), w)
-                : Measurement.teacherForced(model, x.prompt, x.forced, x.fit.batch(), Prefill.maxRows(model));
+        Measurement.Run m = w.synthetic() ? Measurement.syntheticContext(model, w.prompt(), x.forced, x.fit.batch())
+                : Measurement.teacherForced(model, x.prompt, x.forced, x.fit.batch(),
+                        Prefill.maxRows(model, model.stateBytes(x.fit.batch(), w.context()))); // the state is allocated after
         if (device) peak = model.memory().peak();
         else if (measurePeak) peak = HeapPeak.bytes() - inUse;
         return new Run(m.prefillMs(), m.ttftMs(), m.decodeMs(), m.stepMs(), m.stateBytesPerSequence(), peak);
-    }
-
-    /** A state filled to the prompt's length with synthetic values (nothing prefilled), then the teacher-forced decode steps. */
-    private static Measurement.Run synthetic(Model model, int[] forced, int batch, Workload w) {
-        int steps = w.gen() - 1;
-        try (ModelState state = model.newState(batch, w.context())) {
-            state.fillSynthetic(w.prompt());
-            double[] stepMs = new double[steps];
-            long t = System.nanoTime();
-            int[] chosen = steps == 0 ? new int[0] : model.teacherForced(transpose(forced, batch, steps), state, steps, stepMs);
-            double decodeMs = (System.nanoTime() - t) / 1e6;
-            return new Measurement.Run(batch, w.prompt(), steps, Double.NaN, Double.NaN, decodeMs, stepMs, chosen, state.bytesPerSequence());
-        }
-    }
-
-    /** {@code [B, S]} to {@code [S, B]}. */
-    private static int[] transpose(int[] x, int batch, int steps) {
-        int[] out = new int[x.length];
-        for (int b = 0; b < batch; b++) for (int s = 0; s < steps; s++) out[s * batch + b] = x[b * steps + s];
-        return out;
     }
 
     private static PerfRow row(Entry x, Workload w, Experiment e, double seconds) {

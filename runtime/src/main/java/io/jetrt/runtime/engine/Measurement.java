@@ -68,16 +68,42 @@ public final class Measurement {
             System.arraycopy(argmax(logits, batch, vocab), 0, chosen, 0, batch);
             long t2 = System.nanoTime();
             double[] stepMs = new double[steps];
-            double decodeMs = 0;
-            if (steps > 0) {
-                int[] stepMajor = new int[steps * batch]; // [B, steps] -> [steps, B]
-                for (int b = 0; b < batch; b++) for (int s = 0; s < steps; s++) stepMajor[s * batch + b] = forced[b * steps + s];
-                int[] out = model.teacherForced(stepMajor, state, steps, stepMs);
-                System.arraycopy(out, 0, chosen, batch, out.length);
-                for (double ms : stepMs) decodeMs += ms;
-            }
+            System.arraycopy(forcedSteps(model, state, forced, batch, stepMs), 0, chosen, batch, steps * batch);
+            double decodeMs = sum(stepMs);
             return new Run(batch, len, steps, ms(t0, t1), ms(t0, t2), decodeMs, stepMs, chosen, state.bytesPerSequence());
         }
+    }
+
+    /**
+     * Decode at a long context without its prefill: a fresh state filled to {@code contextLen} tokens with synthetic values
+     * ({@link ModelState#fillSynthetic}; timing does not depend on them), then {@code forced [B, steps]} fed as
+     * {@link #teacherForced} feeds it. No prefill is timed: {@code prefillMs} and {@code ttftMs} are NaN, {@code chosen}
+     * holds the decode steps' tokens only.
+     */
+    public static Run syntheticContext(Model model, int contextLen, int[] forced, int batch) {
+        int steps = forced.length / batch;
+        try (ModelState state = model.newState(batch, contextLen + steps + 1)) {
+            state.fillSynthetic(contextLen);
+            double[] stepMs = new double[steps];
+            int[] chosen = forcedSteps(model, state, forced, batch, stepMs);
+            return new Run(batch, contextLen, steps, Double.NaN, Double.NaN, sum(stepMs), stepMs, chosen, state.bytesPerSequence());
+        }
+    }
+
+    /** Feeds {@code forced [B, steps]} step by step (the engine's fastest path); returns the chosen ids {@code [steps, B]}. */
+    private static int[] forcedSteps(Model model, ModelState state, int[] forced, int batch, double[] stepMs) {
+        int steps = stepMs.length;
+        if (steps == 0) return new int[0];
+        int[] stepMajor = new int[steps * batch]; // [B, steps] -> [steps, B]
+        for (int b = 0; b < batch; b++) for (int s = 0; s < steps; s++) stepMajor[s * batch + b] = forced[b * steps + s];
+        return model.teacherForced(stepMajor, state, steps, stepMs);
+    }
+
+    /** Decode time as the sum of the steps' times (device time on the GPU: a graph's first capture is not a step's cost). */
+    private static double sum(double[] stepMs) {
+        double t = 0;
+        for (double ms : stepMs) t += ms;
+        return t;
     }
 
     private static int[] argmax(FloatTensor logits, int batch, int vocab) {
