@@ -1,6 +1,7 @@
 package io.jetrt.experiments;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 
 import java.io.UncheckedIOException;
@@ -17,12 +18,29 @@ import java.util.Map;
 final class CsvReport {
     private CsvReport() {}
 
-    /** report.csv's columns, in order: properties of {@link PerfRow} (the raw samples are left out). */
-    static final List<String> ROW_COLUMNS = List.of("variant", "backend", "prompt_len", "gen_len", "batch", "status", "layer_backends",
-            "repetitions", "warmup", "prefill_tokens", "generated_tokens", "decode_steps", "prefill_tokens_per_s", "decode_tokens_per_s",
-            "ttft_ms", "latency_p50_ms", "latency_p99_ms", "state_bytes_per_seq", "peak_heap_bytes", "peak_device_bytes", "reason");
+    /**
+     * report.csv's columns, in order: properties of {@link PerfRow} (the raw samples are left out). The workload as
+     * asked ({@code batch} may be {@code max}; {@code fill} is {@code prefill} or {@code synthetic}), the batch that ran,
+     * then each rate beside its min, max, floor and percent of floor, the spread flag, and why a row did not run.
+     */
+    static final List<String> ROW_COLUMNS = List.of("variant", "backend", "prompt_len", "gen_len", "batch", "fill", "batch_run", "status",
+            "layer_backends", "repetitions", "warmup", "prefill_tokens", "generated_tokens", "decode_steps",
+            "prefill_tokens_per_s", "prefill_tokens_per_s_min", "prefill_tokens_per_s_max", "prefill_floor_tokens_per_s",
+            "prefill_percent_of_floor", "decode_tokens_per_s", "decode_tokens_per_s_min", "decode_tokens_per_s_max",
+            "decode_floor_tokens_per_s", "decode_percent_of_floor", "wide_spread", "ttft_ms", "latency_p50_ms", "latency_p99_ms",
+            "state_bytes_per_seq", "peak_heap_bytes", "peak_device_bytes", "bytes_needed", "bytes_free", "batch_note", "reason");
 
-    static String rows(Comparison c) { return write(ROW_COLUMNS, c.perf()); }
+    static String rows(Comparison c) {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (PerfRow r : c.perf()) {
+            // the JSON leaves the default fill out; a CSV cell says it, so that an empty cell always means "no value"
+            Map<String, Object> line = Mappers.csv().convertValue(r, new TypeReference<LinkedHashMap<String, Object>>() {});
+            line.put("fill", r.workload().fill());
+            line.keySet().retainAll(ROW_COLUMNS);
+            lines.add(line);
+        }
+        return write(ROW_COLUMNS, lines);
+    }
 
     /** variants.csv: what each variant is, its state at each context length and its perplexity on each backend. */
     static String variants(Comparison c) {

@@ -42,6 +42,29 @@ final class Format {
         return String.format(Locale.ROOT, v >= 100 || whole ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
     }
 
+    /** A percentage: "23%", "4.5%", "0.12%"; "-" where there is no value. */
+    static String percent(double x) {
+        if (!Double.isFinite(x)) return NONE;
+        double a = Math.abs(x);
+        return String.format(Locale.ROOT, a >= 10 || a == 0 ? "%.0f%%" : a >= 1 ? "%.1f%%" : "%.2g%%", x);
+    }
+
+    /** A rate in SI units, three significant digits: rate(7.56e14, "FLOP/s") = "756 TFLOP/s", rate(4.2e12, "B/s") = "4.20 TB/s". */
+    static String rate(double perSecond, String unit) {
+        if (!Double.isFinite(perSecond) || perSecond <= 0) return NONE;
+        String[] prefixes = {"", "k", "M", "G", "T", "P", "E"};
+        int p = 0;
+        double v = perSecond;
+        while (v >= 999.5 && p < prefixes.length - 1) {
+            v /= 1000;
+            p++;
+        }
+        return String.format(Locale.ROOT, v >= 99.95 ? "%.0f %s%s" : v >= 9.995 ? "%.1f %s%s" : "%.2f %s%s", v, prefixes[p], unit);
+    }
+
+    /** A workload's batch: the number, or "max" for the largest that fits. */
+    static String batch(Workload w) { return w.largest() ? "max" : String.valueOf(w.batch()); }
+
     /** Context lengths as plot ticks and headers: 4096 → "4k", 65536 → "64k", 1000 → "1000". */
     static String tokens(long n) {
         if (n >= 1024 && n % 1024 == 0) return (n / 1024) + "k";

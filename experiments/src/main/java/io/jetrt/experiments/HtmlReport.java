@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * The report as one self-contained HTML file: inline CSS, inline SVG figures, no script and no external
- * URL, so it opens offline in any browser. Sections: the variants, the timed rows, the figures, and what is
- * needed to reproduce the numbers; the JSON report is embedded too ({@code <script type="application/json">},
+ * URL, so it opens offline in any browser. Sections: the variants, the timed rows (wide-spread rows flagged),
+ * the rows skipped or failed with why, the figures, and what is needed to reproduce the numbers (the GPU and the
+ * measured rates the floors come from among them); the JSON report is embedded too ({@code <script type="application/json">},
  * data only, never executed).
  */
 final class HtmlReport {
@@ -21,7 +22,8 @@ final class HtmlReport {
             .complete{background:#d8f0e0;color:#165c2e}.incomplete{background:#fde2c8;color:#7a3b00}
             table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums;box-shadow:0 1px 2px rgba(0,0,0,.06)}
             th,td{padding:5px 10px;border-bottom:1px solid #e6e9ee;white-space:nowrap}th{background:#eef1f5;text-align:left;font-weight:600}
-            td.num,th.num{text-align:right}tr.unavailable td{color:#8a5a00;background:#fff8ec}
+            td.num,th.num{text-align:right}tr.unavailable td,tr.skipped td{color:#8a5a00;background:#fff8ec}tr.failed td{color:#a01c1c;background:#fdf0f0}
+            tr.wide-spread td{background:#fff6d6}.error line{stroke-width:1.5}
             .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
             .notes{color:#8a5a00;font-size:13px;margin:6px 0 0;padding-left:18px}
             .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:18px}
@@ -55,10 +57,15 @@ final class HtmlReport {
         table(b, "variants-table", Tables.variants(c), e);
         if (e.timed()) {
             b.append("<h2 id=\"rows\">Timed rows</h2>\n");
-            b.append("<p class=\"meta\">").append(e.repetitions()).append(" timed repetition(s) after ").append(e.warmup())
-                    .append(" warm-up run(s) per row; rates are medians over repetitions, latency percentiles over every decode step.")
-                    .append("</p>\n");
+            b.append("<p class=\"meta\" id=\"policy\">").append(Svg.esc(Tables.policy(e))).append(".</p>\n");
             table(b, "rows-table", Tables.rows(c), e);
+            Tables.Table notRun = Tables.notRun(c);
+            if (!notRun.rows().isEmpty()) {
+                b.append("<h2 id=\"not-run\">Skipped and failed rows</h2>\n<p class=\"meta\">Rows planned but not measured: skipped")
+                        .append(" (they cannot fit: the bytes they need against those free) or failed (they threw while running);")
+                        .append(" the other rows went on.</p>\n");
+                table(b, "not-run-table", notRun, e);
+            }
         }
         List<Plots.Figure> figures = Plots.all(c);
         if (!figures.isEmpty()) {
@@ -85,7 +92,7 @@ final class HtmlReport {
         b.append("</tr></thead><tbody>\n");
         for (int r = 0; r < t.rows().size(); r++) {
             List<String> row = t.rows().get(r);
-            b.append(t.muted().get(r) ? "<tr class=\"unavailable\">" : "<tr>");
+            b.append(t.classes().get(r).isEmpty() ? "<tr>" : "<tr class=\"" + t.classes().get(r) + "\">");
             for (int i = 0; i < row.size(); i++) {
                 b.append(t.numeric()[i] ? "<td class=\"num\">" : "<td>");
                 if (i == 0) b.append("<span class=\"swatch\" style=\"background:").append(Plots.color(e, row.get(i))).append("\"></span>");
@@ -110,11 +117,20 @@ final class HtmlReport {
                 + "</code>, fingerprint <code>" + c.model().fingerprint().substring(0, 16) + "</code>");
         dd(b, "seeds", "inputs " + e.seed() + "; swapped-in blocks " + e.initSeed() + " (layer i: " + e.initSeed() + " × 1000003 + i)"
                 + (e.model().kind().equals("checkpoint") ? "" : "; model weights " + e.model().seed()));
-        dd(b, "policy", e.warmup() + " warm-up, " + e.repetitions()
-                + " timed repetition(s) per row; greedy choice, teacher-forced inputs, no stop tokens");
+        dd(b, "policy", Svg.esc(Tables.policy(e)) + "; greedy choice, teacher-forced inputs, no stop tokens");
         dd(b, "backends", Svg.esc(String.join(", ", e.backends())));
         dd(b, "hardware", Svg.esc(env.cpuModel() + ", " + env.cores() + " cores, " + Format.bytes(env.memoryBytes()) + " memory; "
                 + env.devices()));
+        if (env.gpu() != null) dd(b, "GPU", "<span id=\"gpu\">" + Svg.esc(gpu(env.gpu())) + "</span>");
+        if (env.rates() != null && !env.rates().isEmpty()) {
+            StringBuilder rates = new StringBuilder();
+            for (Environment.Rates r : env.rates()) {
+                rates.append("<span class=\"rates\" data-backend=\"").append(Svg.esc(r.backend())).append("\">").append(Svg.esc(r.backend()))
+                        .append(": GEMM ").append(Format.rate(r.gemmFlops(), "FLOP/s")).append(", bandwidth ").append(Format.rate(r.bandwidth(), "B/s"))
+                        .append(r.how() == null || r.how().isBlank() ? "" : " (" + Svg.esc(r.how()) + ")").append("</span><br>");
+            }
+            dd(b, "measured rates", rates.toString());
+        }
         dd(b, "JDK", Svg.esc(env.jdk() + " (" + env.jvm() + "), max heap " + Format.bytes(env.maxHeapBytes())));
         dd(b, "OS", Svg.esc(env.os()));
         dd(b, "CPU ops", Svg.esc(env.cpuOps()));
@@ -142,6 +158,12 @@ final class HtmlReport {
         dd(b, "layers", layers.toString());
         b.append("</dl>\n<h2 id=\"experiment\">Experiment file (normalized)</h2>\n<pre id=\"experiment-json\">")
                 .append(Svg.esc(Mappers.pretty(e))).append("</pre>\n");
+    }
+
+    /** "NVIDIA H200, sm_90, 132 SMs, 141 GiB, driver 570.86.15, CUDA 12.8, cuBLAS 12.8.4". */
+    static String gpu(Environment.Gpu g) {
+        return g.name() + ", sm_" + g.computeCapability() + ", " + g.multiprocessors() + " SMs, " + Format.bytes(g.memoryBytes())
+                + ", driver " + g.driver() + ", CUDA " + g.cuda() + ", cuBLAS " + g.cublas();
     }
 
     private static String describeModel(ModelSpec m) {

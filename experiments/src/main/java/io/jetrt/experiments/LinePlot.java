@@ -7,12 +7,18 @@ import java.util.function.DoubleFunction;
 /**
  * A line plot as inline SVG: one {@code <g class="series" data-series=...>} per series with its polyline
  * and one marker per point (a {@code <title>} gives the exact value on hover; {@code data-x}/{@code data-y}
- * carry it for anyone checking the figure against the JSON).
+ * carry it for anyone checking the figure against the JSON), and an error bar ({@code <g class="error-bar">},
+ * its ends in {@code data-min}/{@code data-max}) behind each point that has one.
  */
 final class LinePlot {
     private static final double W = 640, LEFT = 78, RIGHT = 18, TOP = 14, PLOT_H = 250;
 
-    record Point(double x, double y, String label) {}
+    /** A value with, where {@code lo} and {@code hi} are finite, an error bar from {@code lo} to {@code hi} (e.g. min–max over repetitions). */
+    record Point(double x, double y, double lo, double hi, String label) {
+        Point(double x, double y, String label) { this(x, y, Double.NaN, Double.NaN, label); }
+
+        boolean hasBar() { return Double.isFinite(lo) && Double.isFinite(hi) && hi > lo; }
+    }
 
     record Series(String name, String color, String dash, List<Point> points) {}
 
@@ -28,6 +34,10 @@ final class LinePlot {
         for (Series s : series) for (Point p : s.points()) {
             xs.add(p.x());
             if (Double.isFinite(p.y())) ys.add(p.y());
+            if (p.hasBar()) {
+                ys.add(p.lo());
+                ys.add(p.hi());
+            }
         }
         double x0 = LEFT, x1 = W - RIGHT, y0 = TOP, y1 = TOP + PLOT_H;
         Axis x = Axis.fitting(xs, x0, x1);
@@ -57,6 +67,16 @@ final class LinePlot {
             body.append("<polyline fill=\"none\" stroke=\"").append(s.color()).append("\" stroke-width=\"2\"")
                     .append(s.dash().isEmpty() ? "" : " stroke-dasharray=\"" + s.dash() + "\"").append(" points=\"")
                     .append(pts.toString().strip()).append("\"/>");
+            for (Point p : s.points()) {
+                if (!Double.isFinite(p.y()) || !p.hasBar()) continue;
+                double cx = x.px(p.x());
+                body.append("<g class=\"error-bar\" stroke=\"").append(s.color()).append("\" data-x=\"").append(Svg.data(p.x()))
+                        .append("\" data-min=\"").append(Svg.data(p.lo())).append("\" data-max=\"").append(Svg.data(p.hi())).append("\">");
+                Svg.line(body, cx, y.px(p.lo()), cx, y.px(p.hi()), "error");
+                Svg.line(body, cx - 4, y.px(p.lo()), cx + 4, y.px(p.lo()), "error");
+                Svg.line(body, cx - 4, y.px(p.hi()), cx + 4, y.px(p.hi()), "error");
+                body.append("</g>");
+            }
             for (Point p : s.points()) {
                 if (!Double.isFinite(p.y())) continue;
                 body.append("<circle class=\"point\" cx=\"").append(Svg.f(x.px(p.x()))).append("\" cy=\"").append(Svg.f(y.px(p.y())))

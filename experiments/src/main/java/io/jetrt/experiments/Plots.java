@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The report's figures, from a comparison: throughput vs context per variant (prefill, decode), state +
- * KV bytes per sequence vs context, per-token latency distributions and perplexity. Each variant keeps
+ * The report's figures, from a comparison: throughput vs context per variant (prefill, decode; error bars
+ * min–max over the repetitions), percent of floor per variant and workload (prefill, decode), state + KV
+ * bytes per sequence vs context, per-token latency distributions and perplexity. Each variant keeps
  * one colour in every figure; line styles tell apart its backends, batch sizes and generation lengths.
  */
 final class Plots {
@@ -20,18 +22,33 @@ final class Plots {
         Experiment e = c.experiment();
         List<Figure> out = new ArrayList<>();
         List<PerfRow> ok = c.perf().stream().filter(PerfRow::ok).toList();
-        if (e.measures(Metric.PREFILL) && !ok.isEmpty()) {
+        List<PerfRow> prefilled = ok.stream().filter(r -> !r.workload().synthetic()).toList();
+        if (e.measures(Metric.PREFILL) && !prefilled.isEmpty()) {
             out.add(new Figure("plot-prefill", "Prefill throughput vs context length",
-                    "Prompt tokens per second (median over repetitions) against the prompt length; higher is better.",
+                    "Prompt tokens per second (median over repetitions, bars from the slowest to the fastest repetition) against"
+                            + " the prompt length; higher is better.",
                     LinePlot.render("plot-prefill", "prompt length (tokens)", "prefill tokens/s",
-                            throughput(e, ok, true), ticks(e.promptLengths()), Plots::tokens, LinePlot.YScale.LINEAR, Format::sig)));
+                            throughput(e, prefilled, true), ticks(e.promptLengths()), Plots::tokens, LinePlot.YScale.LINEAR, Format::sig)));
         }
         List<PerfRow> decoding = ok.stream().filter(r -> r.decodeSteps() > 0).toList();
         if (e.measures(Metric.DECODE) && !decoding.isEmpty()) {
             out.add(new Figure("plot-decode", "Decode throughput vs context length",
-                    "Generated tokens per second over the decode steps (median), against the prompt length the generation continues.",
+                    "Generated tokens per second over the decode steps (median, bars from the slowest to the fastest repetition),"
+                            + " against the prompt length the generation continues"
+                            + (decoding.stream().anyMatch(r -> r.workload().synthetic()) ? "; synthetic: a context filled with synthetic"
+                            + " values, not prefilled" : "") + ".",
                     LinePlot.render("plot-decode", "prompt length (tokens)", "decode tokens/s",
                             throughput(e, decoding, false), ticks(e.promptLengths()), Plots::tokens, LinePlot.YScale.LINEAR, Format::sig)));
+        }
+        if (e.measures(Metric.PREFILL)) {
+            floor(e, prefilled, true, "plot-floor-prefill", "Prefill: percent of floor",
+                    "Median prefill tokens/s as a percent of the variant's floor, its FLOPs per token at the measured GEMM rate (dashed"
+                            + " line: 100%). Blocks far below their floors differ by implementation, not by architecture.").ifPresent(out::add);
+        }
+        if (e.measures(Metric.DECODE)) {
+            floor(e, decoding, false, "plot-floor-decode", "Decode: percent of floor",
+                    "Median decode tokens/s as a percent of the variant's floor, the bytes one step reads and writes (weights, state and"
+                            + " KV cache) at the measured bandwidth (dashed line: 100%).").ifPresent(out::add);
         }
         if (e.measures(Metric.STATE) && !c.profiles().isEmpty()) {
             out.add(state(c));
@@ -83,25 +100,49 @@ final class Plots {
                         v -> Format.bytes((long) v)));
     }
 
-    /** Series per variant (and backend, batch, generation length when the experiment has several). */
+    /** Series per variant (and backend, batch, generation length when the experiment has several; synthetic contexts apart). */
     private static List<LinePlot.Series> throughput(Experiment e, List<PerfRow> rows, boolean prefill) {
         Map<String, List<LinePlot.Point>> points = new LinkedHashMap<>();
         Map<String, String[]> style = new LinkedHashMap<>();
         List<String> shapes = new ArrayList<>();
         for (PerfRow r : rows) {
-            String shape = r.backend() + "/" + r.workload().batch() + "/" + r.workload().gen();
+            Workload w = r.workload();
+            String shape = r.backend() + "/" + w.batch() + "/" + w.gen() + "/" + w.fill();
             if (!shapes.contains(shape)) shapes.add(shape);
             String name = r.variant() + (e.backends().size() > 1 ? " · " + r.backend() : "")
-                    + (e.batchSizes().size() > 1 ? " · b" + r.workload().batch() : "")
-                    + (e.generationLengths().size() > 1 ? " · g" + r.workload().gen() : "");
+                    + (e.batchSizes().size() > 1 ? " · b" + Format.batch(w) : "")
+                    + (e.generationLengths().size() > 1 ? " · g" + w.gen() : "") + (w.synthetic() ? " · synthetic" : "");
             double v = prefill ? r.prefillTokensPerSecond() : r.decodeTokensPerSecond();
-            points.computeIfAbsent(name, k -> new ArrayList<>())
-                    .add(new LinePlot.Point(r.workload().prompt(), v, r.workload().id() + ", " + Format.num(v, 1) + " tok/s"));
+            double lo = prefill ? r.prefillTokensPerSecondMin() : r.decodeTokensPerSecondMin();
+            double hi = prefill ? r.prefillTokensPerSecondMax() : r.decodeTokensPerSecondMax();
+            String label = w.id() + ", " + Format.num(v, 1) + " tok/s" + (hi > lo ? " (" + Format.num(lo, 1) + "–" + Format.num(hi, 1) + ")" : "")
+                    + (Tables.batch(r).equals(Format.batch(w)) ? "" : ", batch " + Tables.batch(r));
+            points.computeIfAbsent(name, k -> new ArrayList<>()).add(new LinePlot.Point(w.prompt(), v, lo, hi, label));
             style.putIfAbsent(name, new String[] {color(e, r.variant()), Svg.DASHES.get(shapes.indexOf(shape) % Svg.DASHES.size())});
         }
         List<LinePlot.Series> out = new ArrayList<>();
         points.forEach((name, pts) -> out.add(new LinePlot.Series(name, style.get(name)[0], style.get(name)[1], pts)));
         return out;
+    }
+
+    /** Percent of floor as bars: one group per workload (and backend), one bar per variant; none when no row has a floor. */
+    private static Optional<Figure> floor(Experiment e, List<PerfRow> rows, boolean prefill, String id, String title, String caption) {
+        Map<String, List<BarPlot.Bar>> groups = new LinkedHashMap<>();
+        Map<String, String[]> legend = new LinkedHashMap<>();
+        for (PerfRow r : rows) {
+            double pct = prefill ? r.prefillPercentOfFloor() : r.decodePercentOfFloor();
+            if (!Double.isFinite(pct)) continue;
+            Workload w = r.workload();
+            String group = Format.tokens(w.prompt()) + " b" + Tables.batch(r) + (e.generationLengths().size() > 1 ? " g" + w.gen() : "")
+                    + (w.synthetic() ? " syn" : "") + (e.backends().size() > 1 ? " " + r.backend() : "");
+            groups.computeIfAbsent(group, k -> new ArrayList<>()).add(new BarPlot.Bar(r.variant(), color(e, r.variant()), pct));
+            legend.putIfAbsent(r.variant(), new String[] {r.variant(), color(e, r.variant()), ""});
+        }
+        if (groups.isEmpty()) return Optional.empty();
+        List<BarPlot.Group> gs = new ArrayList<>();
+        groups.forEach((label, bars) -> gs.add(new BarPlot.Group(label, bars)));
+        return Optional.of(new Figure(id, title, caption, BarPlot.render(id, "% of floor", gs, new ArrayList<>(legend.values()), 100,
+                Format::percent)));
     }
 
     static String color(Experiment e, String variant) {

@@ -28,11 +28,13 @@ public final class ReportWriter {
         return files;
     }
 
-    /** The console tables: the variants, then the timed rows. */
+    /** The console tables: the variants, then the timed rows and how they were measured, then the rows skipped or failed with why. */
     public static String text(Comparison c) {
         StringBuilder b = new StringBuilder();
         b.append('\n').append(Tables.variants(c).render());
-        if (c.experiment().timed()) b.append('\n').append(Tables.rows(c).render());
+        if (c.experiment().timed()) b.append('\n').append(Tables.rows(c).render()).append(Tables.policy(c.experiment())).append('\n');
+        Tables.Table notRun = Tables.notRun(c);
+        if (!notRun.rows().isEmpty()) b.append("\nRows not measured\n").append(notRun.render());
         return b.toString();
     }
 
