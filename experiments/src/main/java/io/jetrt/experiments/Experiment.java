@@ -52,12 +52,13 @@ public record Experiment(String where, String name, ModelSpec model, List<Varian
 
     public List<Integer> batchSizes() { return workloads().stream().map(Workload::batch).distinct().toList(); }
 
-    /** How rows are measured, in one sentence for the report. */
+    /** How rows are measured, in one sentence for the report (no final full stop: the HTML adds one). */
     public String measurementPolicy() {
         return "Each workload runs every variant of a backend in turn: first each variant's warm-up ("
                 + (warmupMax == 0 ? "none" : "at least " + warmup + ", at most " + warmupMax + " untimed runs, until a run's prefill and decode times are within "
                 + Math.round(STABLE * 100) + "% of the run before") + "), then " + repetitions + " timed round(s), the variants' order rotated by one "
-                + "each round, so no variant always runs first or last; figures are medians over the rounds, with their min and max.";
+                + "each round, so no variant always runs first or last; rates are medians over the rounds, with their min and max, latency "
+                + "percentiles are over every decode step";
     }
 
     public boolean measures(Metric m) { return metrics.contains(m); }

@@ -162,7 +162,7 @@ final class HtmlReport {
 
     /** "NVIDIA H200, sm_90, 132 SMs, 141 GiB, driver 570.86.15, CUDA 12.8, cuBLAS 12.8.4". */
     static String gpu(Environment.Gpu g) {
-        return g.name() + ", sm_" + g.computeCapability() + ", " + g.multiprocessors() + " SMs, " + Format.bytes(g.memoryBytes())
+        return g.name() + ", compute capability " + g.computeCapability() + ", " + g.multiprocessors() + " SMs, " + Format.bytes(g.memoryBytes())
                 + ", driver " + g.driver() + ", CUDA " + g.cuda() + ", cuBLAS " + g.cublas();
     }
 

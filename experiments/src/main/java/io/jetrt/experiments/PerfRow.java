@@ -63,6 +63,11 @@ public record PerfRow(@JsonProperty("row") String id, String variant, String bac
                       @Measured Long peakDeviceBytes, @JsonInclude(JsonInclude.Include.NON_NULL) Long bytesNeeded,
                       @JsonInclude(JsonInclude.Include.NON_NULL) Long bytesFree, @Measured double seconds) implements Measured.Row {
 
+    public PerfRow {
+        // rows written before batch_run existed ran the workload's batch
+        if (status.equals("ok") && batchRun == 0 && !workload.largest()) batchRun = workload.batch();
+    }
+
     /** A figure whose (max − min) / median over the repetitions exceeds this is flagged ({@link #wideSpread}). */
     public static final double SPREAD_LIMIT = 0.10;
 

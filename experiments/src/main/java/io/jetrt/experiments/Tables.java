@@ -132,8 +132,7 @@ final class Tables {
      * The lead wires the experiment's own sentence here ({@code e.measurementPolicy()}: warm-up until stable, interleaved runs).
      */
     static String policy(Experiment e) {
-        return e.warmup() + " warm-up run(s), then " + e.repetitions()
-                + " timed repetition(s) per row; rates are medians over the repetitions, latency percentiles over every decode step";
+        return e.measurementPolicy();
     }
 
     /** The batch that ran: "8"; where it differs from the workload's, "max→96" or "1024→96". */

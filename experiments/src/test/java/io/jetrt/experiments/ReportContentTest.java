@@ -31,7 +31,7 @@ class ReportContentTest {
             }
             """);
     static final Environment ENV = new Environment("cpu", 2, 1L << 30, 1L << 29, "Linux", "jdk", "jvm", "ops", "NVIDIA H200",
-            new Environment.Gpu("NVIDIA H200", 90, 132, 150_000_000_000L, "570.86.15", "12.8", "12.8.4"),
+            new Environment.Gpu("NVIDIA H200", "9.0", 132, 150_000_000_000L, "570.86.15", "12.8", "12.8.4"),
             List.of(new Environment.Rates("cpu", 1.2e12, 9.5e10, "sgemm 4096^3; stream copy"),
                     new Environment.Rates("cuda", 7.56e14, 4.8e12, "cublas bf16 8192^3; device copy")),
             List.of());
@@ -95,7 +95,8 @@ class ReportContentTest {
         assertEquals(List.of("a", "cuda", "p16384-g64-b32", "failed", "-", "-", "CUDA_ERROR_ILLEGAL_ADDRESS in gdn_decode_kernel1 (layer 3)"),
                 cells(lines.get(4)));
         assertEquals(5, lines.size(), "the unavailable row is a note of the rows table, not here: " + notRun);
-        assertTrue(text.contains("1 warm-up run(s), then 2 timed repetition(s) per row"), "the measurement policy: " + text);
+        assertTrue(text.contains("at least 1, at most 8 untimed runs") && text.contains("then 2 timed round(s), the variants' order rotated"),
+                "the measurement policy: " + text);
     }
 
     @Test
@@ -140,13 +141,13 @@ class ReportContentTest {
         assertTrue(between(notRun, "<tr class=\"failed\">", "</tr>").contains(">CUDA_ERROR_ILLEGAL_ADDRESS in gdn_decode_kernel1 (layer 3)<"));
         assertFalse(notRun.contains("no gdn on cpu"), "unavailable rows are noted under the rows table");
         assertTrue(html.indexOf("<h2 id=\"not-run\">") > html.indexOf("<table id=\"rows-table\">"), "a section of its own");
-        assertTrue(between(html, "<p class=\"meta\" id=\"policy\">", "</p>").startsWith("1 warm-up run(s), then 2 timed repetition(s)"));
+        assertTrue(between(html, "<p class=\"meta\" id=\"policy\">", "</p>").startsWith("Each workload runs every variant of a backend in turn"));
     }
 
     @Test
     void reproducibilityBlockHasTheGpuAndEachBackendsMeasuredRates() {
         String block = between(HtmlReport.render(C), "<dl id=\"reproducibility\">", "</dl>");
-        assertTrue(block.contains("<span id=\"gpu\">NVIDIA H200, sm_90, 132 SMs, 140 GiB, driver 570.86.15, CUDA 12.8, cuBLAS 12.8.4</span>"),
+        assertTrue(block.contains("<span id=\"gpu\">NVIDIA H200, compute capability 9.0, 132 SMs, 140 GiB, driver 570.86.15, CUDA 12.8, cuBLAS 12.8.4</span>"),
                 block);
         assertTrue(block.contains(">cpu: GEMM 1.20 TFLOP/s, bandwidth 95.0 GB/s (sgemm 4096^3; stream copy)<"), block);
         assertTrue(block.contains(">cuda: GEMM 756 TFLOP/s, bandwidth 4.80 TB/s (cublas bf16 8192^3; device copy)<"), block);

@@ -80,7 +80,7 @@ class ReportFormatsTest {
     static final PerfRow NO_HEAP = new PerfRow(PerfRow.id("a", W, "cuda"), "a", "cuda", W, "ok", null, "cuda", 2, null, 1, 0, 16, 2, 0, 0,
             new double[] {2.0}, new double[] {0.0}, new double[] {2.0}, new double[0], 4096, Double.NaN, Double.NaN, -1, 77L, null, null, 1.0);
     /** The largest batch that fits, at a synthetic 64k context: 96 ran; no prefill, so no prefill figures or TTFT. */
-    static final Workload SYN = new Workload(65536, 5, Workload.LARGEST, Workload.SYNTHETIC);
+    static final Workload SYN = new Workload(65536, 5, Workload.LARGEST, Workload.SYNTHETIC, false);
     static final PerfRow SYNTHETIC = new PerfRow(PerfRow.id("b", SYN, "cuda"), "b", "cuda", SYN, "ok", null, "cuda", 96,
             "the largest batch whose state fits: 96 × 1.50 GiB", 2, 3, 0, 480, 4, 384,
             new double[0], new double[] {40.0, 41.0}, new double[0], new double[] {10.0, 10.1, 9.9, 10.0, 10.2, 10.3, 10.2, 10.3},

@@ -78,7 +78,8 @@ class CompareEndToEndTest {
             assertEquals(reps, doubles(r, "prefill_ms").length, id);
             assertEquals(reps * (g - 1), doubles(r, "step_ms").length, id + ": one latency sample per decode step");
             assertEquals(2, reps);
-            assertEquals(1L, num(r, "warmup"));
+            long warm = num(r, "warmup"); // at least "warmup": 1, then until a run agrees with the one before, at most 8
+            assertTrue(warm >= 1 && warm <= 8, id + ": warm-up runs within the policy: " + warm);
         }
     }
 
@@ -104,7 +105,8 @@ class CompareEndToEndTest {
                 double sum = Arrays.stream(steps, rep * perRep, (rep + 1) * perRep).sum();
                 assertTrue(sum <= decode[rep] * 1.0001 + 1e-3, id + ": the steps of repetition " + rep + " fit in its decode time");
             }
-            assertTrue(num(r, "peak_heap_bytes") > 0, id + ": peak heap measured");
+            // above what was live before the run (the loaded variants): G1 counts whole regions, so a tiny run may add none
+            assertTrue(num(r, "peak_heap_bytes") >= 0, id + ": peak heap measured");
             assertEquals(null, r.get("peak_device_bytes"), id + ": no device on the CPU");
         }
     }

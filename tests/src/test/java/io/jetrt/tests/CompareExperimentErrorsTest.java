@@ -39,8 +39,14 @@ class CompareExperimentErrorsTest {
             unknown metric            | "metrics": ["prefill", "speed"]                   | metrics[1] must be one of prefill, decode, ttft, latency, state, peak_memory, params, perplexity; got 'speed'
             perplexity without text   | "metrics": ["perplexity"]                         | metrics[0] must be listed only with an evaluation section
             zero prompt length        | "workloads": {"prompt_lengths": [16, 0]}          | workloads.prompt_lengths[1] must be an integer >= 1; got 0
-            batch sizes not a list    | "workloads": {"batch_sizes": 4}                   | workloads.batch_sizes must be a non-empty list of integers >= 1; got 4
+            batch sizes not a list    | "workloads": {"batch_sizes": 4}                   | workloads.batch_sizes must be a non-empty list of integers >= 1 or 'max'; got 4
             unknown workload field    | "workloads": {"prompt_len": [16]}                 | workloads.prompt_len is not a known field of workloads; allowed: prompt_lengths, generation_lengths, batch_sizes
+            batch size neither        | "workloads": {"batch_sizes": [8, "all"]}          | workloads.batch_sizes[1] must be an integer >= 1 or 'max'; got 'all'
+            unknown fill              | "workloads": {"fill": "random"}                   | workloads.fill must be one of prefill, synthetic; got 'random'
+            synthetic, nothing timed  | "workloads": {"generation_lengths": [1, 8], "fill": "synthetic"} | workloads.generation_lengths must be at least 2 with fill synthetic
+            second set's field        | "workloads": [{"batch_sizes": [1]}, {"cap_batch": "yes"}] | workloads[1].cap_batch must be true or false; got 'yes'
+            empty list of sets        | "workloads": []                                   | workloads must be an object with prompt_lengths, generation_lengths, batch_sizes (and fill), or a non-empty list of them; got
+            warm-up cap below floor   | "warmup": 3, "warmup_max": 2                      | warmup_max must be an integer >= 3; got 2
             zero repetitions          | "repetitions": 0                                  | repetitions must be an integer >= 1; got 0
             fractional warm-up        | "warmup": 1.5                                     | warmup must be an integer >= 0; got 1.5
             evaluation without text   | "evaluation": {"max_tokens": 64}                  | evaluation must have exactly one of file, text; got none

@@ -108,7 +108,7 @@ class CompareReportChromiumTest {
         Matcher m = Pattern.compile("<div id=\"rendered\" data-charts=\"(\\d+)\" data-resources=\"(\\d+)\""
                 + " data-points-shown=\"(\\d+)\"").matcher(dom);
         assertTrue(m.find(), "the probe script did not run: " + dom.substring(0, Math.min(500, dom.length())));
-        assertEquals(5, Integer.parseInt(m.group(1)), "figures: prefill, decode, state, latency, perplexity");
+        assertEquals(7, Integer.parseInt(m.group(1)), "figures: prefill, decode, state, latency, perplexity, % of floor (prefill, decode)");
         assertEquals(0, Integer.parseInt(m.group(2)), "resources fetched by an offline report");
         // prefill and decode: 16 points each; state: 4 variants × 3 contexts
         assertEquals(16 + 16 + 12, Integer.parseInt(m.group(3)), "markers laid out");
@@ -118,7 +118,7 @@ class CompareReportChromiumTest {
             charts++;
             assertTrue(Integer.parseInt(w.group(1)) > 300, "a figure rendered " + w.group(1) + " px wide");
         }
-        assertEquals(5, charts);
+        assertEquals(7, charts);
         assertFalse(Pattern.compile("(src|href)=").matcher(dom).find(), "no src or href: the report is one file");
         assertFalse(dom.contains("http://") || dom.contains("https://"), "no URL in the report");
     }
