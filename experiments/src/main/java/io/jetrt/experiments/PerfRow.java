@@ -38,8 +38,10 @@ import java.util.Arrays;
  * @param stateBytesPerSeq recurrent state + KV cache bytes per sequence of the state the row ran with
  * @param prefillFloor     tokens/s the variant's prefill FLOPs allow at the measured GEMM rate (NaN: no prefill)
  * @param decodeFloor      tokens/s the bytes one decode step reads and writes allow at the measured bandwidth (NaN: no decode)
- * @param peakHeapBytes    the heap pools' summed peak usage over the row (JMX), or -1 when not measured (null in JSON)
- * @param peakDeviceBytes  device memory held by the runtime at its peak over the row, or null where there is no device
+ * @param peakHeapBytes    the heap pools' summed peak usage over a run above what was live at its start (the loaded
+ *                         variants), the most over the row's runs (JMX), or -1 when not measured (null in JSON)
+ * @param peakDeviceBytes  the device memory the row needs: the variant's weights, its state and the most scratch a run took
+ *                         at once (the other variants loaded beside it are not counted), or null where there is no device
  * @param bytesNeeded      for a skipped row: the bytes it would need
  * @param bytesFree        for a skipped row: the bytes there were
  */

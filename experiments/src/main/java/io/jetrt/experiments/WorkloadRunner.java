@@ -131,7 +131,8 @@ final class WorkloadRunner {
         Measurement.Run m = w.synthetic() ? Measurement.syntheticContext(model, w.prompt(), x.forced, x.fit.batch())
                 : Measurement.teacherForced(model, x.prompt, x.forced, x.fit.batch(),
                         Prefill.maxRows(model, model.stateBytes(x.fit.batch(), w.context()))); // the state is allocated after
-        if (device) peak = model.memory().peak();
+        // the row's own: its weights, its state and the most scratch it took at once (not the other loaded variants')
+        if (device) peak = model.weightBytes() + m.stateBytesPerSequence() * x.fit.batch() + model.scratchPeak();
         else if (measurePeak) peak = HeapPeak.bytes() - inUse;
         return new Run(m.prefillMs(), m.ttftMs(), m.decodeMs(), m.stepMs(), m.stateBytesPerSequence(), peak);
     }

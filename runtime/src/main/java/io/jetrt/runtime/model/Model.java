@@ -204,7 +204,13 @@ public final class Model implements AutoCloseable {
     public Memory memory() { return decoder.memory(); }
 
     /** Starts a new high-water mark of device memory ({@link Memory#peak}); a no-op on the CPU. */
-    public void resetPeak() { decoder.resetPeak(); }
+    public void resetPeak() {
+        decoder.resetPeak();
+        decoder.resetScratchPeak();
+    }
+
+    /** The most scratch (a step's activations) the device handed out at once since {@link #resetPeak}; -1 on the CPU. */
+    public long scratchPeak() { return decoder.scratchPeak(); }
 
     /**
      * Bytes {@code newState(batch, capacity)} would allocate for the layers as bound now: every state slot as float32
