@@ -29,7 +29,7 @@ final class Assembly {
         }
     }
 
-    static Comparison of(Experiment e, String hash, BaseModel base, Map<String, JsonNode> done, List<Object> notRun, int computed,
+    static Comparison of(Experiment e, String hash, BaseModel base, Map<String, JsonNode> done, List<Measured.Row> notRun, int computed,
                          int resumed, boolean complete, Environment env, List<String> notes) {
         List<VariantProfile> profiles = new ArrayList<>();
         List<PerfRow> perf = new ArrayList<>();
@@ -41,11 +41,11 @@ final class Assembly {
                 for (Workload w : e.timed() ? e.workloads() : List.<Workload>of()) {
                     String id = PerfRow.id(v.name(), w, b);
                     if (done.containsKey(id)) perf.add(ResultsLog.read(done.get(id), PerfRow.class));
-                    else notRun.stream().filter(r -> r instanceof PerfRow x && x.id().equals(id)).findFirst().ifPresent(r -> perf.add((PerfRow) r));
+                    else notRun.stream().filter(r -> r.id().equals(id)).findFirst().ifPresent(r -> perf.add((PerfRow) r));
                 }
                 String qid = QualityRow.id(v.name(), b);
                 if (done.containsKey(qid)) quality.add(ResultsLog.read(done.get(qid), QualityRow.class));
-                else notRun.stream().filter(r -> r instanceof QualityRow x && x.id().equals(qid)).findFirst().ifPresent(r -> quality.add((QualityRow) r));
+                else notRun.stream().filter(r -> r.id().equals(qid)).findFirst().ifPresent(r -> quality.add((QualityRow) r));
             }
         }
         return new Comparison(e, hash, base, env, profiles, perf, quality, computed, resumed, complete, notes);

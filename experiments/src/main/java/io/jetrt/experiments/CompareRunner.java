@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs an experiment (or one shard of it): prepares the base model, checks the variants, then per backend composes
@@ -62,8 +65,11 @@ public final class CompareRunner {
         BaseModel base = BaseModel.prepare(e.model(), e.output(), rt.registry());
         String hash = ConfigHash.of(e, base.fingerprint(), ConfigHash.bundles(rt));
         Path dir = shard.all() ? e.output() : shardDir(e, shard);
+        mkdirs(dir); // a shard with no row to run still writes its (empty) report
         ResultsLog log = new ResultsLog(dir, hash);
-        Map<String, JsonNode> done = log.finished();
+        Map<String, JsonNode> done = new LinkedHashMap<>();
+        if (!shard.all()) done.putAll(new ResultsLog(e.output(), hash).finished()); // rows merged already need no shard
+        done.putAll(log.finished());
         if (log.ignoredLines() > 0) {
             err.println("compare: ignored " + log.ignoredLines() + " unreadable line(s) in " + log.file() + " (a run cut short)");
         }
@@ -100,10 +106,12 @@ public final class CompareRunner {
         Environment env = null;
         List<String> notes = new ArrayList<>();
         for (Path d : dirs) {
+            if (!Files.isDirectory(d)) throw new ExperimentException("--merge: " + d + " is not a directory");
             ResultsLog from = new ResultsLog(d, hash);
-            if (!java.nio.file.Files.exists(from.file())) throw new ExperimentException("--merge: " + d + " holds no " + ResultsLog.FILE);
             Map<String, JsonNode> rows = from.finished();
-            if (rows.isEmpty()) {
+            if (rows.isEmpty() && from.otherHashes().isEmpty()) {
+                notes.add("shard " + d + " held no row (it had none to run, or stopped before its first)");
+            } else if (rows.isEmpty()) {
                 throw new ExperimentException("--merge: " + from.file() + " holds results of another experiment (config "
                         + String.join(", ", from.otherHashes().stream().map(ConfigHash::shortForm).toList()) + "), not of "
                         + e.where() + " (config " + ConfigHash.shortForm(hash) + ")");
@@ -114,8 +122,9 @@ public final class CompareRunner {
                 added++;
             }
             Environment shardEnv = Assembly.environmentOf(d);
+            if (shardEnv == null || shardEnv.rates().isEmpty()) continue; // a shard that measured nothing says nothing of its machine
             if (env == null) env = shardEnv;
-            else if (shardEnv != null && !java.util.Objects.equals(env.devices(), shardEnv.devices())) {
+            else if (!Objects.equals(env.devices(), shardEnv.devices())) {
                 notes.add("shards ran on different devices: " + env.devices() + " and " + shardEnv.devices() + " (" + d + ")");
             }
         }
@@ -161,7 +170,7 @@ public final class CompareRunner {
         final Map<String, JsonNode> done;
         final Progress progress;
         final int maxRows;
-        final List<Object> notRun = new ArrayList<>();
+        final List<Measured.Row> notRun = new ArrayList<>();
         final Map<String, MachineRates> rates = new LinkedHashMap<>();
         final List<String> notes = new ArrayList<>();
         int computed;
@@ -182,7 +191,7 @@ public final class CompareRunner {
 
         boolean pending(List<Unit> units) {
             return units.stream().flatMap(u -> u.rows(e).stream()).anyMatch(id -> !finished(done, id)
-                    && notRun.stream().noneMatch(r -> r instanceof PerfRow p ? p.id().equals(id) : ((QualityRow) r).id().equals(id)));
+                    && notRun.stream().noneMatch(r -> r.id().equals(id)));
         }
 
         /** The unfinished rows of {@code units} (all on {@code backend}). */
@@ -191,21 +200,34 @@ public final class CompareRunner {
                     .filter(v -> units.stream().anyMatch(u -> !finished(done, rowOf(u, v)) && (u.workload() != null || u.variant() == v)))
                     .toList();
             if (needed.isEmpty() || limitReached()) return;
+            // the largest batch that fits is a variant's alone: the others' weights must not be on the device beside it
+            boolean alone = needed.size() > 1 && units.stream().anyMatch(u -> u.workload() != null && (u.workload().largest() || u.workload().capBatch()));
+            if (alone) notes.add(backend + ": the variants ran one at a time (not interleaved): the experiment asks for the largest batch "
+                    + "that fits, which is each variant's with no other loaded beside it");
             List<Contender> group = new ArrayList<>();
             try {
-                for (Variant v : needed) {
-                    Contender c = load(v, backend, units);
+                for (int i = 0; i < needed.size(); i++) {
+                    Contender c = load(needed.get(i), backend, units);
                     if (c == null) continue;
                     group.add(c);
-                    if (group.size() == 1 && needed.size() > 1 && !fitTogether(c, needed.size())) {
+                    int others = needed.size() - i - 1;
+                    if (group.size() == 1 && others > 0 && !alone && !fitTogether(c, others)) {
                         notes.add(backend + ": the variants ran one at a time (not interleaved): the others' weights, about "
-                                + Format.bytes(c.model().weightBytes() * (needed.size() - 1)) + ", would take more than "
+                                + Format.bytes(c.model().weightBytes() * others) + ", would take more than "
                                 + Math.round(TOGETHER * 100) + "% of the " + Format.bytes(c.model().memory().free()) + " free");
-                        runOneAtATime(group, needed, backend, units);
-                        return;
+                        alone = true;
+                    }
+                    if (alone) { // run this one now, then the next is loaded in its place
+                        runUnits(group, units);
+                        closeAll(group);
+                        group.clear();
+                        if (limitReached()) return;
                     }
                 }
-                runUnits(group, units);
+                if (!group.isEmpty()) {
+                    preflight(group, units);
+                    runUnits(group, units);
+                }
             } finally {
                 closeAll(group);
             }
@@ -215,25 +237,31 @@ public final class CompareRunner {
             return u.workload() != null ? PerfRow.id(v.name(), u.workload(), u.backend()) : QualityRow.id(v.name(), u.backend());
         }
 
-        private boolean fitTogether(Contender first, int variants) {
-            return first.model().weightBytes() * (double) (variants - 1) <= TOGETHER * first.model().memory().free();
+        private boolean fitTogether(Contender first, int others) {
+            return first.model().weightBytes() * (double) others <= TOGETHER * first.model().memory().free();
         }
 
-        /** The first variant is loaded already: run it alone, then each other one loaded in its turn. */
-        private void runOneAtATime(List<Contender> first, List<Variant> needed, String backend, List<Unit> units) {
-            runUnits(first, units);
-            closeAll(first);
-            first.clear();
-            for (Variant v : needed.subList(1, needed.size())) {
-                if (limitReached()) return;
-                Contender c = load(v, backend, units);
-                if (c == null) continue;
-                try {
-                    runUnits(List.of(c), units);
-                } finally {
-                    closeAll(List.of(c));
+        /** Before the rows run: which will not fit, or run at a smaller batch, and why (memory can change while they run). */
+        private void preflight(List<Contender> group, List<Unit> units) {
+            List<String> lines = new ArrayList<>();
+            for (Unit u : units) {
+                if (u.workload() == null) continue;
+                for (Contender c : group) {
+                    if (finished(done, rowOf(u, c.variant()))) continue;
+                    try {
+                        Fit f = Fit.of(c.model(), u.workload());
+                        if (!f.fits()) lines.add(c.label() + " " + u.workload().id() + ": skipped, " + f.whyNot(u.workload()));
+                        else if (f.note() != null) lines.add(c.label() + " " + u.workload().id() + ": batch " + f.batch() + ", " + f.note());
+                    } catch (Throwable t) {
+                        Faults.rethrowIfFatal(t);
+                        lines.add(c.label() + " " + u.workload().id() + ": cannot be planned: " + Faults.describe(t));
+                    }
                 }
             }
+            if (lines.isEmpty()) return;
+            progress.pause();
+            err.println("compare: " + lines.size() + " row(s) will not run as written:");
+            for (String l : lines) err.println("  " + l);
         }
 
         /** Composes {@code v} on {@code backend} and writes its profile if missing; null (its rows marked) when it cannot. */
@@ -246,8 +274,9 @@ public final class CompareRunner {
                 markNotRun(v, units, r -> PerfRow.unavailable(v.name(), r, backend, x.getMessage()),
                         () -> QualityRow.unavailable(v.name(), backend, x.getMessage()), false);
                 return null;
-            } catch (RuntimeException | OutOfMemoryError | LinkageError x) {
-                String why = "composing the variant on " + backend + ": " + WorkloadRunner.describe(x);
+            } catch (Throwable x) {
+                Faults.rethrowIfFatal(x);
+                String why = "composing the variant on " + backend + ": " + Faults.describe(x);
                 markNotRun(v, units, r -> PerfRow.failed(v.name(), r, backend, why), () -> QualityRow.failed(v.name(), backend, why), true);
                 return null;
             }
@@ -255,11 +284,13 @@ public final class CompareRunner {
                 if (!done.containsKey(VariantProfile.id(v.name()))) {
                     done.put(VariantProfile.id(v.name()), log.append(VariantProfiler.profile(model, v, swappedByAny, e.contextLengths())));
                 }
-                MachineRates r = rates.computeIfAbsent(backend, b -> model.measureMachine());
+                // keyed by where the model computes: backend "auto" runs on cuda where there is a GPU
+                MachineRates r = rates.computeIfAbsent(model.backend(), b -> model.measureMachine());
                 return new Contender(v, backend, model, r);
-            } catch (RuntimeException | OutOfMemoryError x) {
+            } catch (Throwable x) {
                 model.close();
-                String why = "profiling the variant on " + backend + ": " + WorkloadRunner.describe(x);
+                Faults.rethrowIfFatal(x);
+                String why = "profiling the variant on " + backend + ": " + Faults.describe(x);
                 markNotRun(v, units, r -> PerfRow.failed(v.name(), r, backend, why), () -> QualityRow.failed(v.name(), backend, why), true);
                 return null;
             }
@@ -295,8 +326,9 @@ public final class CompareRunner {
             QualityRow q;
             try {
                 q = Perplexity.measure(c.model(), c.variant().name(), c.backend(), eval, e.evaluation().chunk());
-            } catch (RuntimeException | OutOfMemoryError | LinkageError | StackOverflowError x) {
-                q = QualityRow.failed(c.variant().name(), c.backend(), WorkloadRunner.describe(x));
+            } catch (Throwable x) {
+                Faults.rethrowIfFatal(x);
+                q = QualityRow.failed(c.variant().name(), c.backend(), Faults.describe(x));
             }
             done.put(id, log.append(q));
             computed++;
@@ -304,13 +336,13 @@ public final class CompareRunner {
         }
 
         /** Marks {@code v}'s unfinished rows in {@code units}: stored when they failed, only reported when unavailable. */
-        private void markNotRun(Variant v, List<Unit> units, java.util.function.Function<Workload, PerfRow> perf,
-                                java.util.function.Supplier<QualityRow> quality, boolean store) {
+        private void markNotRun(Variant v, List<Unit> units, Function<Workload, PerfRow> perf,
+                                Supplier<QualityRow> quality, boolean store) {
             for (Unit u : units) {
                 if (u.workload() == null && u.variant() != v) continue;
                 String id = rowOf(u, v);
                 if (finished(done, id)) continue;
-                Object row = u.workload() != null ? perf.apply(u.workload()) : quality.get();
+                Measured.Row row = u.workload() != null ? perf.apply(u.workload()) : quality.get();
                 if (store) {
                     done.put(id, log.append(row));
                 } else {

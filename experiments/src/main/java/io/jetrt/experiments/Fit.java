@@ -4,8 +4,8 @@ import io.jetrt.runtime.model.Model;
 
 /**
  * Whether a workload fits a composed variant, and at which batch: the state of {@code batch} sequences at the
- * workload's context plus one step's activations of {@code batch} rows (a prefill chunk has at least one token
- * per sequence; the engine sizes larger chunks from what is left) must fit in the memory free now, less a margin.
+ * workload's context plus one step's activations and logits of {@code batch} rows (a prefill chunk has at least one
+ * token per sequence; the engine sizes larger chunks from what is left) must fit in the memory free now, less a margin.
  * On the GPU that is device memory (scratch already reserved counts as free: activations reuse it); on the CPU the heap.
  *
  * @param batch  the batch to run, or 0 when not even one sequence fits
@@ -14,17 +14,26 @@ import io.jetrt.runtime.model.Model;
  * @param free   bytes there were
  */
 record Fit(int batch, String note, long needed, long free) {
-    /** Room left for what the estimate does not see (the allocator's rounding, the CUDA graph, GC headroom). */
-    static final double MARGIN = 0.10;
+    /** Room left for what the estimate does not see: on the GPU the allocator's rounding and the CUDA graph, of the device. */
+    static final double DEVICE_MARGIN = 0.10;
+    /** On the CPU, of the heap: the garbage collector needs room to work in beside the live states. */
+    static final double HEAP_MARGIN = 0.25;
     /** The largest batch "max" searches up to. */
     static final int MAX_BATCH = 1 << 16;
 
     boolean fits() { return batch > 0; }
 
+    /** Why a row that does not fit is skipped. */
+    String whyNot(Workload w) {
+        return "does not fit: " + (w.largest() ? "one sequence" : w.batch() + " sequences") + " at " + w.context() + " tokens need "
+                + Format.bytes(needed) + ", " + Format.bytes(free) + " free";
+    }
+
     static Fit of(Model model, Workload w) {
+        if (!model.backend().equals("cuda")) System.gc(); // garbage is not in use: the heap's free memory counts only what is live
         Model.Memory m = model.memory();
         long free = m.free() + m.scratchReserved();
-        long budget = (long) (free - MARGIN * m.total());
+        long budget = (long) (free - (model.backend().equals("cuda") ? DEVICE_MARGIN : HEAP_MARGIN) * m.total());
         int capacity = w.context();
         if (!w.largest()) {
             long need = bytes(model, w.batch(), capacity);
@@ -45,8 +54,13 @@ record Fit(int batch, String note, long needed, long free) {
         return new Fit(lo, note, asked, free);
     }
 
-    /** State and KV cache of {@code batch} sequences at {@code capacity} tokens, and one decode step's activations of {@code batch} rows. */
+    /**
+     * State and KV cache of {@code batch} sequences at {@code capacity} tokens, and one step's activations of {@code batch}
+     * rows with their logits (a decode step keeps every sequence's; the prefill cost counts one sequence's).
+     */
     static long bytes(Model model, int batch, int capacity) {
-        return model.stateBytes(batch, capacity) + batch * model.prefillBytesPerRow();
+        Model.PrefillCost cost = model.prefillCost();
+        long logits = (long) Float.BYTES * model.config().vocabSize();
+        return model.stateBytes(batch, capacity) + cost.fixedBytes() + batch * (cost.bytesPerRow() + logits);
     }
 }

@@ -57,7 +57,7 @@ final class HtmlReport {
         table(b, "variants-table", Tables.variants(c), e);
         if (e.timed()) {
             b.append("<h2 id=\"rows\">Timed rows</h2>\n");
-            b.append("<p class=\"meta\" id=\"policy\">").append(Svg.esc(Tables.policy(e))).append(".</p>\n");
+            b.append("<p class=\"meta\" id=\"policy\">").append(Svg.esc(e.measurementPolicy())).append(".</p>\n");
             table(b, "rows-table", Tables.rows(c), e);
             Tables.Table notRun = Tables.notRun(c);
             if (!notRun.rows().isEmpty()) {
@@ -117,7 +117,7 @@ final class HtmlReport {
                 + "</code>, fingerprint <code>" + c.model().fingerprint().substring(0, 16) + "</code>");
         dd(b, "seeds", "inputs " + e.seed() + "; swapped-in blocks " + e.initSeed() + " (layer i: " + e.initSeed() + " × 1000003 + i)"
                 + (e.model().kind().equals("checkpoint") ? "" : "; model weights " + e.model().seed()));
-        dd(b, "policy", Svg.esc(Tables.policy(e)) + "; greedy choice, teacher-forced inputs, no stop tokens");
+        dd(b, "policy", Svg.esc(e.measurementPolicy()) + "; greedy choice, teacher-forced inputs, no stop tokens");
         dd(b, "backends", Svg.esc(String.join(", ", e.backends())));
         dd(b, "hardware", Svg.esc(env.cpuModel() + ", " + env.cores() + " cores, " + Format.bytes(env.memoryBytes()) + " memory; "
                 + env.devices()));

@@ -23,6 +23,9 @@ import java.util.List;
 
     /** A row of a comparison: ran ({@code ok}) or could not run, with the reason. */
     interface Row {
+        /** The row id, e.g. {@code perf:jetblock/p64-g16-b1/cpu}. */
+        String id();
+
         boolean ok();
     }
 

@@ -31,7 +31,8 @@ import java.util.Arrays;
  * @param warmup           untimed runs before the timed ones (until two in a row agreed, or the cap)
  * @param prefillTokens    prompt tokens the prefill advanced the state by, summed over the batch, per
  *                         repetition ({@code batch × prompt}; 0 for a synthetic context)
- * @param generatedTokens  tokens chosen, per repetition ({@code batch × gen}: no stop token ends a row early)
+ * @param generatedTokens  tokens chosen, per repetition ({@code batch × gen}: no stop token ends a row early; a synthetic
+ *                         context has no prefill to choose the first, so {@code batch × (gen - 1)})
  * @param decodeSteps      decode steps, per repetition ({@code gen - 1})
  * @param decodeTokens     tokens the decode steps advanced the state by, summed over the batch, per repetition
  * @param prefillMs        per repetition; empty for a synthetic context (nothing was prefilled)

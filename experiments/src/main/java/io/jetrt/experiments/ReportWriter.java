@@ -32,7 +32,7 @@ public final class ReportWriter {
     public static String text(Comparison c) {
         StringBuilder b = new StringBuilder();
         b.append('\n').append(Tables.variants(c).render());
-        if (c.experiment().timed()) b.append('\n').append(Tables.rows(c).render()).append(Tables.policy(c.experiment())).append('\n');
+        if (c.experiment().timed()) b.append('\n').append(Tables.rows(c).render()).append(c.experiment().measurementPolicy()).append('\n');
         Tables.Table notRun = Tables.notRun(c);
         if (!notRun.rows().isEmpty()) b.append("\nRows not measured\n").append(notRun.render());
         return b.toString();

@@ -127,14 +127,6 @@ final class Tables {
         return build(cols, rows, PerfRow::status, List.of());
     }
 
-    /**
-     * How every row was measured, one sentence for the console and the HTML report.
-     * The lead wires the experiment's own sentence here ({@code e.measurementPolicy()}: warm-up until stable, interleaved runs).
-     */
-    static String policy(Experiment e) {
-        return e.measurementPolicy();
-    }
-
     /** The batch that ran: "8"; where it differs from the workload's, "max→96" or "1024→96". */
     static String batch(PerfRow r) {
         String asked = Format.batch(r.workload());

@@ -66,38 +66,49 @@ final class WorkloadRunner {
                 progress.accept(x.c.label() + " " + w.id() + " round " + (r + 1) + "/" + e.repetitions());
                 try {
                     x.runs.add(once(x, w, heap));
-                } catch (RuntimeException | OutOfMemoryError | LinkageError | StackOverflowError t) {
-                    x.outcome = PerfRow.failed(x.c.variant().name(), w, x.c.backend(), "round " + (r + 1) + ": " + describe(t));
+                } catch (Throwable t) {
+                    Faults.rethrowIfFatal(t);
+                    x.outcome = PerfRow.failed(x.c.variant().name(), w, x.c.backend(), "round " + (r + 1) + ": " + Faults.describe(t));
                 }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        long ran = entries.values().stream().filter(x -> x.outcome == null).count();
         List<PerfRow> rows = new ArrayList<>();
-        for (Entry x : entries.values()) rows.add(x.outcome != null ? x.outcome : row(x, w, e, seconds / entries.size()));
+        for (Entry x : entries.values()) {
+            if (x.outcome != null) {
+                rows.add(x.outcome);
+                continue;
+            }
+            try {
+                rows.add(row(x, w, seconds / ran)); // the workload's time, shared by the rows that ran it
+            } catch (Throwable t) {
+                Faults.rethrowIfFatal(t);
+                rows.add(PerfRow.failed(x.c.variant().name(), w, x.c.backend(), "computing the row's floors: " + Faults.describe(t)));
+            }
+        }
         return rows;
     }
 
     private static Entry plan(Contender c, Workload w, Experiment e) {
         String v = c.variant().name();
-        Fit fit;
         try {
-            fit = Fit.of(c.model(), w);
-        } catch (RuntimeException t) {
+            Fit fit = Fit.of(c.model(), w);
+            if (!fit.fits()) {
+                Entry x = new Entry(c, fit, null, null);
+                x.outcome = PerfRow.skipped(v, w, c.backend(), fit.whyNot(w), fit.needed(), fit.free());
+                return x;
+            }
+            int b = fit.batch(), vocab = c.model().config().vocabSize();
+            int[] prompt = w.synthetic() ? null : TokenStreams.take(e.seed(), b, 0, w.prompt(), vocab);
+            int[] forced = TokenStreams.take(e.seed(), b, w.prompt(), w.gen() - 1, vocab); // [B, gen - 1]
+            return new Entry(c, fit, prompt, forced);
+        } catch (Throwable t) {
+            Faults.rethrowIfFatal(t);
             Entry x = new Entry(c, null, null, null);
-            x.outcome = PerfRow.failed(v, w, c.backend(), "sizing the row: " + describe(t));
+            x.outcome = PerfRow.failed(v, w, c.backend(), "planning the row: " + Faults.describe(t));
             return x;
         }
-        if (!fit.fits()) {
-            Entry x = new Entry(c, fit, null, null);
-            x.outcome = PerfRow.skipped(v, w, c.backend(), "does not fit: " + (w.largest() ? "one sequence" : w.batch() + " sequences")
-                    + " at " + w.context() + " tokens need " + Format.bytes(fit.needed()) + ", " + Format.bytes(fit.free()) + " free",
-                    fit.needed(), fit.free());
-            return x;
-        }
-        int b = fit.batch(), vocab = c.model().config().vocabSize();
-        int[] prompt = w.synthetic() ? null : TokenStreams.take(e.seed(), b, 0, w.prompt(), vocab);
-        int[] forced = TokenStreams.take(e.seed(), b, w.prompt(), w.gen() - 1, vocab); // [B, gen - 1]
-        return new Entry(c, fit, prompt, forced);
     }
 
     /** Untimed runs until one agrees with the run before within {@link Experiment#STABLE}: at least {@code warmup}, at most {@code warmupMax}. */
@@ -111,8 +122,9 @@ final class WorkloadRunner {
                 last = now;
                 if (x.warmup >= e.warmup() && steady) break;
             }
-        } catch (RuntimeException | OutOfMemoryError | LinkageError | StackOverflowError t) {
-            x.outcome = PerfRow.failed(x.c.variant().name(), w, x.c.backend(), "warm-up run " + (x.warmup + 1) + ": " + describe(t));
+        } catch (Throwable t) {
+            Faults.rethrowIfFatal(t);
+            x.outcome = PerfRow.failed(x.c.variant().name(), w, x.c.backend(), "warm-up run " + (x.warmup + 1) + ": " + Faults.describe(t));
         }
     }
 
@@ -137,7 +149,7 @@ final class WorkloadRunner {
         return new Run(m.prefillMs(), m.ttftMs(), m.decodeMs(), m.stepMs(), m.stateBytesPerSequence(), peak);
     }
 
-    private static PerfRow row(Entry x, Workload w, Experiment e, double seconds) {
+    private static PerfRow row(Entry x, Workload w, double seconds) {
         Contender c = x.c;
         int b = x.fit.batch(), steps = w.gen() - 1;
         Run[] runs = x.runs.toArray(new Run[0]);
@@ -152,13 +164,6 @@ final class WorkloadRunner {
                 Arrays.stream(runs).mapToDouble(Run::decodeMs).toArray(), ttft, stepMs, runs.length == 0 ? 0 : runs[0].stateBytes(),
                 RowFloors.prefill(c.model(), w, b, c.rates()), RowFloors.decode(c.model(), w, b, c.rates()),
                 device ? -1 : peak, device ? peak : null, null, null, seconds);
-    }
-
-    /** The exception and its causes, one line: what the report says a failed row died of. */
-    static String describe(Throwable t) {
-        StringBuilder s = new StringBuilder(t.toString());
-        for (Throwable c = t.getCause(); c != null && s.length() < 600; c = c.getCause()) s.append("; caused by ").append(c);
-        return s.toString();
     }
 
     /** "cpu", or e.g. "reference,cpu" when layers differ (backend auto). */

@@ -49,9 +49,16 @@ class CompareShardsTest {
             assertFalse(ids.isEmpty(), "shard " + s + " ran rows");
             for (String id : ids) assertTrue(seen.add(id), "row " + id + " ran in two shards");
         }
+        // more shards than units (7 here): a shard with nothing to run still reports, and merges as empty
+        Path idle = parts.resolve("shards/9-of-9");
+        CompareRun none = CompareRun.run(idle, "compare", file.toString(), "--out", parts.toString(), "--shard", "9/9");
+        assertEquals(0, none.exit(), none.err());
+        assertTrue(rowIds(none).isEmpty(), "shard 9/9 owns no unit: " + rowIds(none));
         CompareRun merged = CompareRun.run(parts, "compare", file.toString(), "--out", parts.toString(), "--merge",
-                parts.resolve("shards/1-of-2").toString(), parts.resolve("shards/2-of-2").toString());
+                parts.resolve("shards/1-of-2").toString(), parts.resolve("shards/2-of-2").toString(), idle.toString());
         assertEquals(0, merged.exit(), merged.err());
+        @SuppressWarnings("unchecked") List<String> notes = (List<String>) merged.report().get("notes");
+        assertTrue(notes.stream().anyMatch(n -> n.contains("9-of-9 held no row")), "notes: " + notes);
         assertEquals(rowIds(one), seen, "the shards together ran the rows of one run");
         assertEquals(rowIds(one), rowIds(merged), "the merged report has the rows of one run");
         assertEquals(Boolean.TRUE, merged.report().get("complete"));
