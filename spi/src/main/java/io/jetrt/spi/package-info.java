@@ -8,7 +8,8 @@
  *
  * <p>1.1 adds the GPU side: a provider that offers {@link io.jetrt.spi.Backend#CUDA} gets {@link io.jetrt.spi.GpuOps}
  * from {@link io.jetrt.spi.BlockServices#gpu()} and returns a block that is also a {@link io.jetrt.spi.DeviceBlock}.
- * 1.2 adds {@link io.jetrt.spi.GpuOps#matrixType()}.
+ * 1.2 adds {@link io.jetrt.spi.GpuOps#matrixType()}. 1.3 adds training: {@link io.jetrt.spi.TrainableProvider} and
+ * {@link io.jetrt.spi.Gradients}.
  *
  * <p>Versioning: semantic, checked at build by bnd's baseline against the last published SPI (spi/README.md).
  * A minor bump adds; a major bump breaks. Every type says who implements it: {@code @ConsumerType} types are
@@ -18,5 +19,5 @@
  * consumer types imports {@code io.jetrt.spi;version="[1.2,2)"} when built against 1.2.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.jetrt.spi;
