@@ -8,7 +8,10 @@ import io.jetrt.blocks.common.grad.GatedDeltaHeadsGrad;
 import io.jetrt.blocks.common.grad.LinearGrad;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.Gradients;
+import io.jetrt.spi.WeightDecl;
+import io.jetrt.spi.Weights;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,33 +30,40 @@ final class GatedDeltaNetGrad {
     private final double[] wq, wk, wv, wa, wb, wg, wo, qConv, kConv, vConv, qBias, kBias, vBias;
     private final GatedDeltaHeadsGrad heads;
 
-    GatedDeltaNetGrad(GatedDeltaNetConfig c, GatedDeltaNetWeights w) {
+    /** @param w every declared weight by its name, in float64 (a trainer's perturbed weights need not be float32) */
+    GatedDeltaNetGrad(GatedDeltaNetConfig c, Map<String, double[]> w) {
         this.c = c;
-        wq = Float64.of(w.q());
-        wk = Float64.of(w.k());
-        wv = Float64.of(w.v());
-        wa = Float64.of(w.a());
-        wb = Float64.of(w.b());
-        wg = Float64.of(w.gate());
-        wo = Float64.of(w.o());
-        qConv = Float64.of(w.qConv());
-        kConv = Float64.of(w.kConv());
-        vConv = Float64.of(w.vConv());
-        qBias = Float64.ofNullable(w.qBias());
-        kBias = Float64.ofNullable(w.kBias());
-        vBias = Float64.ofNullable(w.vBias());
-        heads = new GatedDeltaHeadsGrad(c.numHeads(), c.dk(), c.dv(), Float64.of(w.aLog()), Float64.of(w.dtBias()),
-                Float64.of(w.oNorm()), c.normEps(), c.betaScale());
+        wq = w.get(GatedDeltaWeights.Q);
+        wk = w.get(GatedDeltaWeights.K);
+        wv = w.get(GatedDeltaWeights.V);
+        wa = w.get(GatedDeltaWeights.A);
+        wb = w.get(GatedDeltaWeights.B);
+        wg = w.get(GatedDeltaWeights.G);
+        wo = w.get(GatedDeltaWeights.O);
+        qConv = w.get(GatedDeltaNetWeights.Q_CONV);
+        kConv = w.get(GatedDeltaNetWeights.K_CONV);
+        vConv = w.get(GatedDeltaNetWeights.V_CONV);
+        qBias = w.get(GatedDeltaNetWeights.Q_BIAS);
+        kBias = w.get(GatedDeltaNetWeights.K_BIAS);
+        vBias = w.get(GatedDeltaNetWeights.V_BIAS);
+        heads = new GatedDeltaHeadsGrad(c.numHeads(), c.dk(), c.dv(), w.get(GatedDeltaWeights.A_LOG),
+                w.get(GatedDeltaWeights.DT_BIAS), w.get(GatedDeltaWeights.O_NORM), c.normEps(), c.betaScale());
+    }
+
+    /** Over the weights a provider was handed, checked against the declarations already. */
+    static GatedDeltaNetGrad of(GatedDeltaNetConfig c, Weights weights) {
+        Map<String, double[]> w = new HashMap<>();
+        for (WeightDecl d : GatedDeltaNetWeights.declare(c)) w.put(d.name(), Float64.of(weights.get(d.name()).data()));
+        return new GatedDeltaNetGrad(c, w);
     }
 
     /** The forward's activations the backward needs: the raw projections, the convs' outputs and the heads' inputs. */
     private record Pass(double[] x, double[] pq, double[] pk, double[] pv, double[] cq, double[] ck, double[] cv,
                         GatedDeltaHeadsGrad.Inputs in, double[] o, double[] y) {}
 
-    private Pass run(FloatTensor x) {
-        int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens, d = c.hiddenSize();
+    private Pass run(double[] xs, int batch, int tokens) {
+        int rows = batch * tokens, d = c.hiddenSize();
         int kd = c.keyDim(), vd = c.valueDim(), h = c.numHeads(), cw = c.convSize();
-        double[] xs = Float64.of(x.data());
         double[] pq = LinearGrad.forward(xs, wq, rows, d, kd), pk = LinearGrad.forward(xs, wk, rows, d, kd);
         double[] pv = LinearGrad.forward(xs, wv, rows, d, vd);
         double[] cq = CausalConvGrad.forward(pq, qConv, qBias, batch, tokens, kd, cw);
@@ -67,12 +77,15 @@ final class GatedDeltaNetGrad {
         return new Pass(xs, pq, pk, pv, cq, ck, cv, in, o, LinearGrad.forward(o, wo, rows, vd, d));
     }
 
+    /** {@code y [B, T, D]} for {@code x [B, T, D]}, in float64 throughout. */
+    double[] forward(double[] x, int batch, int tokens) { return run(x, batch, tokens).y(); }
+
     /** {@code y [B, T, D]} for {@code x [B, T, D]}, rounded to float32 once at the end. */
-    FloatTensor forward(FloatTensor x) { return new FloatTensor(Float64.toFloat(run(x).y()), x.shape()); }
+    FloatTensor forward(FloatTensor x) { return new FloatTensor(Float64.toFloat(forward(Float64.of(x.data()), x.dim(0), x.dim(1))), x.shape()); }
 
     /** The gradients of {@code L = Σ dy·y} w.r.t. x and every declared weight, by the weights' names. */
     Gradients backward(FloatTensor x, FloatTensor dy) {
-        Pass p = run(x);
+        Pass p = run(Float64.of(x.data()), x.dim(0), x.dim(1));
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens, d = c.hiddenSize();
         int kd = c.keyDim(), vd = c.valueDim(), h = c.numHeads(), cw = c.convSize();
         Map<String, double[]> g = new LinkedHashMap<>();
@@ -103,7 +116,7 @@ final class GatedDeltaNetGrad {
             g.put(GatedDeltaNetWeights.V_BIAS, dvBias);
         }
         Map<String, FloatTensor> weights = new LinkedHashMap<>();
-        for (var decl : GatedDeltaNetWeights.declare(c)) {
+        for (WeightDecl decl : GatedDeltaNetWeights.declare(c)) {
             weights.put(decl.name(), new FloatTensor(Float64.toFloat(g.get(decl.name())), decl.shape()));
         }
         return new Gradients(new FloatTensor(Float64.toFloat(dx), x.shape()), weights);

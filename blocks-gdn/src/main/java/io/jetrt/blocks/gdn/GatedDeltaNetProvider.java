@@ -87,6 +87,6 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
         if (x.rank() != 3 || x.dim(2) != c.hiddenSize()) {
             throw new IllegalArgumentException(c.where() + ": x must be [B, T, " + c.hiddenSize() + "]; got " + Arrays.toString(x.shape()));
         }
-        return new GatedDeltaNetGrad(c, weights(c, weights));
+        return GatedDeltaNetGrad.of(c, weights);
     }
 }

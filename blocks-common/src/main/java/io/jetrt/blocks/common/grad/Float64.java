@@ -10,9 +10,6 @@ public final class Float64 {
         return d;
     }
 
-    /** Null stays null (an absent bias). */
-    public static double[] ofNullable(float[] a) { return a == null ? null : of(a); }
-
     public static float[] toFloat(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
