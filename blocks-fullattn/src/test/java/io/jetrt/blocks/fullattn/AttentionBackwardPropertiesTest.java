@@ -2,6 +2,8 @@ package io.jetrt.blocks.fullattn;
 
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.conformance.BlockConformance;
+import io.jetrt.conformance.Shape;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.FloatTensor;
@@ -84,6 +86,14 @@ class AttentionBackwardPropertiesTest {
             }
         }
         assertTrue(failures.isEmpty(), config.where() + " B=" + batch + " T=" + steps + ": " + failures);
+    }
+
+    /** The conformance kit's gradient check (float32 forward differences) through the provider, as a third-party block gets it. */
+    @ParameterizedTest(name = "{0} window {1} B={2} T={3}")
+    @CsvSource({"REFERENCE,0,1,1", "CPU,0,2,7", "REFERENCE,3,2,7", "CPU,3,1,7"})
+    void conformanceKitGradients(Backend backend, int window, int batch, int steps) {
+        new BlockConformance(new AttentionProvider(window > 0, "1.0.0"), config(16, 4, 2, 6, window, true), 23)
+                .checkGradients(backend, Shape.of(batch, steps));
     }
 
     /** The window masks: with a window of 1 each query sees only its own key, so o_t = v_t and q, k get no gradient. */
