@@ -3,6 +3,7 @@ package io.jetrt.cli;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.RuntimeSettings;
 import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.verify.GradientVerifier;
 import io.jetrt.runtime.verify.VerifyReport;
 import io.jetrt.spi.Backend;
 import picocli.CommandLine.Command;
@@ -20,7 +21,8 @@ import java.util.List;
                 "Prints per tensor and backend the max abs and relative error with PASS or FAIL."})
 final class VerifyCommand implements JetrtCommand {
     @Parameters(paramLabel = "FILE|DIR",
-            description = "a block reference file (.safetensors) or a model directory with expected.safetensors")
+            description = "a block reference file (.safetensors), a gradient fixture (grad/<block>.safetensors: the block's backward)"
+                    + " or a model directory with expected.safetensors")
     Path path;
 
     @Option(names = "--backend", paramLabel = "BACKEND", converter = ComposeMixin.BackendConverter.class,
@@ -33,9 +35,10 @@ final class VerifyCommand implements JetrtCommand {
     @Override public RuntimeSettings settings() { return bundles.settings(); }
 
     @Override public int run(JetRuntime rt, Streams io) {
-        VerifyReport report = Files.isDirectory(path)
-                ? rt.modelVerifier().verify(path, ComposeOptions.DEFAULT.withBackend(backend))
-                : rt.blockVerifier().verify(path, backend == null ? List.of() : List.of(backend));
+        List<Backend> backends = backend == null ? List.of() : List.of(backend);
+        VerifyReport report = Files.isDirectory(path) ? rt.modelVerifier().verify(path, ComposeOptions.DEFAULT.withBackend(backend))
+                : GradientVerifier.isGradientFile(path) ? rt.gradientVerifier().verify(path, backends)
+                : rt.blockVerifier().verify(path, backends);
         io.out().print(report.format());
         return report.passed() ? 0 : 1;
     }

@@ -113,6 +113,26 @@ public abstract class AbstractBlockConformanceTest {
         conformance().checkBackendsAgree(shape);
     }
 
+    /** Providers with the training capability: backward against central differences (skipped, saying so, without it). */
+    @ParameterizedTest(name = "{0} {1}", allowZeroInvocations = true)
+    @MethodSource("backendsAndGradientShapes")
+    public void gradientsMatchCentralDifferences(Backend backend, Shape shape) {
+        Assumptions.assumeTrue(conformance().trainable(backend),
+                () -> provider().type() + " " + provider().version() + " offers no training on " + backend.id() + " (TrainableProvider, SPI 1.3)");
+        conformance().checkGradients(backend, shape);
+    }
+
+    /** Shapes the gradient check runs at: small, as each weight costs four forwards ({@code B ∈ {1, 2}}, {@code T ∈ {1, 7}}). */
+    protected List<Shape> gradientShapes() { return List.of(Shape.of(1, 1), Shape.of(2, 7)); }
+
+    protected Stream<Arguments> backendsAndGradientShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Backend b : conformance().runnableBackends()) {
+            for (Shape s : gradientShapes()) out.add(Arguments.of(b, s));
+        }
+        return out.stream();
+    }
+
     protected Stream<Arguments> backendsAndShapes() {
         List<Arguments> out = new ArrayList<>();
         for (Backend b : conformance().runnableBackends()) {

@@ -11,7 +11,9 @@ import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.WeightDecl;
 
 import java.util.ArrayList;
@@ -417,6 +419,95 @@ public final class BlockConformance {
                         + " at " + Tensors.index(e.getValue().shape(), bad) + " after prefill and decode");
             }
         }
+    }
+
+    // ---- (h) gradients ---------------------------------------------------------------------------------------
+
+    /** Whether the provider offers training ({@link TrainableProvider}) on {@code backend}. */
+    public boolean trainable(Backend backend) {
+        return provider instanceof TrainableProvider t && t.trainingBackends().contains(backend);
+    }
+
+    /**
+     * {@link Check#GRADIENTS}: the provider's {@link TrainableProvider#forward} equals its block's prefill from an empty
+     * state, and its {@link TrainableProvider#backward} gives, for {@code x} and every weight, the directional
+     * derivative of {@code L = Σ dy · y} along a random direction that central differences of the forward give.
+     *
+     * <p>Error model of the differences (float32 forward): two steps {@code h} and {@code h/2}, Richardson-combined;
+     * their disagreement bounds the truncation error, and the forward's rounding moves {@code L} by about
+     * {@code Σ|dy · y| · 2⁻²⁰} (16 float32 ulps per term), which a difference over {@code h/2} turns into
+     * {@code 2 · that / (h/2)}. The backward may differ from the derivative by that bound plus {@link #TOLERANCE}
+     * of it (its own float32 rounding).
+     */
+    public void checkGradients(Backend backend, Shape shape) {
+        Ctx c = new Ctx(Check.GRADIENTS, backend, shape.toString());
+        if (!(provider instanceof TrainableProvider t)) throw c.fail("the provider offers no training capability (TrainableProvider, SPI 1.3)");
+        int batch = shape.batch(), steps = shape.steps();
+        FloatTensor x = input(batch, steps, 6), dy = input(batch, steps, 7);
+        Map<String, FloatTensor> w = new LinkedHashMap<>();
+        testWeights().forEach((k, v) -> w.put(k, v.copy()));
+        FloatTensor y = trainForward(c, t, backend, w, x);
+        Block b = create(c, backend);
+        FloatTensor yBlock = prefill(c, b, x, 0, newState(c, batch, steps), "prefill(" + steps + ")");
+        compare(c, "forward vs the block's prefill", yBlock, y, tolerance(backend));
+        Gradients g = call(c, "backward(config, weights, x, dy, " + backend.id() + ", services)",
+                () -> t.backward(config, new MapWeights(provider.type() + " conformance weights", w), x, dy, backend, services));
+        Init rng = new Init(seed * 31 + 8);
+        checkDirection(c, t, backend, w, x, dy, "x", x, g.input(), rng);
+        for (String name : w.keySet()) {
+            FloatTensor grad = g.weights().get(name);
+            if (grad == null) throw c.fail("backward gave no gradient for weight " + name + "; it gave " + g.weights().keySet());
+            checkDirection(c, t, backend, w, x, dy, name, w.get(name), grad, rng);
+        }
+    }
+
+    private FloatTensor trainForward(Ctx c, TrainableProvider t, Backend backend, Map<String, FloatTensor> w, FloatTensor x) {
+        return call(c, "forward(config, weights, x, " + backend.id() + ", services)",
+                () -> t.forward(config, new MapWeights(provider.type() + " conformance weights", w), x, backend, services));
+    }
+
+    /** Compares {@code Σ grad · d} with central differences along a random {@code d} of {@code target} (x or a weight, changed in place and restored). */
+    private void checkDirection(Ctx c, TrainableProvider t, Backend backend, Map<String, FloatTensor> w, FloatTensor x, FloatTensor dy,
+                                String name, FloatTensor target, FloatTensor grad, Init rng) {
+        if (!Arrays.equals(grad.shape(), target.shape())) throw c.fail("gradient of " + name + " " + Tensors.shape(grad) + " is not the shape of " + Tensors.shape(target));
+        nonFinite(c, "gradient of " + name, grad);
+        FloatTensor d = rng.normal(1.0, target.shape());
+        double rms = 0;
+        for (float v : target.data()) rms += (double) v * v;
+        double h = 1e-2 * Math.max(Math.sqrt(rms / target.size()), 1e-2);
+        double[] far = difference(c, t, backend, w, x, dy, target, d, h), near = difference(c, t, backend, w, x, dy, target, d, h / 2);
+        double richardson = (4 * near[0] - far[0]) / 3;
+        double rounding = 2 * Math.max(far[1], near[1]) * Math.pow(2, -20) / (h / 2);
+        double bound = Math.abs(near[0] - far[0]) + rounding;
+        double analytic = 0;
+        for (int i = 0; i < d.size(); i++) analytic += (double) grad.data()[i] * d.data()[i];
+        double err = Math.abs(analytic - richardson);
+        if (!(err <= bound + TOLERANCE * Math.abs(richardson))) {
+            throw c.fail(String.format(Locale.ROOT, "gradient of %s along a random direction: backward gives %.6g, central differences %.6g "
+                    + "(error %.3g > bound %.3g: truncation %.3g, rounding %.3g, plus %.0e relative)", name, analytic, richardson, err,
+                    bound + TOLERANCE * Math.abs(richardson), Math.abs(near[0] - far[0]), rounding, TOLERANCE));
+        }
+    }
+
+    /** {@code [(L(θ + h·d) − L(θ − h·d)) / 2h, Σ|dy · y|]} with {@code target} (θ) moved in place and restored. */
+    private double[] difference(Ctx c, TrainableProvider t, Backend backend, Map<String, FloatTensor> w, FloatTensor x, FloatTensor dy,
+                                FloatTensor target, FloatTensor d, double h) {
+        float[] saved = target.data().clone();
+        double[] loss = new double[2];
+        double magnitude = 0;
+        for (int side = 0; side < 2; side++) {
+            double sign = side == 0 ? 1 : -1;
+            for (int i = 0; i < saved.length; i++) target.data()[i] = (float) (saved[i] + sign * h * d.data()[i]);
+            FloatTensor y = trainForward(c, t, backend, w, x);
+            double m = 0;
+            for (int i = 0; i < y.size(); i++) {
+                loss[side] += (double) dy.data()[i] * y.data()[i];
+                m += Math.abs((double) dy.data()[i] * y.data()[i]);
+            }
+            magnitude = Math.max(magnitude, m);
+        }
+        System.arraycopy(saved, 0, target.data(), 0, saved.length);
+        return new double[] {(loss[0] - loss[1]) / (2 * h), magnitude};
     }
 
     // ---- (g) backends agree -------------------------------------------------------------------------------

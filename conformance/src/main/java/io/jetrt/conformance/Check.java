@@ -15,7 +15,9 @@ public enum Check {
     /** Outputs poisoned with NaN come back finite and fully written; the input is left as it was. */
     OUTPUTS("outputs"),
     /** Backends of one provider agree: reference vs CPU within 1e-4, CUDA vs CPU within 2e-2. */
-    BACKEND_AGREEMENT("backend-agreement");
+    BACKEND_AGREEMENT("backend-agreement"),
+    /** A trainable provider's forward equals its block's prefill, and its backward matches central differences. */
+    GRADIENTS("gradients");
 
     private final String id;
 

@@ -14,6 +14,7 @@ import io.jetrt.runtime.model.Composer;
 import io.jetrt.runtime.model.LiveModels;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.runtime.verify.GradientVerifier;
 import io.jetrt.runtime.verify.ModelVerifier;
 import io.jetrt.spi.CpuOps;
 
@@ -61,6 +62,8 @@ public final class JetRuntime implements AutoCloseable {
     public Composer composer() { return injector.getInstance(Composer.class); }
 
     public BlockVerifier blockVerifier() { return new BlockVerifier(registry(), cpu()); }
+
+    public GradientVerifier gradientVerifier() { return new GradientVerifier(registry(), cpu()); }
 
     public ModelVerifier modelVerifier() { return new ModelVerifier(composer()); }
 

@@ -16,7 +16,7 @@
  * implemented in block bundles, so a new abstract method in one is a major change (a new default method is
  * minor); {@code @ProviderType} types are implemented only by the runtime, or cannot be implemented at all
  * (records, enums, final classes), so a new method is minor. A bundle that only uses and implements
- * consumer types imports {@code io.jetrt.spi;version="[1.2,2)"} when built against 1.2.
+ * consumer types imports {@code io.jetrt.spi;version="[1.3,2)"} when built against 1.3.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

@@ -7,12 +7,16 @@ import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.BlockState;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +26,10 @@ import java.util.Set;
 /**
  * Qwen2-style GQA attention with RoPE: type {@code attn} (full causal) or {@code swa} (sliding window,
  * config {@code sliding_window}). State: {@code key_cache, value_cache [Hkv, L, Dh]}, L the capacity or window.
+ * Trainable on the host backends: the forward is the backend's block, the backward the float64 reference
+ * ({@link AttentionBackward}) on either.
  */
-public final class AttentionProvider implements BlockProvider {
+public final class AttentionProvider implements BlockProvider, TrainableProvider {
     /** The compiled kernels of {@code src/main/cuda/attention.cu}; the parent pom's nvcc profile writes them. */
     static final KernelImage KERNELS = new KernelImage(AttentionProvider.class, "/io/jetrt/blocks/fullattn/attention.fatbin");
 
@@ -92,5 +98,62 @@ public final class AttentionProvider implements BlockProvider {
             case CUDA -> new AttentionCuda(c, weights, services.gpu(), KERNELS.bytes());
             default -> throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered");
         };
+    }
+
+    @Override
+    public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
+        requireTraining(backend);
+        requireActivations(config, "x", x, x.shape());
+        int batch = x.dim(0);
+        FloatTensor y = FloatTensor.zeros(x.shape());
+        create(config, weights, backend, services).prefill(x, new int[batch], new BlockState(batch, stateLayout(config, x.dim(1))), y);
+        return y;
+    }
+
+    @Override
+    public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
+        requireTraining(backend);
+        requireActivations(config, "x", x, x.shape());
+        requireActivations(config, "dy", dy, x.shape());
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        List<WeightDecl> decls = weights(config);
+        Map<String, double[]> w = new LinkedHashMap<>();
+        for (WeightDecl d : decls) w.put(d.name(), toDouble(weights.get(d.name())));
+        AttentionForward64 f = new AttentionForward64(c, w, toDouble(x), x.dim(0), x.dim(1));
+        AttentionBackward.Result r = AttentionBackward.run(f, w, toDouble(dy));
+        Map<String, FloatTensor> g = new LinkedHashMap<>();
+        for (WeightDecl d : decls) g.put(d.name(), toFloat(r.weights().get(d.name()), d.shape()));
+        return new Gradients(toFloat(r.dx(), x.shape()), g);
+    }
+
+    private void requireTraining(Backend backend) {
+        if (!trainingBackends().contains(backend)) {
+            throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered for training; have "
+                    + trainingBackends().stream().map(Backend::id).sorted().toList());
+        }
+    }
+
+    /** {@code t} must be {@code [B, T, D]} with D = hidden_size and the given shape (x's, for dy). */
+    private static void requireActivations(BlockConfig config, String name, FloatTensor t, int[] shape) {
+        int d = config.intParam("hidden_size");
+        if (t.rank() != 3 || t.dim(2) != d || !t.sameShape(shape)) {
+            throw new IllegalArgumentException(config.where() + ": " + name + " must be [B, T, " + d + "]" + (name.equals("x") ? "" : " as x "
+                    + Arrays.toString(shape)) + "; got " + Arrays.toString(t.shape()));
+        }
+    }
+
+    private static double[] toDouble(FloatTensor t) {
+        double[] out = new double[t.size()];
+        for (int i = 0; i < out.length; i++) out[i] = t.data()[i];
+        return out;
+    }
+
+    private static FloatTensor toFloat(double[] a, int[] shape) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = (float) a[i];
+        return new FloatTensor(out, shape);
     }
 }

@@ -32,4 +32,22 @@ final class Rope {
             }
         }
     }
+
+    /**
+     * As {@link #apply(float[], int, int, long)} in float64 (cos and sin too), for training; {@code inverse} rotates
+     * by the negative angle, which is also the backward of the rotation (its transpose).
+     */
+    void apply(double[] a, int off, int heads, long pos, boolean inverse) {
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            double angle = pos * invFreq[i];
+            double cos = Math.cos(angle), sin = inverse ? -Math.sin(angle) : Math.sin(angle);
+            for (int h = 0; h < heads; h++) {
+                int base = off + h * headDim;
+                double x1 = a[base + i], x2 = a[base + i + half];
+                a[base + i] = x1 * cos - x2 * sin;
+                a[base + i + half] = x2 * cos + x1 * sin;
+            }
+        }
+    }
 }

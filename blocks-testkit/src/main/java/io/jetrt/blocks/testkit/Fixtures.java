@@ -2,6 +2,7 @@ package io.jetrt.blocks.testkit;
 
 import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.runtime.verify.BlockVerifier;
+import io.jetrt.runtime.verify.GradientVerifier;
 import io.jetrt.runtime.verify.VerifyReport;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockProvider;
@@ -25,6 +26,18 @@ public final class Fixtures {
         String dir = System.getProperty("jetrt.fixtures");
         if (dir == null) throw new IllegalStateException("system property jetrt.fixtures must name the fixtures folder; it is unset");
         VerifyReport r = BlockVerifier.verify(Path.of(dir, "blocks", file), provider, List.of(backends), new PlainCpuOps());
+        assertTrue(r.passed(), r.format());
+        return r;
+    }
+
+    /**
+     * {@code grad/<file>} through the runtime's gradient verifier on {@code backends}: the forward against io.y, then the
+     * gradient of io.x and of every weight against the fixture's directional derivatives. Asserts it passed.
+     */
+    public static VerifyReport verifyGradients(String file, BlockProvider provider, Backend... backends) {
+        String dir = System.getProperty("jetrt.fixtures");
+        if (dir == null) throw new IllegalStateException("system property jetrt.fixtures must name the fixtures folder; it is unset");
+        VerifyReport r = GradientVerifier.verify(Path.of(dir, "grad", file), provider, List.of(backends), new PlainCpuOps());
         assertTrue(r.passed(), r.format());
         return r;
     }

@@ -127,6 +127,26 @@ class BlockConformanceTest {
     }
 
     @Test
+    void rightGradientsPassCentralDifferences() {
+        for (Backend b : List.of(Backend.REFERENCE, Backend.CPU)) {
+            kit(Fault.NONE).checkGradients(b, Shape.of(1, 1));
+            kit(Fault.NONE).checkGradients(b, Shape.of(2, 7));
+        }
+    }
+
+    @Test
+    void aGradientOnePercentOffFailsGradients() {
+        fails(Check.GRADIENTS, () -> kit(Fault.GRADIENT_OFF).checkGradients(Backend.CPU, Shape.of(2, 7)),
+                "gradient of scale.weight along a random direction");
+    }
+
+    @Test
+    void aTrainingForwardThatDiffersFromTheBlockFailsGradients() {
+        fails(Check.GRADIENTS, () -> kit(Fault.TRAINING_FORWARD_DIFFERS).checkGradients(Backend.CPU, Shape.of(2, 7)),
+                "forward vs the block's prefill");
+    }
+
+    @Test
     void failuresAreAssertionErrorsForAnyFramework() {
         AssertionError e = assertThrows(AssertionError.class, () -> kit(Fault.LEAKS_ACROSS_ROWS).checkBatchIndependence(Backend.CPU, 5));
         assertInstanceOf(ConformanceFailure.class, e);

@@ -9,6 +9,8 @@ import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
@@ -26,7 +28,7 @@ import java.util.Set;
  * {@code y_t = W_out (scale ⊙ S_t / (p + 1))} with p the token's absolute position, so a block that loses
  * its state or its position gives other numbers. Each {@link Fault} plants one bug the kit must catch.
  */
-public final class RunningMeanProvider implements BlockProvider {
+public final class RunningMeanProvider implements BlockProvider, TrainableProvider {
     static final String IN = "in_proj.weight", OUT = "out_proj.weight", SCALE = "scale.weight", SUM = "running_sum";
 
     /** The bug planted; {@link #NONE} is a correct block. */
@@ -57,7 +59,11 @@ public final class RunningMeanProvider implements BlockProvider {
         /** stateLayout names running_sum twice. */
         LAYOUT_DUPLICATE_SLOT,
         /** decode throws. */
-        THROWS_ON_DECODE
+        THROWS_ON_DECODE,
+        /** backward scales scale.weight's gradient by 1.01. */
+        GRADIENT_OFF,
+        /** forward (training) forgets the position: divides by T instead of p + 1. */
+        TRAINING_FORWARD_DIFFERS
     }
 
     private final Fault fault;
@@ -99,6 +105,91 @@ public final class RunningMeanProvider implements BlockProvider {
         w.put(OUT, init.normal(std, d, d));
         if (fault != Fault.INIT_MISSES_WEIGHT) w.put(SCALE, Init.ones(d));
         return w;
+    }
+
+    @Override public Set<Backend> trainingBackends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
+
+    /** The block's math in float64 from an empty state: {@code y_t = W_out (scale ⊙ Σ_{s≤t} W_in x_s / (t + 1))}. */
+    @Override
+    public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
+        int d = config.intParam("hidden_size"), batch = x.dim(0), steps = x.dim(1);
+        float[] win = weights.get(IN).data(), wout = weights.get(OUT).data(), scale = weights.get(SCALE).data();
+        float[] y = new float[x.size()];
+        for (int b = 0; b < batch; b++) {
+            double[] sum = new double[d];
+            for (int t = 0; t < steps; t++) {
+                int at = (b * steps + t) * d;
+                double[] z = new double[d];
+                for (int o = 0; o < d; o++) {
+                    double u = 0;
+                    for (int j = 0; j < d; j++) u += (double) win[o * d + j] * x.data()[at + j];
+                    sum[o] += u;
+                    z[o] = scale[o] * sum[o] / (fault == Fault.TRAINING_FORWARD_DIFFERS ? steps : t + 1);
+                }
+                for (int o = 0; o < d; o++) {
+                    double acc = 0;
+                    for (int j = 0; j < d; j++) acc += wout[o * d + j] * z[j];
+                    y[at + o] = (float) acc;
+                }
+            }
+        }
+        return new FloatTensor(y, x.shape());
+    }
+
+    /**
+     * Backward of {@link #forward} for {@code L = Σ dy · y}: {@code dz = W_outᵀ dy}, {@code dW_out = Σ dy zᵀ},
+     * {@code dscale = Σ dz ⊙ m}, {@code dS_t = dz ⊙ scale / (t + 1)}, {@code du_s = Σ_{t≥s} dS_t}, {@code dW_in = Σ du xᵀ},
+     * {@code dx = W_inᵀ du}, with {@code m_t = S_t / (t + 1)}.
+     */
+    @Override
+    public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
+        int d = config.intParam("hidden_size"), batch = x.dim(0), steps = x.dim(1);
+        float[] win = weights.get(IN).data(), wout = weights.get(OUT).data(), scale = weights.get(SCALE).data();
+        double[] gin = new double[d * d], gout = new double[d * d], gscale = new double[d];
+        float[] dx = new float[x.size()];
+        for (int b = 0; b < batch; b++) {
+            double[][] m = new double[steps][d], dS = new double[steps][d];
+            double[] sum = new double[d];
+            for (int t = 0; t < steps; t++) {
+                int at = (b * steps + t) * d;
+                for (int o = 0; o < d; o++) {
+                    double u = 0;
+                    for (int j = 0; j < d; j++) u += (double) win[o * d + j] * x.data()[at + j];
+                    sum[o] += u;
+                    m[t][o] = sum[o] / (t + 1);
+                }
+                for (int j = 0; j < d; j++) {
+                    double dz = 0;
+                    for (int o = 0; o < d; o++) dz += (double) wout[o * d + j] * dy.data()[at + o];
+                    gscale[j] += dz * m[t][j];
+                    dS[t][j] = dz * scale[j] / (t + 1);
+                }
+                for (int o = 0; o < d; o++) for (int j = 0; j < d; j++) gout[o * d + j] += dy.data()[at + o] * scale[j] * m[t][j];
+            }
+            double[] du = new double[d];
+            for (int s = steps - 1; s >= 0; s--) {
+                int at = (b * steps + s) * d;
+                for (int o = 0; o < d; o++) du[o] += dS[s][o];
+                for (int o = 0; o < d; o++) for (int j = 0; j < d; j++) gin[o * d + j] += du[o] * x.data()[at + j];
+                for (int j = 0; j < d; j++) {
+                    double acc = 0;
+                    for (int o = 0; o < d; o++) acc += win[o * d + j] * du[o];
+                    dx[at + j] = (float) acc;
+                }
+            }
+        }
+        double off = fault == Fault.GRADIENT_OFF ? 1.01 : 1.0;
+        Map<String, FloatTensor> g = new LinkedHashMap<>();
+        g.put(IN, floats(gin, 1.0, d, d));
+        g.put(OUT, floats(gout, 1.0, d, d));
+        g.put(SCALE, floats(gscale, off, d));
+        return new Gradients(new FloatTensor(dx, x.shape()), g);
+    }
+
+    private static FloatTensor floats(double[] v, double factor, int... shape) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) (v[i] * factor);
+        return new FloatTensor(f, shape);
     }
 
     @Override

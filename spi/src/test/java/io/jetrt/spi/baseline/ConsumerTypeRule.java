@@ -31,6 +31,7 @@ final class ConsumerTypeRule {
             for (Diff pkg : api.getChildren()) {
                 for (Diff type : pkg.getChildren()) {
                     if (type.getType() != Type.INTERFACE || type.getNewer() == null || isProviderType(type.getNewer())) continue;
+                    if (type.getDelta() == Delta.ADDED) continue; // a new interface: no bundle implements it yet
                     for (Diff m : type.getChildren()) {
                         if (m.getType() == Type.METHOD && m.getDelta() == Delta.ADDED && isAbstract(m.getNewer())) {
                             found.add(type.getName() + "." + m.getName());

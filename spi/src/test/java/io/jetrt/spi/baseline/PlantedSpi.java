@@ -3,6 +3,7 @@ package io.jetrt.spi.baseline;
 import aQute.bnd.osgi.Builder;
 import aQute.bnd.osgi.Jar;
 import org.osgi.annotation.bundle.Export;
+import aQute.bnd.version.Version;
 import org.osgi.annotation.versioning.ProviderType;
 
 import javax.tools.JavaCompiler;
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +48,18 @@ final class PlantedSpi {
         if (!s.contains(from)) throw new IllegalArgumentException(f + ": nothing to plant, '" + from + "' is not there");
         Files.writeString(f, s.replace(from, to));
         return this;
+    }
+
+    /** The package version the SPI's sources carry ({@code @Version} in package-info). */
+    static Version sourceVersion() {
+        try {
+            Matcher m = Pattern.compile("@org\\.osgi\\.annotation\\.versioning\\.Version\\(\"([0-9.]+)\"\\)")
+                    .matcher(Files.readString(SOURCES.resolve("io/jetrt/spi/package-info.java")));
+            if (!m.find()) throw new IllegalStateException("package-info.java carries no @Version");
+            return Version.parseVersion(m.group(1));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Sets the package version in package-info. */

@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The spi build's baseline check (bnd-baseline-maven-plugin in spi/pom.xml) is bnd's {@link Baseline} of the built
  * jar against the last published SPI jar in spi/baseline. These tests run that same comparison on copies of the
- * SPI with planted changes, and show which changes it refuses without a bump and which bump it asks for.
+ * SPI with planted changes, and show which changes it refuses without a bump and which bump it asks for. Planted
+ * changes are measured against the sources as they are (the next minor and major versions after theirs), so the
+ * tests hold whatever the published baseline is.
  */
 class SpiBaselineTest {
     private static final String PACKAGE = "io.jetrt.spi";
@@ -75,65 +77,92 @@ class SpiBaselineTest {
         assertEquals(i.suggestedVersion, i.newerVersion);
     }
 
+    /** The SPI as the sources have it now, packed like a planted copy: what planted changes are measured against. */
+    private Path current() throws Exception { return new PlantedSpi(dir.resolve("current")).jar(); }
+
+    /** The next minor and major versions after the sources' own, e.g. 1.4.0 and 2.0.0 after 1.3.0. */
+    private static String minor() { Version v = PlantedSpi.sourceVersion(); return v.getMajor() + "." + (v.getMinor() + 1) + ".0"; }
+
+    private static String major() { return (PlantedSpi.sourceVersion().getMajor() + 1) + ".0.0"; }
+
+    private PlantedSpi planted() throws Exception { return new PlantedSpi(dir.resolve("planted")); }
+
     @Test
     void aRemovedMethodNeedsAMajorBump() throws Exception {
-        PlantedSpi spi = new PlantedSpi(dir).plant("Weights", "    boolean has(String name);\n", "");
-        assertRefused(baseline(spi.jar(), PUBLISHED), "2.0.0");
-        assertRefused(baseline(spi.version("1.3.0").jar(), PUBLISHED), "2.0.0");
-        assertAccepted(baseline(spi.version("2.0.0").jar(), PUBLISHED));
+        Path base = current();
+        PlantedSpi spi = planted().plant("Weights", "    boolean has(String name);\n", "");
+        assertRefused(baseline(spi.jar(), base), major());
+        assertRefused(baseline(spi.version(minor()).jar(), base), major());
+        assertAccepted(baseline(spi.version(major()).jar(), base));
     }
 
     @Test
     void anAbstractMethodOnAConsumerTypeNeedsAMajorBump() throws Exception {
         // DeviceBlock is implemented in every CUDA block bundle: an old bundle would not have the method
-        PlantedSpi spi = new PlantedSpi(dir).plant("DeviceBlock", "public interface DeviceBlock {\n",
+        Path base = current();
+        PlantedSpi spi = planted().plant("DeviceBlock", "public interface DeviceBlock {\n",
                 "public interface DeviceBlock {\n\n    void reset(DeviceState state);\n");
-        assertRefused(baseline(spi.jar(), PUBLISHED), "2.0.0");
-        assertRefused(baseline(spi.version("1.3.0").jar(), PUBLISHED), "2.0.0");
-        assertAccepted(baseline(spi.version("2.0.0").jar(), PUBLISHED));
+        assertRefused(baseline(spi.jar(), base), major());
+        assertRefused(baseline(spi.version(minor()).jar(), base), major());
+        assertAccepted(baseline(spi.version(major()).jar(), base));
     }
 
     @Test
     void anAbstractMethodOnAConsumerTypeWithDefaultMethodsIsCaughtByTheConsumerTypeRule() throws Exception {
         // BlockProvider has a default method (aliases): bnd 7.2.3 then calls a new abstract method minor
-        PlantedSpi spi = new PlantedSpi(dir).plant("BlockProvider", "    String version();\n", "    String version();\n\n    String vendor();\n");
-        Path jar = spi.version("1.3.0").jar();
-        assertAccepted(baseline(jar, PUBLISHED)); // the hole in bnd: without the rule 1.3.0 would pass
-        assertEquals(List.of("io.jetrt.spi.BlockProvider.vendor()"), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(jar, PUBLISHED));
-        assertEquals(List.of(), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(PUBLISHED, PUBLISHED));
+        Path base = current();
+        PlantedSpi spi = planted().plant("BlockProvider", "    String version();\n", "    String version();\n\n    String vendor();\n");
+        Path jar = spi.version(minor()).jar();
+        assertAccepted(baseline(jar, base)); // the hole in bnd: without the rule the minor bump would pass
+        assertEquals(List.of("io.jetrt.spi.BlockProvider.vendor()"), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(jar, base));
+        assertEquals(List.of(), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(base, base));
     }
 
     @Test
-    void theRuleLeavesProviderTypesAndDefaultMethodsAlone() throws Exception {
-        Path jar = new PlantedSpi(dir).plant("GpuOps", "    int multiprocessors();\n", "    int multiprocessors();\n\n    int warpSize();\n")
+    void theRuleLeavesProviderTypesDefaultMethodsAndNewInterfacesAlone() throws Exception {
+        Path base = current();
+        Path jar = planted().plant("GpuOps", "    int multiprocessors();\n", "    int multiprocessors();\n\n    int warpSize();\n")
                 .plant("Block", "public interface Block {\n", "public interface Block {\n\n    default int planted() { return 0; }\n")
-                .version("1.3.0").jar();
-        assertEquals(List.of(), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(jar, PUBLISHED));
+                .version(minor()).jar();
+        assertEquals(List.of(), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(jar, base));
+        // TrainableProvider came in 1.3 with abstract methods: a new interface breaks no bundle
+        assertEquals(List.of(), ConsumerTypeRule.newAbstractMethodsOfConsumerTypes(base, published("1.2.0")));
     }
 
     @Test
     void aDefaultMethodOnAConsumerTypeNeedsAMinorBump() throws Exception {
-        PlantedSpi spi = new PlantedSpi(dir).plant("BlockProvider", "    String version();\n",
+        Path base = current();
+        PlantedSpi spi = planted().plant("BlockProvider", "    String version();\n",
                 "    String version();\n\n    default String vendor() { return \"\"; }\n");
-        assertRefused(baseline(spi.jar(), PUBLISHED), "1.3.0");
-        assertAccepted(baseline(spi.version("1.3.0").jar(), PUBLISHED));
+        assertRefused(baseline(spi.jar(), base), minor());
+        assertAccepted(baseline(spi.version(minor()).jar(), base));
     }
 
     @Test
     void anAbstractMethodOnAProviderTypeNeedsAMinorBump() throws Exception {
         // what happened with GpuOps.matrixType after 1.1.0: only the runtime implements GpuOps
-        PlantedSpi spi = new PlantedSpi(dir).plant("GpuOps", "    int multiprocessors();\n", "    int multiprocessors();\n\n    int warpSize();\n");
-        assertRefused(baseline(spi.jar(), PUBLISHED), "1.3.0");
-        assertAccepted(baseline(spi.version("1.3.0").jar(), PUBLISHED));
+        Path base = current();
+        PlantedSpi spi = planted().plant("GpuOps", "    int multiprocessors();\n", "    int multiprocessors();\n\n    int warpSize();\n");
+        assertRefused(baseline(spi.jar(), base), minor());
+        assertAccepted(baseline(spi.version(minor()).jar(), base));
     }
 
     @Test
     void aChangedRecordComponentNeedsAMajorBump() throws Exception {
         // a record's components are its constructor and accessors: a new one removes the old constructor
-        PlantedSpi spi = new PlantedSpi(dir).plant("WeightDecl", "record WeightDecl(String name, int[] shape)",
+        Path base = current();
+        PlantedSpi spi = planted().plant("WeightDecl", "record WeightDecl(String name, int[] shape)",
                 "record WeightDecl(String name, int[] shape, DType dtype)").plant("WeightDecl", "new WeightDecl(name, shape)",
                 "new WeightDecl(name, shape, DType.F32)");
-        assertRefused(baseline(spi.jar(), PUBLISHED), "2.0.0");
+        assertRefused(baseline(spi.jar(), base), major());
+    }
+
+    @Test
+    void spi130IsTheBumpForTraining() throws Exception {
+        // TrainableProvider and Gradients are new types: a minor bump over the published 1.2.0
+        Baseline.Info i = baseline(Path.of("target/classes"), published("1.2.0"));
+        assertAccepted(i);
+        assertEquals(Version.parseVersion("1.3.0"), i.suggestedVersion);
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
@@ -26,7 +28,7 @@ import java.util.SplittableRandom;
  * {@code recurrent_state [H, Dk, Dv]}, independent of capacity. Positions are not used: the decay alone
  * carries order (no xPos rotation).
  */
-public final class RetentionProvider implements BlockProvider {
+public final class RetentionProvider implements BlockProvider, TrainableProvider {
     static final String Q = "q_proj.weight", K = "k_proj.weight", V = "v_proj.weight", G = "g_proj.weight", O = "o_proj.weight";
     static final String STATE = "recurrent_state";
 
@@ -63,6 +65,19 @@ public final class RetentionProvider implements BlockProvider {
             w.put(d.name(), t);
         }
         return w;
+    }
+
+    /** Training (SPI 1.3): a float64 forward and backward on the host ({@link RetentionTraining}). */
+    @Override public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
+        return new RetentionTraining(RetentionConfig.from(config), weights).forward(x);
+    }
+
+    @Override
+    public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
+        return new RetentionTraining(RetentionConfig.from(config), weights).backward(x, dy);
     }
 
     @Override
