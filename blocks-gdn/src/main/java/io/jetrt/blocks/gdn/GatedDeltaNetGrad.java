@@ -30,7 +30,7 @@ final class GatedDeltaNetGrad {
     private final double[] wq, wk, wv, wa, wb, wg, wo, qConv, kConv, vConv, qBias, kBias, vBias;
     private final GatedDeltaHeadsGrad heads;
 
-    /** @param w every declared weight by its name, in float64 (a trainer's perturbed weights need not be float32) */
+    /** @param w every declared weight by its name, in float64 (a perturbed weight need not be float32); no conv biases without conv_bias */
     GatedDeltaNetGrad(GatedDeltaNetConfig c, Map<String, double[]> w) {
         this.c = c;
         wq = w.get(GatedDeltaWeights.Q);
