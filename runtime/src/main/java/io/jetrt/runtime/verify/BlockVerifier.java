@@ -41,10 +41,15 @@ public final class BlockVerifier {
 
     /** Runs every backend in {@code backends} the registered provider named by the file offers (all it offers when empty). */
     public VerifyReport verify(Path file, List<Backend> backends) {
-        String blockName = blockName(file);
-        ProviderBinding binding = registry.find(blockName).orElseThrow(() -> new IllegalArgumentException(file + ": block '" + blockName
-                + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types())));
+        ProviderBinding binding = providerOf(file, registry);
         return verify(file, binding.provider(), binding.toString(), backends, ops);
+    }
+
+    /** The installed provider of the block a fixture names ({@code __metadata__.block}); throws naming the file and what is installed. */
+    static ProviderBinding providerOf(Path file, BlockRegistry registry) {
+        String blockName = blockName(file);
+        return registry.find(blockName).orElseThrow(() -> new IllegalArgumentException(file + ": block '" + blockName
+                + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types())));
     }
 
     /**

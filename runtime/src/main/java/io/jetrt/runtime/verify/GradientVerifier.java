@@ -49,13 +49,7 @@ public final class GradientVerifier {
 
     /** Runs the registered provider the file names on {@code backends} (all its training backends here when empty). */
     public VerifyReport verify(Path file, List<Backend> backends) {
-        String name;
-        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
-            name = f.metadata().get("block");
-        }
-        if (name == null) throw new IllegalArgumentException(file + ": __metadata__.block must name the block; it is missing");
-        ProviderBinding binding = registry.find(name).orElseThrow(() -> new IllegalArgumentException(file + ": block '" + name
-                + "' is not offered by any installed bundle; installed types: " + String.join(", ", registry.types())));
+        ProviderBinding binding = BlockVerifier.providerOf(file, registry);
         return verify(file, binding.provider(), binding.toString(), backends, ops);
     }
 
