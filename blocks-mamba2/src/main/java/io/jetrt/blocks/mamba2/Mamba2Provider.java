@@ -9,7 +9,9 @@ import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
@@ -23,9 +25,9 @@ import java.util.Set;
 /**
  * The Mamba2 mixer (mamba_ssm / fla {@code Mamba2}), type {@code mamba2}, on the reference and CPU backends,
  * and on CUDA when the bundle carries its compiled kernels ({@link #KERNELS}).
- * Weight names are those of the upstream module's {@code state_dict()}.
+ * Weight names are those of the upstream module's {@code state_dict()}. Trainable (SPI 1.3) on the host backends.
  */
-public final class Mamba2Provider implements BlockProvider {
+public final class Mamba2Provider implements BlockProvider, TrainableProvider {
     public static final String TYPE = "mamba2";
     /** The kernels of {@code src/main/cuda/mamba2.cu}, compiled by the build (absent without nvcc). */
     static final KernelImage KERNELS = new KernelImage(Mamba2Provider.class, "/io/jetrt/blocks/mamba2/mamba2.fatbin");
@@ -126,5 +128,27 @@ public final class Mamba2Provider implements BlockProvider {
             default -> throw new IllegalArgumentException(config.where() + ": backend must be one of "
                     + backends() + " for block " + TYPE + "; got " + backend);
         };
+    }
+
+    /** Training (SPI 1.3): a float64 forward and backward on the host ({@link Mamba2Training}). */
+    @Override public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
+        return training(config, weights, backend).forward(x);
+    }
+
+    @Override
+    public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
+        return training(config, weights, backend).backward(x, dy);
+    }
+
+    private Mamba2Training training(BlockConfig config, Weights weights, Backend backend) {
+        if (!trainingBackends().contains(backend)) {
+            throw new IllegalArgumentException(config.where() + ": training backend must be one of reference, cpu for block "
+                    + TYPE + "; got " + backend.id());
+        }
+        BlockChecks.weights(config.where(), weights(config), weights);
+        return new Mamba2Training(Mamba2Config.from(config), weights);
     }
 }
