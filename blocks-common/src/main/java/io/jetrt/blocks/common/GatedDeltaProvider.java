@@ -1,5 +1,6 @@
 package io.jetrt.blocks.common;
 
+import io.jetrt.blocks.common.grad.BlockGrad;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -8,11 +9,14 @@ import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.GpuOps;
+import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
+import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +32,13 @@ import java.util.Set;
  * Linear and Conv1d weight from N(0, initializer_range), every bias zero; A_log = log U(0, 16); dt_bias the inverse
  * softplus of dt = exp(U(log 1e-3, log 0.1)) ≥ 1e-4; o_norm ones. The draws follow the declaration order.
  *
+ * <p>Training (SPI 1.3) on the host backends runs the subclass's float64 reference ({@link #grad}) after the boundary
+ * checks: backend, weights against the declarations, {@code x [B, T, D]} and {@code dy} of x's shape.
+ *
  * @param <C> the block's config
  * @param <W> the block's weights
  */
-public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends GatedDeltaWeights> implements BlockProvider {
+public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends GatedDeltaWeights> implements BlockProvider, TrainableProvider {
     public static final String RECURRENT_STATE = "recurrent_state";
 
     private final String type, alias, version;
@@ -65,6 +72,9 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
     protected abstract Block cpu(C c, W w, CpuOps ops);
 
     protected abstract Block cuda(C c, W w, GpuOps gpu);
+
+    /** The block's float64 training math over {@code weights} (checked against the declarations already). */
+    protected abstract BlockGrad grad(C c, Weights weights);
 
     @Override public final String type() { return type; }
 
@@ -120,5 +130,36 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
             }
             default -> throw new IllegalArgumentException(c.where() + ": backend must be one of reference, cpu, cuda; got " + backend.id());
         };
+    }
+
+    @Override public final Set<Backend> trainingBackends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
+
+    @Override
+    public final FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
+        return trainer(config, weights, x, backend).forward(x);
+    }
+
+    @Override
+    public final Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend,
+                                    BlockServices services) {
+        BlockGrad g = trainer(config, weights, x, backend);
+        if (!dy.sameShape(x.shape())) {
+            throw new IllegalArgumentException(config.where() + ": dy must be " + Arrays.toString(x.shape()) + " like x; got "
+                    + Arrays.toString(dy.shape()));
+        }
+        return g.backward(x, dy);
+    }
+
+    /** The float64 reference over these weights, after the boundary checks: backend, weights, {@code x [B, T, D]}. */
+    private BlockGrad trainer(BlockConfig config, Weights weights, FloatTensor x, Backend backend) {
+        C c = config(config);
+        if (!trainingBackends().contains(backend)) {
+            throw new IllegalArgumentException(c.where() + ": training backend must be one of reference, cpu; got " + backend.id());
+        }
+        BlockChecks.weights(c.where(), declare(c), weights);
+        if (x.rank() != 3 || x.dim(2) != c.hiddenSize()) {
+            throw new IllegalArgumentException(c.where() + ": x must be [B, T, " + c.hiddenSize() + "]; got " + Arrays.toString(x.shape()));
+        }
+        return grad(c, weights);
     }
 }

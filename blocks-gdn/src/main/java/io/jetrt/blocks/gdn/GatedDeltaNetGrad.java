@@ -1,6 +1,7 @@
 package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.GatedDeltaWeights;
+import io.jetrt.blocks.common.grad.BlockGrad;
 import io.jetrt.blocks.common.grad.ActivationGrad;
 import io.jetrt.blocks.common.grad.CausalConvGrad;
 import io.jetrt.blocks.common.grad.Float64;
@@ -25,7 +26,7 @@ import java.util.Map;
  * </pre>
  * The backward recomputes the forward and walks it in reverse; x's gradient sums the six projections' parts.
  */
-final class GatedDeltaNetGrad {
+final class GatedDeltaNetGrad implements BlockGrad {
     private final GatedDeltaNetConfig c;
     private final double[] wq, wk, wv, wa, wb, wg, wo, qConv, kConv, vConv, qBias, kBias, vBias;
     private final GatedDeltaHeadsGrad heads;
@@ -81,10 +82,10 @@ final class GatedDeltaNetGrad {
     double[] forward(double[] x, int batch, int tokens) { return run(x, batch, tokens).y(); }
 
     /** {@code y [B, T, D]} for {@code x [B, T, D]}, rounded to float32 once at the end. */
-    FloatTensor forward(FloatTensor x) { return new FloatTensor(Float64.toFloat(forward(Float64.of(x.data()), x.dim(0), x.dim(1))), x.shape()); }
+    @Override public FloatTensor forward(FloatTensor x) { return new FloatTensor(Float64.toFloat(forward(Float64.of(x.data()), x.dim(0), x.dim(1))), x.shape()); }
 
     /** The gradients of {@code L = Σ dy·y} w.r.t. x and every declared weight, by the weights' names. */
-    Gradients backward(FloatTensor x, FloatTensor dy) {
+    @Override public Gradients backward(FloatTensor x, FloatTensor dy) {
         Pass p = run(Float64.of(x.data()), x.dim(0), x.dim(1));
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens, d = c.hiddenSize();
         int kd = c.keyDim(), vd = c.valueDim(), h = c.numHeads(), cw = c.convSize();

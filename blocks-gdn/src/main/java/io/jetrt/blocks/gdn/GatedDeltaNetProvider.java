@@ -1,23 +1,16 @@
 package io.jetrt.blocks.gdn;
 
-import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.GatedDeltaProvider;
-import io.jetrt.spi.Backend;
+import io.jetrt.blocks.common.grad.BlockGrad;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
-import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.CpuOps;
-import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.GpuOps;
-import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
-import io.jetrt.spi.TrainableProvider;
 import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The fla Gated DeltaNet block type ({@code gdn}, alias {@code gated_deltanet}): weights, state layout, init and
@@ -29,8 +22,7 @@ import java.util.Set;
  * <p>Trainable (SPI 1.3) on the host backends: forward and backward both run the float64 reference of
  * {@link GatedDeltaNetGrad}, on reference and cpu alike (a fast CPU backward and CUDA are not written yet).
  */
-public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights>
-        implements TrainableProvider {
+public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights> {
     static final String Q_CONV_STATE = "q_conv_state", K_CONV_STATE = "k_conv_state", V_CONV_STATE = "v_conv_state";
 
     /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
@@ -59,34 +51,5 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
 
     @Override protected Block cuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) { return new GatedDeltaNetCuda(c, w, gpu); }
 
-    @Override public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
-
-    @Override
-    public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
-        return trainer(config, weights, x, backend).forward(x);
-    }
-
-    @Override
-    public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend,
-                              BlockServices services) {
-        GatedDeltaNetGrad g = trainer(config, weights, x, backend);
-        if (!dy.sameShape(x.shape())) {
-            throw new IllegalArgumentException(config.where() + ": dy must be " + Arrays.toString(x.shape()) + " like x; got "
-                    + Arrays.toString(dy.shape()));
-        }
-        return g.backward(x, dy);
-    }
-
-    /** The float64 reference over these weights, after the boundary checks: backend, weights, {@code x [B, T, D]}. */
-    private GatedDeltaNetGrad trainer(BlockConfig config, Weights weights, FloatTensor x, Backend backend) {
-        GatedDeltaNetConfig c = config(config);
-        if (!trainingBackends().contains(backend)) {
-            throw new IllegalArgumentException(c.where() + ": training backend must be one of reference, cpu; got " + backend.id());
-        }
-        BlockChecks.weights(c.where(), declare(c), weights);
-        if (x.rank() != 3 || x.dim(2) != c.hiddenSize()) {
-            throw new IllegalArgumentException(c.where() + ": x must be [B, T, " + c.hiddenSize() + "]; got " + Arrays.toString(x.shape()));
-        }
-        return GatedDeltaNetGrad.of(c, weights);
-    }
+    @Override protected BlockGrad grad(GatedDeltaNetConfig c, Weights weights) { return GatedDeltaNetGrad.of(c, weights); }
 }
