@@ -2,6 +2,7 @@ package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.MapWeights;
 import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.blocks.testkit.CentralDifferences;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.FloatTensor;
@@ -16,22 +17,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.jetrt.blocks.testkit.CentralDifferences.check;
+import static io.jetrt.blocks.testkit.CentralDifferences.normal;
+import static io.jetrt.blocks.testkit.CentralDifferences.toDouble;
+import static io.jetrt.blocks.testkit.CentralDifferences.uniform;
 
 /**
  * The backward against float64 central differences of the float64 forward, on random small configs and weights:
  * for x and every weight, along a random direction {@code dir}, {@code dL/dt} of {@code L(w + t·dir) = Σ dy·y}
  * against {@code Σ G·dir}.
  *
- * <p>Error model. Central differences at h, h/2, h/4 extrapolated (Richardson) in two pairs are off by O(h⁴) plus
- * float64 rounding ~ 1e-16·|L|/h; ten times the gap between the two extrapolations bounds the finer one's error
- * (1e-12 absolute covers rounding where the derivative is zero, e.g. the decay's at T = 1). {@code G} comes back
- * in float32: each term {@code G_i·dir_i} is off by ≤ 2⁻²⁴ of itself, so {@code Σ G·dir} by ≤ 6e-8·Σ|G_i·dir_i|;
- * 1e-6 of that sum leaves a factor 16. A wrong derivative term is off by O(1) of its part, far beyond both.
+ * <p>The error model is {@link CentralDifferences}'s.
  */
 class GatedDeltaNetGradFiniteDiffTest {
-    private static final double H = 1e-3;
-
     @ParameterizedTest(name = "B={0} T={1} seed={2}")
     @CsvSource({"1, 1, 11", "2, 1, 12", "1, 5, 13", "2, 5, 14", "1, 9, 15", "2, 9, 16", "2, 9, 17", "1, 5, 18"})
     void backwardMatchesCentralDifferences(int batch, int tokens, long seed) {
@@ -65,38 +63,9 @@ class GatedDeltaNetGradFiniteDiffTest {
         }
     }
 
-    /** {@code L(base + t·dir)} as a function of the perturbed tensor. */
-    private interface Loss { double at(double[] perturbed); }
-
-    private static void check(String where, String name, float[] grad, double[] base, SplittableRandom rng, Loss loss) {
-        double[] dir = toDouble(normal(rng, 1, base.length));
-        double d1 = central(base, dir, H, loss), d2 = central(base, dir, H / 2, loss), d4 = central(base, dir, H / 4, loss);
-        // Richardson: the h² terms cancel; two extrapolations' gap estimates the better one's error
-        double coarse = (4 * d2 - d1) / 3, fd = (4 * d4 - d2) / 3;
-        double dot = 0, abs = 0;
-        for (int i = 0; i < grad.length; i++) {
-            dot += grad[i] * dir[i];
-            abs += Math.abs(grad[i] * dir[i]);
-        }
-        double tol = 1e-6 * abs + 10 * Math.abs(coarse - fd) + 1e-12 * (abs + 1);
-        assertTrue(Math.abs(dot - fd) <= tol, where + ": d/d" + name + " along a random direction: backward " + dot
-                + ", central differences " + fd + " (from h, h/2: " + coarse + "), tolerance " + tol);
-    }
-
-    private static double central(double[] base, double[] dir, double h, Loss loss) {
-        double[] plus = base.clone(), minus = base.clone();
-        for (int i = 0; i < base.length; i++) {
-            plus[i] += h * dir[i];
-            minus[i] -= h * dir[i];
-        }
-        return (loss.at(plus) - loss.at(minus)) / (2 * h);
-    }
-
     private static double loss(GatedDeltaNetConfig c, Map<String, double[]> w, double[] x, int batch, int tokens, double[] dy) {
         double[] y = new GatedDeltaNetGrad(c, w).forward(x, batch, tokens);
-        double l = 0;
-        for (int i = 0; i < y.length; i++) l += dy[i] * y[i];
-        return l;
+        return CentralDifferences.dot(dy, y);
     }
 
     /** Small odd sizes; the options fla allows (conv bias, β up to 2); conv widths below 4 too. */
@@ -131,26 +100,5 @@ class GatedDeltaNetGradFiniteDiffTest {
             }
             default -> normal(rng, 1 / Math.sqrt(s[s.length - 1]), n);
         };
-    }
-
-    private static float[] normal(SplittableRandom rng, double std, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u1 = rng.nextDouble(), u2 = rng.nextDouble();
-            a[i] = (float) (std * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
-        }
-        return a;
-    }
-
-    private static float[] uniform(SplittableRandom rng, double lo, double hi, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * rng.nextDouble());
-        return a;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i];
-        return d;
     }
 }
