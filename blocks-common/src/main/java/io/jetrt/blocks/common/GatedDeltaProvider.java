@@ -1,6 +1,5 @@
 package io.jetrt.blocks.common;
 
-import io.jetrt.blocks.common.grad.BlockGrad;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;

@@ -1,7 +1,7 @@
 package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.GatedDeltaProvider;
-import io.jetrt.blocks.common.grad.BlockGrad;
+import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.CpuOps;

@@ -1,7 +1,7 @@
 package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.GatedDeltaWeights;
-import io.jetrt.blocks.common.grad.BlockGrad;
+import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.blocks.common.grad.ActivationGrad;
 import io.jetrt.blocks.common.grad.Float64;
 import io.jetrt.blocks.common.grad.GatedDeltaHeadsGrad;
