@@ -161,7 +161,7 @@ class CliParsingTest {
     void verifyWithoutAPathSaysWhatItNeeds() {
         assertEquals(2, run("verify", "--backend", "cpu"));
         assertTrue(err().startsWith("jetrt verify: ") && err().contains("'FILE|DIR'")
-                && err().contains("a block reference file (.safetensors) or a model directory"), err());
+                && err().contains("a block reference file (.safetensors), a gradient fixture") && err().contains("or a model directory"), err());
         err.reset();
         assertEquals(2, run("demo"));
         assertTrue(err().startsWith("jetrt demo: ") && err().contains("--out") && err().contains("the directory to write the model to"), err());
