@@ -1,25 +1,16 @@
 package io.jetrt.blocks.jetblock;
 
-import io.jetrt.blocks.common.MapWeights;
-import io.jetrt.blocks.common.PlainCpuOps;
 import io.jetrt.blocks.testkit.CentralDifferences;
-import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
-import io.jetrt.spi.FloatTensor;
-import io.jetrt.spi.Gradients;
 import io.jetrt.spi.WeightDecl;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static io.jetrt.blocks.testkit.CentralDifferences.check;
 import static io.jetrt.blocks.testkit.CentralDifferences.normal;
-import static io.jetrt.blocks.testkit.CentralDifferences.toDouble;
 import static io.jetrt.blocks.testkit.CentralDifferences.uniform;
 
 /**
@@ -37,35 +28,8 @@ class JetBlockGradFiniteDiffTest {
         BlockConfig config = randomConfig(rng);
         JetBlockConfig c = JetBlockConfig.from(config);
         JetBlockProvider provider = new JetBlockProvider();
-        List<WeightDecl> decls = provider.weights(config);
-        Map<String, double[]> w = new HashMap<>();
-        Map<String, FloatTensor> wf = new LinkedHashMap<>();
-        for (WeightDecl d : decls) {
-            float[] v = randomWeight(rng, d);
-            wf.put(d.name(), new FloatTensor(v, d.shape()));
-            w.put(d.name(), toDouble(v));
-        }
-        int dim = c.hiddenSize();
-        float[] xf = normal(rng, 1, batch * tokens * dim), dyf = normal(rng, 1, batch * tokens * dim);
-        FloatTensor x = new FloatTensor(xf, new int[]{batch, tokens, dim}), dy = new FloatTensor(dyf, x.shape());
-        Gradients g = provider.backward(config, new MapWeights("fd", wf), x, dy, Backend.REFERENCE, PlainCpuOps::new);
-        String where = "jet " + config.params() + " B=" + batch + " T=" + tokens;
-
-        double[] xd = toDouble(xf), dyd = toDouble(dyf);
-        check(where, "x", g.input().data(), xd, rng, t -> loss(c, w, t, batch, tokens, dyd));
-        for (WeightDecl d : decls) {
-            double[] base = w.get(d.name());
-            check(where, d.name(), g.weight(d.name()).data(), base, rng, t -> {
-                Map<String, double[]> wt = new HashMap<>(w);
-                wt.put(d.name(), t);
-                return loss(c, wt, xd, batch, tokens, dyd);
-            });
-        }
-    }
-
-    private static double loss(JetBlockConfig c, Map<String, double[]> w, double[] x, int batch, int tokens, double[] dy) {
-        double[] y = new JetBlockGrad(c, w).forward(x, batch, tokens);
-        return CentralDifferences.dot(dy, y);
+        CentralDifferences.checkProvider("jet " + config.params() + " B=" + batch + " T=" + tokens, provider, config, provider.weights(config),
+                c.hiddenSize(), batch, tokens, rng, JetBlockGradFiniteDiffTest::randomWeight, (w, x, b, t) -> new JetBlockGrad(c, w).forward(x, b, t));
     }
 
     /**

@@ -1,6 +1,20 @@
 package io.jetrt.blocks.testkit;
 
+import io.jetrt.blocks.common.MapWeights;
+import io.jetrt.blocks.common.PlainCpuOps;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
+import io.jetrt.spi.TrainableProvider;
+import io.jetrt.spi.WeightDecl;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +37,39 @@ public final class CentralDifferences {
     /** {@code L(base + t·dir)} as a function of the perturbed tensor. */
     public interface Loss {
         double at(double[] perturbed);
+    }
+
+    /** A block's float64 forward {@code y [B, T, D]} as a function of its weights by name and {@code x [B, T, D]}. */
+    public interface Forward64 {
+        double[] apply(Map<String, double[]> weights, double[] x, int batch, int tokens);
+    }
+
+    /**
+     * Draws weights ({@code weight} per declaration), {@code x} and {@code dy} ~ N(0, 1), runs {@code provider}'s backward on
+     * the reference backend and checks {@code x}'s and every weight's gradient against central differences of {@code f}.
+     */
+    public static void checkProvider(String where, TrainableProvider provider, BlockConfig config, List<WeightDecl> declarations,
+                                     int hidden, int batch, int tokens, SplittableRandom rng,
+                                     BiFunction<SplittableRandom, WeightDecl, float[]> weight, Forward64 f) {
+        Map<String, double[]> w = new HashMap<>();
+        Map<String, FloatTensor> wf = new LinkedHashMap<>();
+        for (WeightDecl d : declarations) {
+            float[] v = weight.apply(rng, d);
+            wf.put(d.name(), new FloatTensor(v, d.shape()));
+            w.put(d.name(), toDouble(v));
+        }
+        float[] xf = normal(rng, 1, batch * tokens * hidden), dyf = normal(rng, 1, batch * tokens * hidden);
+        FloatTensor x = new FloatTensor(xf, new int[] {batch, tokens, hidden}), dy = new FloatTensor(dyf, x.shape());
+        Gradients g = provider.backward(config, new MapWeights("finite differences", wf), x, dy, Backend.REFERENCE, PlainCpuOps::new);
+        double[] xd = toDouble(xf), dyd = toDouble(dyf);
+        check(where, "x", g.input().data(), xd, rng, t -> dot(dyd, f.apply(w, t, batch, tokens)));
+        for (WeightDecl d : declarations) {
+            check(where, d.name(), g.weight(d.name()).data(), w.get(d.name()), rng, t -> {
+                Map<String, double[]> wt = new HashMap<>(w);
+                wt.put(d.name(), t);
+                return dot(dyd, f.apply(wt, xd, batch, tokens));
+            });
+        }
     }
 
     /** Asserts that {@code Σ grad·dir} is {@code dL/dt} along a random {@code dir}, naming {@code where} and {@code name}. */
