@@ -434,10 +434,11 @@ public final class BlockConformance {
      * derivative of {@code L = Σ dy · y} along a random direction that central differences of the forward give.
      *
      * <p>Error model of the differences (float32 forward): two steps {@code h} and {@code h/2}, Richardson-combined;
-     * their disagreement bounds the truncation error, and the forward's rounding moves {@code L} by about
-     * {@code Σ|dy · y| · 2⁻²⁰} (16 float32 ulps per term), which a difference over {@code h/2} turns into
-     * {@code 2 · that / (h/2)}. The backward may differ from the derivative by that bound plus {@link #TOLERANCE}
-     * of it (its own float32 rounding).
+     * their disagreement bounds the truncation error. The backward's side is taken along the steps as the float32
+     * perturbation really made them, so their rounding cancels. The forward's rounding is allowed
+     * {@code Σ|dy · y| · 2⁻²⁰} (16 float32 ulps per term of {@code L}: an allowance, not derived — a long sum or
+     * recurrence rounds more), which a difference over {@code h/2} turns into {@code 2 · that / (h/2)}. The backward may
+     * differ from the derivative by that bound plus {@link #TOLERANCE} of it (its own float32 rounding).
      */
     public void checkGradients(Backend backend, Shape shape) {
         Ctx c = new Ctx(Check.GRADIENTS, backend, shape.toString());
@@ -475,12 +476,12 @@ public final class BlockConformance {
         double rms = 0;
         for (float v : target.data()) rms += (double) v * v;
         double h = 1e-2 * Math.max(Math.sqrt(rms / target.size()), 1e-2);
-        double[] far = difference(c, t, backend, w, x, dy, target, d, h), near = difference(c, t, backend, w, x, dy, target, d, h / 2);
+        double[] far = difference(c, t, backend, w, x, dy, target, d, h, grad), near = difference(c, t, backend, w, x, dy, target, d, h / 2, grad);
         double richardson = (4 * near[0] - far[0]) / 3;
         double rounding = 2 * Math.max(far[1], near[1]) * Math.pow(2, -20) / (h / 2);
         double bound = Math.abs(near[0] - far[0]) + rounding;
-        double analytic = 0;
-        for (int i = 0; i < d.size(); i++) analytic += (double) grad.data()[i] * d.data()[i];
+        // along the steps the float32 weights really took (rounded), in the Richardson combination of the two sizes
+        double analytic = (4 * near[2] - far[2]) / 3;
         double err = Math.abs(analytic - richardson);
         if (!(err <= bound + TOLERANCE * Math.abs(richardson))) {
             throw c.fail(String.format(Locale.ROOT, "gradient of %s along a random direction: backward gives %.6g, central differences %.6g "
@@ -489,10 +490,18 @@ public final class BlockConformance {
         }
     }
 
-    /** {@code [(L(θ + h·d) − L(θ − h·d)) / 2h, Σ|dy · y|]} with {@code target} (θ) moved in place and restored. */
+    /**
+     * {@code [(L(θ₊) − L(θ₋)) / 2h, Σ|dy · y|, Σ G·(θ₊ − θ₋) / 2h]} with {@code θ± = float32(θ ± h·d)}: {@code target} (θ)
+     * moved in place and restored; the last is the backward's derivative along the step as rounded to float32.
+     */
     private double[] difference(Ctx c, TrainableProvider t, Backend backend, Map<String, FloatTensor> w, FloatTensor x, FloatTensor dy,
-                                FloatTensor target, FloatTensor d, double h) {
+                                FloatTensor target, FloatTensor d, double h, FloatTensor grad) {
         float[] saved = target.data().clone();
+        double along = 0;
+        for (int i = 0; i < saved.length; i++) {
+            double step = (double) (float) (saved[i] + h * d.data()[i]) - (float) (saved[i] - h * d.data()[i]);
+            along += grad.data()[i] * step / (2 * h);
+        }
         double[] loss = new double[2];
         double magnitude = 0;
         for (int side = 0; side < 2; side++) {
@@ -507,7 +516,7 @@ public final class BlockConformance {
             magnitude = Math.max(magnitude, m);
         }
         System.arraycopy(saved, 0, target.data(), 0, saved.length);
-        return new double[] {(loss[0] - loss[1]) / (2 * h), magnitude};
+        return new double[] {(loss[0] - loss[1]) / (2 * h), magnitude, along};
     }
 
     // ---- (g) backends agree -------------------------------------------------------------------------------

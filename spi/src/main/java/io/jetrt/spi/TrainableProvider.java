@@ -12,6 +12,9 @@ import java.util.Set;
  * <p>Both run a whole sequence from an empty state: {@code x [B, T, D]} at positions {@code 0 … T-1}, as
  * {@link Block#prefill} from a zeroed state. A provider without this capability is refused by training, naming its
  * bundle and this interface's SPI version.
+ *
+ * <p>Host tensors in and out: the reference and CPU backward. A device backward that keeps weights, activations and
+ * gradients on the GPU, and a saved forward for it to reuse, will come as a further optional interface (an addition).
  */
 // implemented by block bundles (each block's provider, the example plug-in)
 @ConsumerType
@@ -25,8 +28,8 @@ public interface TrainableProvider {
 
     /**
      * The gradients of {@code L = Σ dy · y}, {@code y = forward(x)}: {@link Gradients#input()} {@code [B, T, D]} and one
-     * tensor per declared weight ({@link BlockProvider#weights}), each the shape of its weight. The forward is recomputed
-     * (or whatever part of it is cheaper to recompute than to keep).
+     * tensor per declared weight ({@link BlockProvider#weights}), each the shape of its weight, in declaration order. The
+     * forward is recomputed inside: nothing passes from {@link #forward} to this call.
      */
     Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services);
 }

@@ -12,6 +12,20 @@ import java.util.List;
 public final class BlockChecks {
     private BlockChecks() {}
 
+    /**
+     * A training call's activations: {@code x [B, T, hidden]}, and {@code dy} (when not null) of x's shape; throws naming
+     * {@code where} and what was given.
+     */
+    public static void activations(String where, int hidden, FloatTensor x, FloatTensor dy) {
+        if (x.rank() != 3 || x.dim(2) != hidden) {
+            throw new IllegalArgumentException(where + ": x must be [B, T, " + hidden + "]; got " + Arrays.toString(x.shape()));
+        }
+        if (dy != null && !dy.sameShape(x.shape())) {
+            throw new IllegalArgumentException(where + ": dy must be " + Arrays.toString(x.shape()) + " like x; got "
+                    + Arrays.toString(dy.shape()));
+        }
+    }
+
     /** Every declared weight present with its declared shape. */
     public static void weights(String where, List<WeightDecl> decls, Weights weights) {
         for (WeightDecl d : decls) {

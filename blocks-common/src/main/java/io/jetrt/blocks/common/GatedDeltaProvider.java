@@ -15,7 +15,6 @@ import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,10 +141,7 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
     public final Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend,
                                     BlockServices services) {
         BlockGrad g = trainer(config, weights, x, backend);
-        if (!dy.sameShape(x.shape())) {
-            throw new IllegalArgumentException(config.where() + ": dy must be " + Arrays.toString(x.shape()) + " like x; got "
-                    + Arrays.toString(dy.shape()));
-        }
+        BlockChecks.activations(config.where(), config(config).hiddenSize(), x, dy);
         return g.backward(x, dy);
     }
 
@@ -156,9 +152,7 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
             throw new IllegalArgumentException(c.where() + ": training backend must be one of reference, cpu; got " + backend.id());
         }
         BlockChecks.weights(c.where(), declare(c), weights);
-        if (x.rank() != 3 || x.dim(2) != c.hiddenSize()) {
-            throw new IllegalArgumentException(c.where() + ": x must be [B, T, " + c.hiddenSize() + "]; got " + Arrays.toString(x.shape()));
-        }
+        BlockChecks.activations(c.where(), c.hiddenSize(), x, null);
         return grad(c, weights);
     }
 }

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.fullattn;
 
+import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.Backend;
@@ -16,7 +17,6 @@ import io.jetrt.spi.WeightDecl;
 import io.jetrt.spi.Weights;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +106,7 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
         requireTraining(backend);
-        requireActivations(config, "x", x, x.shape());
+        BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, null);
         int batch = x.dim(0);
         FloatTensor y = FloatTensor.zeros(x.shape());
         create(config, weights, backend, services).prefill(x, new int[batch], new BlockState(batch, stateLayout(config, x.dim(1))), y);
@@ -116,8 +116,7 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
     @Override
     public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
         requireTraining(backend);
-        requireActivations(config, "x", x, x.shape());
-        requireActivations(config, "dy", dy, x.shape());
+        BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, dy);
         AttentionConfig c = AttentionConfig.from(config, sliding);
         List<WeightDecl> decls = weights(config);
         Map<String, double[]> w = new LinkedHashMap<>();
@@ -126,22 +125,13 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
         AttentionBackward.Result r = AttentionBackward.run(f, w, toDouble(dy));
         Map<String, FloatTensor> g = new LinkedHashMap<>();
         for (WeightDecl d : decls) g.put(d.name(), toFloat(r.weights().get(d.name()), d.shape()));
-        return new Gradients(toFloat(r.dx(), x.shape()), g);
+        return Gradients.of(toFloat(r.dx(), x.shape()), g);
     }
 
     private void requireTraining(Backend backend) {
         if (!trainingBackends().contains(backend)) {
             throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered for training; have "
                     + trainingBackends().stream().map(Backend::id).sorted().toList());
-        }
-    }
-
-    /** {@code t} must be {@code [B, T, D]} with D = hidden_size and the given shape (x's, for dy). */
-    private static void requireActivations(BlockConfig config, String name, FloatTensor t, int[] shape) {
-        int d = config.intParam("hidden_size");
-        if (t.rank() != 3 || t.dim(2) != d || !t.sameShape(shape)) {
-            throw new IllegalArgumentException(config.where() + ": " + name + " must be [B, T, " + d + "]" + (name.equals("x") ? "" : " as x "
-                    + Arrays.toString(shape)) + "; got " + Arrays.toString(t.shape()));
         }
     }
 

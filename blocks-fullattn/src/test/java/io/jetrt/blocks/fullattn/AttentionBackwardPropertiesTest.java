@@ -123,7 +123,7 @@ class AttentionBackwardPropertiesTest {
         assertTrue(cuda.getMessage().contains("attn 1.0.0: backend cuda is not offered for training"), cuda.getMessage());
         IllegalArgumentException dy = assertThrows(IllegalArgumentException.class,
                 () -> provider.backward(config, weights, x, FloatTensor.zeros(1, 3, 16), Backend.CPU, PlainCpuOps::new));
-        assertTrue(dy.getMessage().contains("dy must be [B, T, 16] as x [1, 4, 16]; got [1, 3, 16]"), dy.getMessage());
+        assertTrue(dy.getMessage().contains("dy must be [1, 4, 16] like x; got [1, 3, 16]"), dy.getMessage());
         IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
                 () -> provider.forward(config, weights, FloatTensor.zeros(1, 4, 12), Backend.CPU, PlainCpuOps::new));
         assertTrue(wide.getMessage().contains("x must be [B, T, 16]; got [1, 4, 12]"), wide.getMessage());

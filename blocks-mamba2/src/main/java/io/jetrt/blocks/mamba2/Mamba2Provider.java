@@ -135,12 +135,16 @@ public final class Mamba2Provider implements BlockProvider, TrainableProvider {
 
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
-        return training(config, weights, backend).forward(x);
+        Mamba2Training t = training(config, weights, backend);
+        BlockChecks.activations(config.where(), Mamba2Config.from(config).hidden(), x, null);
+        return t.forward(x);
     }
 
     @Override
     public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
-        return training(config, weights, backend).backward(x, dy);
+        Mamba2Training t = training(config, weights, backend);
+        BlockChecks.activations(config.where(), Mamba2Config.from(config).hidden(), x, dy);
+        return t.backward(x, dy);
     }
 
     private Mamba2Training training(BlockConfig config, Weights weights, Backend backend) {

@@ -85,7 +85,7 @@ final class Mamba2Training {
                 for (int i = 0; i < dm; i++) dx[at + i] = (float) back[i];
             }
         }
-        return new Gradients(new FloatTensor(dx, x.shape()), g.tensors());
+        return Gradients.of(new FloatTensor(dx, x.shape()), g.tensors());
     }
 
     /**

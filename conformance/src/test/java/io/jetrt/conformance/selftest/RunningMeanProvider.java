@@ -183,7 +183,7 @@ public final class RunningMeanProvider implements BlockProvider, TrainableProvid
         g.put(IN, floats(gin, 1.0, d, d));
         g.put(OUT, floats(gout, 1.0, d, d));
         g.put(SCALE, floats(gscale, off, d));
-        return new Gradients(new FloatTensor(dx, x.shape()), g);
+        return Gradients.of(new FloatTensor(dx, x.shape()), g);
     }
 
     private static FloatTensor floats(double[] v, double factor, int... shape) {

@@ -93,20 +93,28 @@ public final class GradientVerifier {
             checks.add(Check.of("io.y (forward)", backend.id(), p.forward(config, weights, x, backend, services).data(),
                     f.readFloats("io.y").data(), tol));
             Gradients g = p.backward(config, weights, x, dy, backend, services);
-            checks.add(directional("io.x", g.input(), f, backend, tol));
+            if (!f.has(DDOT + "io.x")) {
+                checks.add(new Check("io.x", backend.id(), Double.NaN, Double.NaN, tol, false, "the fixture has no " + DDOT + "io.x"));
+            } else {
+                checks.add(directional("io.x", g.input(), x.shape(), f, backend, tol));
+            }
             for (String name : f.names()) {
                 if (!name.startsWith(DDOT) || name.equals(DDOT + "io.x")) continue;
                 String w = name.substring(DDOT.length());
                 FloatTensor grad = g.weights().get(w);
                 checks.add(grad == null ? new Check(w, backend.id(), Double.NaN, Double.NaN, tol, false, "the backward gave no gradient for it")
-                        : directional(w, grad, f, backend, tol));
+                        : directional(w, grad, f.readFloats(w).shape(), f, backend, tol));
             }
         }
         return checks;
     }
 
-    /** {@code max_j |Σ G · dir_j − ddot[j]|} and that over {@code max_j |ddot[j]|}. */
-    private static Check directional(String name, FloatTensor grad, SafeTensorsFile f, Backend backend, double tol) {
+    /** {@code max_j |Σ G · dir_j − ddot[j]|} and that over {@code max_j |ddot[j]|}; {@code G} must have its tensor's {@code shape}. */
+    private static Check directional(String name, FloatTensor grad, int[] shape, SafeTensorsFile f, Backend backend, double tol) {
+        if (!grad.sameShape(shape)) {
+            return new Check(name, backend.id(), Double.NaN, Double.NaN, tol, false, "gradient of shape " + java.util.Arrays.toString(grad.shape())
+                    + ", the tensor's is " + java.util.Arrays.toString(shape));
+        }
         float[] ddot = f.readFloats(DDOT + name).data();
         double maxErr = 0, maxRef = 0;
         for (int j = 0; j < ddot.length; j++) {

@@ -63,7 +63,7 @@ class GradientVerifierTest {
                 acc[i % D] += (double) dy.data()[i] * x.data()[i];
             }
             for (int j = 0; j < D; j++) dw[j] = (float) (scale * acc[j]);
-            return new Gradients(new FloatTensor(dx, x.shape()), Map.of("w", new FloatTensor(dw, new int[] {D})));
+            return Gradients.of(new FloatTensor(dx, x.shape()), Map.of("w", new FloatTensor(dw, new int[] {D})));
         }
     }
 

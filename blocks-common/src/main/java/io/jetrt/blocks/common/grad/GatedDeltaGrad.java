@@ -101,6 +101,6 @@ public abstract class GatedDeltaGrad<F extends GatedDeltaGrad.Front> implements 
         g.put(GatedDeltaWeights.O_NORM, hg.oNorm());
         Map<String, FloatTensor> weights = new LinkedHashMap<>();
         for (WeightDecl decl : declarations()) weights.put(decl.name(), new FloatTensor(Float64.toFloat(g.get(decl.name())), decl.shape()));
-        return new Gradients(new FloatTensor(Float64.toFloat(dx), x.shape()), weights);
+        return Gradients.of(new FloatTensor(Float64.toFloat(dx), x.shape()), weights);
     }
 }

@@ -72,23 +72,32 @@ public final class RetentionProvider implements BlockProvider, TrainableProvider
 
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
-        return new RetentionTraining(RetentionConfig.from(config), weights).forward(x);
+        return training(config, weights, backend, x, null).forward(x);
     }
 
     @Override
     public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
-        return new RetentionTraining(RetentionConfig.from(config), weights).backward(x, dy);
+        return training(config, weights, backend, x, dy).backward(x, dy);
+    }
+
+    /** Checks what a training call is handed, as create does: the backend, every weight's shape, {@code x [B, T, D]} and dy. */
+    private RetentionTraining training(BlockConfig config, Weights weights, Backend backend, FloatTensor x, FloatTensor dy) {
+        if (!trainingBackends().contains(backend)) {
+            throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered for training");
+        }
+        RetentionConfig c = RetentionConfig.from(config);
+        checkWeights(config, weights);
+        if (x.rank() != 3 || x.dim(2) != c.hidden() || (dy != null && !dy.sameShape(x.shape()))) {
+            throw new IllegalArgumentException(config.where() + ": x must be [B, T, " + c.hidden() + "] and dy its shape; got x "
+                    + Arrays.toString(x.shape()) + (dy == null ? "" : ", dy " + Arrays.toString(dy.shape())));
+        }
+        return new RetentionTraining(c, weights);
     }
 
     @Override
     public Block create(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
         RetentionConfig c = RetentionConfig.from(config);
-        for (WeightDecl d : weights(config)) {
-            if (!weights.has(d.name()) || !weights.get(d.name()).sameShape(d.shape())) {
-                throw new IllegalArgumentException(config.where() + ": weight " + d.name() + " must have shape "
-                        + Arrays.toString(d.shape()) + "; got " + (weights.has(d.name()) ? Arrays.toString(weights.get(d.name()).shape()) : "none"));
-            }
-        }
+        checkWeights(config, weights);
         return switch (backend) {
             case REFERENCE -> new RetentionReference(c, weights);
             case CPU -> new RetentionCpu(c, weights, services.cpu());
@@ -114,5 +123,14 @@ public final class RetentionProvider implements BlockProvider, TrainableProvider
             throw new IllegalArgumentException(where + ": positions must have " + state.batch() + " entries; got " + positions.length);
         }
         return x.dim(1);
+    }
+
+    private void checkWeights(BlockConfig config, Weights weights) {
+        for (WeightDecl d : weights(config)) {
+            if (!weights.has(d.name()) || !weights.get(d.name()).sameShape(d.shape())) {
+                throw new IllegalArgumentException(config.where() + ": weight " + d.name() + " must have shape "
+                        + Arrays.toString(d.shape()) + "; got " + (weights.has(d.name()) ? Arrays.toString(weights.get(d.name()).shape()) : "none"));
+            }
+        }
     }
 }

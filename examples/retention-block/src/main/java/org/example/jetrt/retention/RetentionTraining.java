@@ -115,7 +115,7 @@ final class RetentionTraining {
         w.put(RetentionProvider.V, floats(gv, c.valueDim(), d));
         w.put(RetentionProvider.G, floats(gg, c.valueDim(), d));
         w.put(RetentionProvider.O, floats(go, d, c.valueDim()));
-        return new Gradients(new FloatTensor(dx, x.shape()), w);
+        return Gradients.of(new FloatTensor(dx, x.shape()), w);
     }
 
     private Trace trace(FloatTensor x, int b, int steps) {
