@@ -3,6 +3,7 @@ package io.jetrt.blocks.fullattn;
 import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.KernelImage;
+import io.jetrt.blocks.common.grad.Float64;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
@@ -120,12 +121,12 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
         AttentionConfig c = AttentionConfig.from(config, sliding);
         List<WeightDecl> decls = weights(config);
         Map<String, double[]> w = new LinkedHashMap<>();
-        for (WeightDecl d : decls) w.put(d.name(), toDouble(weights.get(d.name())));
-        AttentionForward64 f = new AttentionForward64(c, w, toDouble(x), x.dim(0), x.dim(1));
-        AttentionBackward.Result r = AttentionBackward.run(f, w, toDouble(dy));
+        for (WeightDecl d : decls) w.put(d.name(), Float64.of(weights.get(d.name()).data()));
+        AttentionForward64 f = new AttentionForward64(c, w, Float64.of(x.data()), x.dim(0), x.dim(1));
+        AttentionBackward.Result r = AttentionBackward.run(f, w, Float64.of(dy.data()));
         Map<String, FloatTensor> g = new LinkedHashMap<>();
-        for (WeightDecl d : decls) g.put(d.name(), toFloat(r.weights().get(d.name()), d.shape()));
-        return Gradients.of(toFloat(r.dx(), x.shape()), g);
+        for (WeightDecl d : decls) g.put(d.name(), new FloatTensor(Float64.toFloat(r.weights().get(d.name())), d.shape()));
+        return Gradients.of(new FloatTensor(Float64.toFloat(r.dx()), x.shape()), g);
     }
 
     private void requireTraining(Backend backend) {
@@ -133,17 +134,5 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
             throw new IllegalArgumentException(type() + " " + version() + ": backend " + backend.id() + " is not offered for training; have "
                     + trainingBackends().stream().map(Backend::id).sorted().toList());
         }
-    }
-
-    private static double[] toDouble(FloatTensor t) {
-        double[] out = new double[t.size()];
-        for (int i = 0; i < out.length; i++) out[i] = t.data()[i];
-        return out;
-    }
-
-    private static FloatTensor toFloat(double[] a, int[] shape) {
-        float[] out = new float[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = (float) a[i];
-        return new FloatTensor(out, shape);
     }
 }

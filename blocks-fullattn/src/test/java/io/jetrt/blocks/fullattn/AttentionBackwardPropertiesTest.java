@@ -180,9 +180,4 @@ class AttentionBackwardPropertiesTest {
         return a;
     }
 
-    static double[] toDouble(FloatTensor t) {
-        double[] out = new double[t.size()];
-        for (int i = 0; i < out.length; i++) out[i] = t.data()[i];
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.fullattn;
 
+import io.jetrt.blocks.common.grad.Float64;
 import io.jetrt.blocks.testkit.Fixtures;
 import io.jetrt.conformance.Closeness;
 import io.jetrt.loader.json.Json;
@@ -42,10 +43,10 @@ class AttentionGradientFixtureTest {
         try (SafeTensorsFile f = SafeTensorsFile.open(fixture(file))) {
             BlockConfig config = new BlockConfig(file, Json.parseObject(f.metadata().get("config")));
             Map<String, double[]> w = new LinkedHashMap<>();
-            for (WeightDecl d : provider.weights(config)) w.put(d.name(), AttentionBackwardPropertiesTest.toDouble(f.readFloats(d.name())));
+            for (WeightDecl d : provider.weights(config)) w.put(d.name(), Float64.of(f.readFloats(d.name()).data()));
             FloatTensor x = f.readFloats("io.x");
             AttentionForward64 fwd = new AttentionForward64(AttentionConfig.from(config, sliding), w,
-                    AttentionBackwardPropertiesTest.toDouble(x), x.dim(0), x.dim(1));
+                    Float64.of(x.data()), x.dim(0), x.dim(1));
             // io.y is the float64 result rounded to float32: 6e-8 relative per element, 1e-6 leaves room
             Closeness.assertClose(fwd.y, f.readFloats("io.y").data(), 1e-6, file + " float64 forward vs io.y");
         }
