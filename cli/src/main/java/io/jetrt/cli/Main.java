@@ -26,7 +26,7 @@ public final class Main {
     @Command(name = "jetrt", mixinStandardHelpOptions = true,
             description = "Runs hybrid language models composed of plug-in attention blocks (OSGi bundles).",
             subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, VerifyCommand.class, DemoCommand.class,
-                    BenchCommand.class, CompareCommand.class, HelpCommand.class},
+                    BenchCommand.class, CompareCommand.class, RetrofitCommand.class, HelpCommand.class},
             footer = {"", "Every command has --help: jetrt generate --help"})
     static final class Root {}
 

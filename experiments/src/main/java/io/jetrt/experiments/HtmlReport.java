@@ -14,7 +14,7 @@ import java.util.List;
 final class HtmlReport {
     private HtmlReport() {}
 
-    private static final String CSS = """
+    static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2330;margin:0;background:#f6f7f9}
             main{max-width:1340px;margin:0 auto;padding:24px 28px 48px}
             h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;border-bottom:1px solid #d9dde4;padding-bottom:4px}

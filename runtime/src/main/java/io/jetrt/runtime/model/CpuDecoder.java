@@ -45,6 +45,7 @@ final class CpuDecoder implements Decoder<CpuState> {
             dense.rmsNorm(h, dense.inNorm[i], u, rows);
             FloatTensor y = FloatTensor.filled(Float.NaN, batch, steps, d); // a skipped write shows up as NaN
             computeBlock(layer, uT, positions, state, y);
+            if (observer != null && observer.wantsBlocks()) observer.block(i, new FloatTensor(u.clone(), uT.shape()), y);
             float[] yd = y.data();
             for (int k = 0; k < h.length; k++) h[k] += yd[k];
             dense.rmsNorm(h, dense.postNorm[i], u, rows);

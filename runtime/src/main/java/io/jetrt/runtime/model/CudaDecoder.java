@@ -353,6 +353,7 @@ final class CudaDecoder implements Decoder<CudaState> {
         for (Layer layer : snapshot) {
             int i = layer.index();
             callBlock(layer, u, pos, hostPositions, st, y, steps == 1);
+            if (observer != null && observer.wantsBlocks()) observer.block(i, weights.download(u), weights.download(y));
             ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
             linear(u.reshape(rows, d), gateUp[i], gu);
             ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));

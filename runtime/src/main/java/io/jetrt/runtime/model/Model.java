@@ -82,6 +82,16 @@ public final class Model implements AutoCloseable {
     /** Receives the residual stream {@code [B, T, D]} after each layer, for debugging and checks. */
     public interface LayerObserver {
         void after(int layer, FloatTensor hidden);
+
+        /**
+         * Each layer's block input (the normed residual) {@code x [B, T, D]} and output {@code y [B, T, D]}, before the
+         * residual add; a distillation trainer's teacher activations. Host tensors the observer may keep (the decoder
+         * does not write them again); made only for an observer that {@link #wantsBlocks}.
+         */
+        default void block(int layer, FloatTensor x, FloatTensor y) {}
+
+        /** Whether {@link #block} wants the copies (the GPU decoder downloads them only then). */
+        default boolean wantsBlocks() { return false; }
     }
 
     /** Re-binds layers to the preferred providers now registered, leaving out service {@code goneServiceId} (or -1). */

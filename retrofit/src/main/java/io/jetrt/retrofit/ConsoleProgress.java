@@ -1,0 +1,50 @@
+package io.jetrt.retrofit;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A run's progress on stderr: a bar of steps, tokens, tokens/s, the learning rate and the mean loss over the students
+ * (with the worst layer's). On a terminal one line is redrawn with {@code \r}; elsewhere (a log, a pipe) a line is
+ * printed every tenth of the run, so a CI log stays readable.
+ */
+public final class ConsoleProgress implements RetrofitListener {
+    private static final int WIDTH = 24;
+    private final PrintStream err;
+    private final boolean redraw;
+    private int lastTenth = -1;
+
+    public ConsoleProgress(PrintStream err, boolean redraw) {
+        this.err = err;
+        this.redraw = redraw;
+    }
+
+    @Override
+    public void note(String line) {
+        if (redraw && lastTenth >= 0) err.println();
+        err.println("retrofit: " + line);
+        lastTenth = -1;
+    }
+
+    @Override
+    public void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, double[] losses) {
+        double mean = 0, worst = 0;
+        for (double l : losses) {
+            mean += l / losses.length;
+            worst = Math.max(worst, l);
+        }
+        int filled = WIDTH * step / total;
+        String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  %,d tokens  %,.0f tok/s  lr %.2e  loss %.4f (worst layer %.4f)",
+                "#".repeat(filled), "-".repeat(WIDTH - filled), step, total, tokens, tokensPerSecond, lr, mean, worst);
+        int tenth = 10 * step / total;
+        if (redraw) {
+            err.print("\r" + line);
+            if (step == total) err.println();
+            lastTenth = tenth;
+        } else if (tenth != lastTenth || step == total) {
+            err.println(line);
+            lastTenth = tenth;
+        }
+        err.flush();
+    }
+}

@@ -1,0 +1,196 @@
+package io.jetrt.retrofit;
+
+import io.jetrt.loader.safetensors.Checkpoint;
+import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.model.ComposeOptions;
+import io.jetrt.runtime.model.Layer;
+import io.jetrt.runtime.model.LayerRules;
+import io.jetrt.runtime.model.Model;
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.BlockProvider;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.TrainableProvider;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * PostNAS stage 1, blockwise: every layer the overrides swap gets the block of its new type, starting from the seeded
+ * upstream initialisation (as {@code --override} gives it everywhere else), and learns to reproduce the checkpoint's own
+ * layer — its output from the teacher's input, by relative MSE. Everything else stays the checkpoint's. The run saves
+ * its state every few steps into {@code <out>/retrofit/} and resumes from it, bit for bit; the result is a Hugging Face
+ * directory in {@code <out>}.
+ */
+public final class Retrofit {
+    /** Where in the output directory the training state lives. */
+    public static final String STATE_DIR = "retrofit";
+
+    private final JetRuntime rt;
+    private final RetrofitOptions o;
+    private final RetrofitListener listener;
+
+    public Retrofit(JetRuntime rt, RetrofitOptions options, RetrofitListener listener) {
+        this.rt = rt;
+        this.o = options;
+        this.listener = listener;
+    }
+
+    public RetrofitResult run() {
+        if (o.out().toAbsolutePath().normalize().equals(o.model().toAbsolutePath().normalize())) {
+            throw new RetrofitException("--out " + o.out() + " is the model directory itself: give a new directory");
+        }
+        Backend compute = o.backend() == Backend.CUDA ? Backend.CUDA : Backend.CPU;
+        try (Model teacher = rt.load(o.model(), ComposeOptions.DEFAULT.withBackend(compute));
+             Model initial = rt.load(o.model(), new ComposeOptions(o.overrides(), LayerRules.NONE, compute, o.seed()))) {
+            List<Student> students = students(teacher, initial);
+            TrainingTokens data = TrainingTokens.load(o.data(), o.tokenizer() != null ? o.tokenizer() : o.model(),
+                    teacher.config().vocabSize(), o.seqLen(), o.heldOut());
+            String hash = RunHash.of(o, students);
+            Path stateDir = o.out().resolve(STATE_DIR);
+            TrainingState.Resumed resumed = TrainingState.load(stateDir, hash, students);
+            Measures before;
+            List<double[]> curve;
+            int first;
+            long tokensDone;
+            if (resumed != null) {
+                listener.note("resuming from step " + resumed.step() + " of " + o.steps() + " (" + stateDir.resolve(TrainingState.FILE) + ")");
+                before = resumed.before();
+                curve = new ArrayList<>(resumed.curve());
+                first = resumed.step();
+                tokensDone = resumed.tokens();
+            } else {
+                listener.note("measuring the students before training on " + data.heldOut() + " held-out sequences of " + o.seqLen());
+                before = new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data, o.batch()));
+                curve = new ArrayList<>();
+                first = 0;
+                tokensDone = 0;
+                TrainingState.save(stateDir, hash, 0, 0, students, curve, before);
+            }
+            double seconds = train(teacher, students, data, hash, stateDir, before, curve, first, tokensDone);
+            long tokensAll = (long) o.steps() * o.batch() * o.seqLen();
+            List<String> types = initial.layers().stream().map(Layer::type).toList();
+            listener.note("writing the retrofitted model to " + o.out());
+            try (Checkpoint ckpt = Checkpoint.open(o.model())) {
+                HfExport.write(o.out(), o.model(), o.tokenizer() != null ? o.tokenizer() : o.model(), ckpt, types, students);
+            }
+            listener.note("measuring the students after training");
+            double[] mseAfter = heldOutMse(teacher, students, data);
+            double klAfter;
+            try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(compute))) {
+                klAfter = Divergence.kl(teacher, retrofitted, data, o.batch());
+            }
+            long trainedHere = tokensAll - tokensDone;
+            List<RetrofitResult.LayerResult> layers = new ArrayList<>();
+            for (int i = 0; i < students.size(); i++) {
+                Student s = students.get(i);
+                layers.add(new RetrofitResult.LayerResult(s.layer(), s.from(), s.to(), before.mse()[i], mseAfter[i]));
+            }
+            return new RetrofitResult(tokensAll, trainedHere > 0 ? trainedHere / seconds : Double.NaN, layers, before.kl(), klAfter,
+                    curve, o.batch() * o.seqLen(), first, o.out());
+        }
+    }
+
+    /** The swapped layers, each checked for the training capability on the backend asked for. */
+    private List<Student> students(Model teacher, Model initial) {
+        List<Student> out = new ArrayList<>();
+        List<String> from = teacher.config().layerTypes();
+        for (Layer l : initial.layers()) {
+            if (l.type().equals(from.get(l.index()))) continue;
+            BlockProvider p = l.binding().provider();
+            String who = "layer " + l.index() + " (" + from.get(l.index()) + " → " + l.type() + ", " + p.type() + " " + p.version()
+                    + " from bundle " + l.binding().bundleName() + ")";
+            if (!(p instanceof TrainableProvider t)) {
+                throw new RetrofitException(who + " offers no training capability: it needs " + TrainableProvider.class.getName()
+                        + " (SPI 1.3), in a version of the bundle built against SPI 1.3 or later");
+            }
+            if (!t.trainingBackends().contains(o.backend())) {
+                throw new RetrofitException(who + " trains on " + t.trainingBackends().stream().map(Backend::id).sorted().toList()
+                        + ", not " + o.backend().id() + (o.backend() == Backend.CUDA ? " (no CUDA backward yet)" : ""));
+            }
+            out.add(Student.of(l.index(), from.get(l.index()), l.type(), who, t, l.config(), p.weights(l.config()), l.weights(),
+                    o.weightDecay()));
+        }
+        if (out.isEmpty()) {
+            throw new RetrofitException("--override swaps no layer of " + o.model() + " (its layers are " + from + "): nothing to train");
+        }
+        return out;
+    }
+
+    private double train(Model teacher, List<Student> students, TrainingTokens data, String hash, Path stateDir, Measures before,
+                         List<double[]> curve, int first, long tokensDone) {
+        LrSchedule lr = LrSchedule.of(o);
+        BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
+        Set<Integer> layers = layerSet(students);
+        BlockServices services = rt::cpu;
+        long tokens = tokensDone, started = System.nanoTime();
+        for (int step = first; step < o.steps(); step++) {
+            int[] batch = tokens(data, order.at(step));
+            TeacherActivations acts = TeacherActivations.of(teacher, batch, o.batch(), layers);
+            double rate = lr.at(step);
+            double[] losses = new double[students.size()];
+            for (int i = 0; i < students.size(); i++) {
+                Student s = students.get(i);
+                losses[i] = s.step(acts.input(s.layer()), acts.output(s.layer()), step + 1, rate, o.clipNorm(), o.backend(), services);
+                if (!Double.isFinite(losses[i])) {
+                    throw new RetrofitException(s.who() + ": the loss or its gradient became non-finite at step " + (step + 1) + " of "
+                            + o.steps() + "; training stopped. The last good state (step " + lastSaved(step) + ") is in "
+                            + stateDir.resolve(TrainingState.FILE) + ": try a lower --lr (now " + o.lr() + ")");
+                }
+            }
+            curve.add(losses);
+            tokens += batch.length;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if ((step + 1) % o.checkpointEvery() == 0 || step + 1 == o.steps()) {
+                TrainingState.save(stateDir, hash, step + 1, tokens, students, curve, before);
+            }
+            listener.stepped(step + 1, o.steps(), tokens, (tokens - tokensDone) / seconds, rate, losses);
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private int lastSaved(int step) { return step / o.checkpointEvery() * o.checkpointEvery(); }
+
+    /** Each student's relative MSE on the held-out sequences, errors and references summed over all of them. */
+    private double[] heldOutMse(Model teacher, List<Student> students, TrainingTokens data) {
+        double[] err = new double[students.size()], ref = new double[students.size()];
+        BlockServices services = rt::cpu;
+        for (int from = 0; from < data.heldOut(); from += o.batch()) {
+            int n = Math.min(o.batch(), data.heldOut() - from);
+            int[] seqs = new int[n];
+            for (int j = 0; j < n; j++) seqs[j] = data.train() + from + j;
+            TeacherActivations acts = TeacherActivations.of(teacher, tokens(data, seqs), n, layerSet(students));
+            for (int i = 0; i < students.size(); i++) {
+                Student s = students.get(i);
+                FloatTensor y = s.trainer().forward(s.config(), s.view(), acts.input(s.layer()), o.backend(), services);
+                float[] yt = acts.output(s.layer()).data();
+                for (int k = 0; k < yt.length; k++) {
+                    double e = (double) y.data()[k] - yt[k];
+                    err[i] += e * e;
+                    ref[i] += (double) yt[k] * yt[k];
+                }
+            }
+        }
+        double[] out = new double[students.size()];
+        for (int i = 0; i < out.length; i++) out[i] = err[i] / (ref[i] == 0 ? 1 : ref[i]);
+        return out;
+    }
+
+    private static int[] tokens(TrainingTokens data, int[] sequences) {
+        int[] out = new int[sequences.length * data.seqLen()];
+        for (int j = 0; j < sequences.length; j++) System.arraycopy(data.trainSequence(sequences[j]), 0, out, j * data.seqLen(), data.seqLen());
+        return out;
+    }
+
+    private static Set<Integer> layerSet(List<Student> students) {
+        Set<Integer> s = new TreeSet<>();
+        for (Student st : students) s.add(st.layer());
+        return s;
+    }
+
+    static boolean isRun(Path out) { return Files.exists(out.resolve(STATE_DIR).resolve(TrainingState.FILE)); }
+}

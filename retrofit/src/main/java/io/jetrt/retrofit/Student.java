@@ -1,0 +1,99 @@
+package io.jetrt.retrofit;
+
+import io.jetrt.spi.Backend;
+import io.jetrt.spi.BlockConfig;
+import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.Gradients;
+import io.jetrt.spi.TrainableProvider;
+import io.jetrt.spi.WeightDecl;
+import io.jetrt.spi.Weights;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One swapped-in layer being trained: its block's training capability, its float32 master weights (in the provider's
+ * declaration order) and their optimizer. The objective is the relative MSE of the block's output against the teacher
+ * layer's, {@code Σ (y − yₜ)² / Σ yₜ²}, from the teacher's own block input.
+ *
+ * @param who "layer 2 (jet → gdn, gdn 1.0.0 from bundle io.jetrt.blocks.gdn 0.1.0)", for messages
+ */
+record Student(int layer, String from, String to, String who, TrainableProvider trainer, BlockConfig config,
+               Map<String, float[]> weights, Map<String, int[]> shapes, AdamW optimizer) {
+
+    static Student of(int layer, String from, String to, String who, TrainableProvider trainer, BlockConfig config,
+                      Iterable<WeightDecl> decls, Weights init, double weightDecay) {
+        Map<String, float[]> w = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (WeightDecl d : decls) {
+            w.put(d.name(), init.get(d.name()).data().clone());
+            shapes.put(d.name(), d.shape().clone());
+        }
+        // matrices decay; vectors (norms, biases, A_log, dt_bias) do not, as in the upstream recipes
+        Set<String> decayed = shapes.entrySet().stream().filter(e -> e.getValue().length >= 2).map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
+        return new Student(layer, from, to, who, trainer, config, w, shapes, new AdamW(w, decayed, weightDecay));
+    }
+
+    /** The master weights as the SPI's view (no copy: a step's update shows at once). */
+    Weights view() {
+        return new Weights() {
+            @Override public FloatTensor get(String name) {
+                float[] d = weights.get(name);
+                if (d == null) throw new IllegalArgumentException(who + ": no weight '" + name + "'");
+                return new FloatTensor(d, shapes.get(name));
+            }
+
+            @Override public boolean has(String name) { return weights.containsKey(name); }
+        };
+    }
+
+    /** Relative MSE of this block against {@code yTeacher} for input {@code x}, both {@code [B, T, D]}. */
+    double loss(FloatTensor x, FloatTensor yTeacher, Backend backend, BlockServices services) {
+        return relativeError(trainer.forward(config, view(), x, backend, services).data(), yTeacher.data(), null);
+    }
+
+    /**
+     * One optimizer step on a batch; returns the loss before it. The gradient is clipped to {@code clip} in L2 norm
+     * over all of this layer's weights (each layer is its own problem). A non-finite loss or gradient changes nothing
+     * and returns NaN.
+     */
+    double step(FloatTensor x, FloatTensor yTeacher, int t, double lr, double clip, Backend backend, BlockServices services) {
+        float[] y = trainer.forward(config, view(), x, backend, services).data();
+        float[] dy = new float[y.length];
+        double loss = relativeError(y, yTeacher.data(), dy);
+        if (!Double.isFinite(loss)) return Double.NaN;
+        Gradients g = trainer.backward(config, view(), x, new FloatTensor(dy, x.shape()), backend, services);
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        double sq = 0;
+        for (String name : weights.keySet()) {
+            float[] gd = g.weight(name).data();
+            if (gd.length != weights.get(name).length) {
+                throw new RetrofitException(who + ": the backward gave weight '" + name + "' a gradient of " + gd.length + " values; it has "
+                        + weights.get(name).length);
+            }
+            for (float v : gd) sq += (double) v * v;
+            grads.put(name, gd);
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm)) return Double.NaN;
+        optimizer.step(t, lr, weights, grads, norm > clip ? clip / norm : 1);
+        return loss;
+    }
+
+    /** {@code Σ (y − yₜ)² / Σ yₜ²} in float64; with {@code dy} given, fills it with the loss's gradient in y. */
+    static double relativeError(float[] y, float[] yt, float[] dy) {
+        double err = 0, ref = 0;
+        for (int i = 0; i < y.length; i++) {
+            double e = (double) y[i] - yt[i];
+            err += e * e;
+            ref += (double) yt[i] * yt[i];
+        }
+        if (ref == 0) ref = 1; // a teacher layer that outputs zeros: plain squared error
+        if (dy != null) for (int i = 0; i < y.length; i++) dy[i] = (float) (2 * ((double) y[i] - yt[i]) / ref);
+        return err / ref;
+    }
+}
