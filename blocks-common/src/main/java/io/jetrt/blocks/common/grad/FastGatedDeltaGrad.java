@@ -60,35 +60,34 @@ public abstract class FastGatedDeltaGrad<F extends FastGatedDeltaGrad.Front> imp
     /** Every weight the block declares, in order: the gradients come back in these names and shapes. */
     protected abstract List<WeightDecl> declarations();
 
-    private record Pass(Front front, FastGatedDeltaHeads.Inputs in, float[] o, float[] y) {}
-
-    private Pass run(float[] x, int batch, int tokens) {
+    /** The heads' inputs: the front end's q, k, v and the a, b, g projections of x. */
+    private FastGatedDeltaHeads.Inputs inputs(F f, float[] x, int batch, int tokens) {
         int rows = batch * tokens, d = c.hiddenSize(), vd = c.valueDim(), h = c.numHeads();
-        F f = front(x, batch, tokens);
-        FastGatedDeltaHeads.Inputs in = new FastGatedDeltaHeads.Inputs(batch, tokens, f.q(), f.k(), f.v(),
+        return new FastGatedDeltaHeads.Inputs(batch, tokens, f.q(), f.k(), f.v(),
                 FastLinear.forward(ops, x, wa, rows, d, h), FastLinear.forward(ops, x, wb, rows, d, h),
                 FastLinear.forward(ops, x, wg, rows, d, vd));
-        float[] o = heads.forward(in);
-        return new Pass(f, in, o, FastLinear.forward(ops, o, wo, rows, vd, d));
     }
 
     @Override
     public FloatTensor forward(FloatTensor x) {
-        return new FloatTensor(run(x.data(), x.dim(0), x.dim(1)).y(), x.shape());
+        int batch = x.dim(0), tokens = x.dim(1);
+        float[] o = heads.forward(inputs(front(x.data(), batch, tokens), x.data(), batch, tokens));
+        return new FloatTensor(FastLinear.forward(ops, o, wo, batch * tokens, c.valueDim(), c.hiddenSize()), x.shape());
     }
 
     @Override
-    @SuppressWarnings("unchecked") // the pass's front is the F this instance made
     public Gradients backward(FloatTensor x, FloatTensor dy) {
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens, d = c.hiddenSize(), vd = c.valueDim(), h = c.numHeads();
         float[] xs = x.data(), xT = FastLinear.transpose(xs, rows, d);
-        Pass p = run(xs, batch, tokens);
+        F front = front(xs, batch, tokens);
+        FastGatedDeltaHeads.Inputs in = inputs(front, xs, batch, tokens);
         Map<String, float[]> g = new LinkedHashMap<>();
         float[] dO = new float[rows * vd], dx = new float[rows * d];
-        g.put(GatedDeltaWeights.O, FastLinear.backward(ops, FastLinear.transpose(p.o(), rows, vd), FastLinear.transpose(wo, d, vd),
-                dy.data(), rows, vd, d, dO));
-        FastGatedDeltaHeads.Grads hg = heads.backward(p.in(), dO);
-        frontBackward((F) p.front(), xs, xT, hg.q(), hg.k(), hg.v(), batch, tokens, g, dx);
+        FastLinear.addInputGrad(ops, dy.data(), FastLinear.transpose(wo, d, vd), rows, vd, d, dO);
+        // the heads' backward recomputes their output: o_proj's weight gradient takes it from there
+        FastGatedDeltaHeads.Grads hg = heads.backward(in, dO);
+        g.put(GatedDeltaWeights.O, FastLinear.weightGrad(ops, dy.data(), FastLinear.transpose(hg.y(), rows, vd), rows, vd, d));
+        frontBackward(front, xs, xT, hg.q(), hg.k(), hg.v(), batch, tokens, g, dx);
         g.put(GatedDeltaWeights.A, FastLinear.backward(ops, xT, FastLinear.transpose(wa, h, d), hg.a(), rows, d, h, dx));
         g.put(GatedDeltaWeights.B, FastLinear.backward(ops, xT, FastLinear.transpose(wb, h, d), hg.b(), rows, d, h, dx));
         g.put(GatedDeltaWeights.G, FastLinear.backward(ops, xT, FastLinear.transpose(wg, vd, d), hg.gate(), rows, d, vd, dx));

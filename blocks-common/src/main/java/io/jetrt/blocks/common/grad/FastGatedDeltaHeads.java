@@ -26,9 +26,12 @@ public final class FastGatedDeltaHeads {
     /** As {@link GatedDeltaHeadsGrad.Inputs}, in float32. */
     public record Inputs(int batch, int tokens, float[] q, float[] k, float[] v, float[] a, float[] b, float[] gate) {}
 
-    /** As {@link GatedDeltaHeadsGrad.Grads}, in float32. */
+    /**
+     * As {@link GatedDeltaHeadsGrad.Grads}, in float32, and the forward's output {@code y [B, T, H·Dv]} the backward
+     * recomputed anyway (o_proj's weight gradient needs it: no separate forward pass of the heads).
+     */
     public record Grads(float[] q, float[] k, float[] v, float[] a, float[] b, float[] gate,
-                        float[] aLog, float[] dtBias, float[] oNorm) {}
+                        float[] aLog, float[] dtBias, float[] oNorm, float[] y) {}
 
     public FastGatedDeltaHeads(int heads, int dk, int dv, float[] aLog, float[] dtBias, float[] oNorm, double normEps,
                                double betaScale, CpuOps ops) {
@@ -151,12 +154,12 @@ public final class FastGatedDeltaHeads {
         return y;
     }
 
-    /** The gradients for {@code dy [B, T, H·Dv]}, the loss's gradient at {@link #forward}'s output. */
+    /** The gradients for {@code dy [B, T, H·Dv]}, the loss's gradient at {@link #forward}'s output, and that output. */
     public Grads backward(Inputs in, float[] dy) {
         int jobs = in.batch() * heads;
         Grads r = new Grads(new float[in.q().length], new float[in.k().length], new float[in.v().length],
                 new float[in.a().length], new float[in.b().length], new float[in.gate().length],
-                new float[heads], new float[heads], new float[dv]);
+                new float[heads], new float[heads], new float[dv], new float[in.gate().length]);
         double[][] gatePartials = new double[jobs][], normPartials = new double[jobs][];
         ops.parallelFor(jobs, job -> {
             double[] gp = new double[2], np = new double[dv];
@@ -193,6 +196,7 @@ public final class FastGatedDeltaHeads {
             for (int j = 0; j < dv; j++) co += dy[yo + j] * oNorm[j] * ActivationGrad.silu(hd.z[off + j]) * o[off + j];
             for (int j = 0; j < dv; j++) {
                 double z = hd.z[off + j], sz = ActivationGrad.silu(z), g = dy[yo + j];
+                r.y[yo + j] = (float) (o[off + j] * rs * oNorm[j] * sz);
                 dO[off + j] = (float) (rs * g * oNorm[j] * sz - rs * rs * rs * o[off + j] * co / dv);
                 r.gate[yo + j] = (float) (g * o[off + j] * rs * oNorm[j] * ActivationGrad.dSilu(z));
                 np[j] += g * o[off + j] * rs * sz;

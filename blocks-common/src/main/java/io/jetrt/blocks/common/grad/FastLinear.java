@@ -18,14 +18,21 @@ public final class FastLinear {
         return y;
     }
 
-    /** {@code aᵀ [cols, rows]} of {@code a [rows, cols]}. */
+    /** {@code aᵀ [cols, rows]} of {@code a [rows, cols]}, in 32×32 tiles so neither side strides through all of memory. */
     public static float[] transpose(float[] a, int rows, int cols) {
         float[] t = new float[a.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            for (int c0 = 0; c0 < cols; c0 += TILE) {
+                int r1 = Math.min(rows, r0 + TILE), c1 = Math.min(cols, c0 + TILE);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) t[c * rows + r] = a[r * cols + c];
+                }
+            }
         }
         return t;
     }
+
+    private static final int TILE = 32;
 
     /** Adds {@code dy [rows, out] · w [out, in]} into {@code dx [rows, in]}; {@code wT [in, out]} is w transposed. */
     public static void addInputGrad(CpuOps ops, float[] dy, float[] wT, int rows, int in, int out, float[] dx) {
