@@ -30,8 +30,9 @@ import java.util.Set;
  * Linear and Conv1d weight from N(0, initializer_range), every bias zero; A_log = log U(0, 16); dt_bias the inverse
  * softplus of dt = exp(U(log 1e-3, log 0.1)) ≥ 1e-4; o_norm ones. The draws follow the declaration order.
  *
- * <p>Training (SPI 1.3) on the host backends runs the subclass's float64 reference ({@link #grad}) after the boundary
- * checks: backend, weights against the declarations, {@code x [B, T, D]} and {@code dy} of x's shape.
+ * <p>Training (SPI 1.3) on the host backends runs, after the boundary checks (backend, weights against the
+ * declarations, {@code x [B, T, D]} and {@code dy} of x's shape), the subclass's float64 reference ({@link #grad}) on
+ * {@link Backend#REFERENCE} and its float32 fast path ({@link #fastGrad}) on {@link Backend#CPU}.
  *
  * @param <C> the block's config
  * @param <W> the block's weights
@@ -71,8 +72,11 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
 
     protected abstract Block cuda(C c, W w, GpuOps gpu);
 
-    /** The block's float64 training math over {@code weights} (checked against the declarations already). */
+    /** The block's float64 training math over {@code weights} (checked against the declarations already): the reference. */
     protected abstract BlockGrad grad(C c, Weights weights);
+
+    /** The block's float32 training math on the runtime's CPU services, for {@link Backend#CPU}. */
+    protected abstract BlockGrad fastGrad(C c, Weights weights, CpuOps ops);
 
     @Override public final String type() { return type; }
 
@@ -134,25 +138,28 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
 
     @Override
     public final FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
-        return trainer(config, weights, x, backend).forward(x);
+        return trainer(config, weights, x, backend, services).forward(x);
     }
 
     @Override
     public final Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend,
                                     BlockServices services) {
-        BlockGrad g = trainer(config, weights, x, backend);
+        BlockGrad g = trainer(config, weights, x, backend, services);
         BlockChecks.activations(config.where(), config(config).hiddenSize(), x, dy);
         return g.backward(x, dy);
     }
 
-    /** The float64 reference over these weights, after the boundary checks: backend, weights, {@code x [B, T, D]}. */
-    private BlockGrad trainer(BlockConfig config, Weights weights, FloatTensor x, Backend backend) {
+    /**
+     * The backend's training math over these weights, after the boundary checks: backend, weights, {@code x [B, T, D]}.
+     * The reference is float64; CPU is float32 on the services' GEMM and workers.
+     */
+    private BlockGrad trainer(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
         C c = config(config);
         if (!trainingBackends().contains(backend)) {
             throw new IllegalArgumentException(c.where() + ": training backend must be one of reference, cpu; got " + backend.id());
         }
         BlockChecks.weights(c.where(), declare(c), weights);
         BlockChecks.activations(c.where(), c.hiddenSize(), x, null);
-        return grad(c, weights);
+        return backend == Backend.CPU ? fastGrad(c, weights, services.cpu()) : grad(c, weights);
     }
 }

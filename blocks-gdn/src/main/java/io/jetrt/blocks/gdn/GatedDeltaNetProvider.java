@@ -19,8 +19,8 @@ import java.util.List;
  * [H, Dk, Dv]}. Init as fla's model {@code _init_weights} leaves it (BLOCKS.md §5), every Conv1d weight drawn like
  * a Linear, as {@link GatedDeltaProvider} says.
  *
- * <p>Trainable (SPI 1.3) on the host backends: forward and backward both run the float64 reference of
- * {@link GatedDeltaNetGrad}, on reference and cpu alike (a fast CPU backward and CUDA are not written yet).
+ * <p>Trainable (SPI 1.3) on the host backends: reference runs the float64 {@link GatedDeltaNetGrad}, cpu the float32
+ * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers (a CUDA backward is not written yet).
  */
 public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights> {
     static final String Q_CONV_STATE = "q_conv_state", K_CONV_STATE = "k_conv_state", V_CONV_STATE = "v_conv_state";
@@ -52,4 +52,6 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
     @Override protected Block cuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) { return new GatedDeltaNetCuda(c, w, gpu); }
 
     @Override protected BlockGrad grad(GatedDeltaNetConfig c, Weights weights) { return GatedDeltaNetGrad.of(c, weights); }
+
+    @Override protected BlockGrad fastGrad(GatedDeltaNetConfig c, Weights weights, CpuOps ops) { return new GatedDeltaNetFastGrad(c, weights, ops); }
 }

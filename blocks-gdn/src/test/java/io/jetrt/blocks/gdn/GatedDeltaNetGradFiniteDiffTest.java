@@ -50,7 +50,7 @@ class GatedDeltaNetGradFiniteDiffTest {
      * A_log ∈ (−1, 1), dt_bias ~ N(0, 1) (softplus well below its x > 20 pass-through, where it has a kink);
      * o_norm around 1.
      */
-    private static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
+    static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
         int[] s = d.shape();
         int n = 1;
         for (int v : s) n *= v;

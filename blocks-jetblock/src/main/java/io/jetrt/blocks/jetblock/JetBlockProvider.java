@@ -19,8 +19,8 @@ import java.util.List;
  * Init as a model built from its config gets it (BLOCKS.md §3.7): {@code _init_weights} draws every Linear, the
  * kernel generator's w1/w2 included, as {@link GatedDeltaProvider} says.
  *
- * <p>Trainable (SPI 1.3) on the host backends: forward and backward both run the float64 reference of
- * {@link JetBlockGrad}, on reference and cpu alike (a fast CPU backward and CUDA are not written yet).
+ * <p>Trainable (SPI 1.3) on the host backends: reference runs the float64 {@link JetBlockGrad}, cpu the float32
+ * {@link JetBlockFastGrad} on the runtime's GEMM and workers (a CUDA backward is not written yet).
  */
 public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, JetBlockWeights> {
     static final String CONV_STATE = "conv_state";
@@ -48,4 +48,6 @@ public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, J
     @Override protected Block cuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) { return new JetBlockCuda(c, w, gpu); }
 
     @Override protected BlockGrad grad(JetBlockConfig c, Weights weights) { return JetBlockGrad.of(c, weights); }
+
+    @Override protected BlockGrad fastGrad(JetBlockConfig c, Weights weights, CpuOps ops) { return new JetBlockFastGrad(c, weights, ops); }
 }

@@ -56,7 +56,7 @@ class JetBlockGradFiniteDiffTest {
      * A_log ∈ (−1, 1), dt_bias ~ N(0, 1) (softplus well below its x > 20 pass-through, where it has a kink);
      * o_norm around 1; the generator's bias b2 ~ N(0, 0.5), so the kernels are O(1) like its weights' part.
      */
-    private static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
+    static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
         int[] s = d.shape();
         int n = 1;
         for (int v : s) n *= v;
