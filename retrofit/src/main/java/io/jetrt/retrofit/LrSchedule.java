@@ -14,7 +14,7 @@ record LrSchedule(double peak, int warmup, int total, double minFraction) {
     double at(int step) {
         if (step < warmup) return peak * (step + 1) / warmup;
         int decaySteps = total - warmup;
-        double progress = decaySteps <= 1 ? 1 : (double) (step - warmup) / (decaySteps - 1);
+        double progress = decaySteps <= 1 ? 0 : (double) (step - warmup) / (decaySteps - 1);
         double min = peak * minFraction;
         return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
     }
