@@ -269,7 +269,8 @@ public final class CompareRunner {
             progress.pause();
             Model model;
             try {
-                model = rt.load(base.dir(), options(e, v, backend));
+                model = v.retrofit() == null ? rt.load(base.dir(), options(e, v, backend))
+                        : rt.load(VariantRetrofit.prepare(rt, e, base, v, err), retrofitted(backend));
             } catch (ComposeException x) {
                 markNotRun(v, units, r -> PerfRow.unavailable(v.name(), r, backend, x.getMessage()),
                         () -> QualityRow.unavailable(v.name(), backend, x.getMessage()), false);
@@ -362,6 +363,11 @@ public final class CompareRunner {
         ModelConfig cfg = BaseModel.config(e.model());
         ComposeOptions o = ComposeOptions.DEFAULT.withOverrides(v.rules(cfg.numLayers())).withInitSeed(e.initSeed());
         return backend.equals("auto") ? o : o.withBackend(Backend.parse(backend));
+    }
+
+    /** A retrofitted variant's directory already has its block types: no overrides, only the backend. */
+    private static ComposeOptions retrofitted(String backend) {
+        return backend.equals("auto") ? ComposeOptions.DEFAULT : ComposeOptions.DEFAULT.withBackend(Backend.parse(backend));
     }
 
     static void mkdirs(Path dir) {

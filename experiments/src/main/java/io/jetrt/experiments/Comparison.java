@@ -27,6 +27,10 @@ public record Comparison(Experiment experiment, @JsonProperty("config_hash") Str
                          @JsonProperty("perplexity") List<QualityRow> quality, @JsonIgnore int computed, @JsonIgnore int resumed,
                          boolean complete, List<String> notes) {
 
+    /** Each retrofitted variant's training result (its retrofit's result.json), by variant name; empty when none is. */
+    @JsonProperty("retrofits")
+    public java.util.Map<String, java.util.Map<String, Object>> retrofits() { return VariantRetrofit.results(experiment, model); }
+
     public Comparison(Experiment experiment, String configHash, BaseModel model, Environment environment, List<VariantProfile> profiles,
                       List<PerfRow> perf, List<QualityRow> quality, int computed, int resumed, boolean complete) {
         this(experiment, configHash, model, environment, profiles, perf, quality, computed, resumed, complete, List.of());

@@ -90,6 +90,7 @@ public record Experiment(String where, String name, ModelSpec model, List<Varian
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("name", v.name());
             o.put("overrides", v.overrides());
+            if (v.retrofit() != null) o.put("retrofit", v.retrofit().toJson()); // absent otherwise: older files keep their hash
             vs.add(o);
         }
         m.put("variants", vs);

@@ -22,7 +22,7 @@ public final class ExperimentParser {
             "warmup", "warmup_max", "seed", "init_seed", "context_lengths", "evaluation", "output");
     static final List<String> MODEL = List.of("checkpoint", "demo", "config", "seed");
     static final List<String> DEMO_SHAPES = List.of("tiny", "2b");
-    static final List<String> VARIANT = List.of("name", "overrides");
+    static final List<String> VARIANT = List.of("name", "overrides", "retrofit");
     static final List<String> WORKLOADS = List.of("prompt_lengths", "generation_lengths", "batch_sizes", "fill", "cap_batch");
     static final List<String> FILLS = List.of(Workload.PREFILL, Workload.SYNTHETIC);
     static final List<String> EVALUATION = List.of("file", "text", "max_tokens", "chunk");
@@ -62,7 +62,7 @@ public final class ExperimentParser {
         String name = top.string("name", defaultName);
         if (!name.matches("[\\w.-]+")) throw top.error("name", NAME_RULE, name);
         ModelSpec model = model(top.object("model", "an object with checkpoint, demo or config"), baseDir);
-        List<Variant> variants = variants(top);
+        List<Variant> variants = variants(top, baseDir, top.seed("init_seed", 0));
 
         List<WorkloadSet> workloads = workloads(top);
         Evaluation eval = top.has("evaluation") ? evaluation(top.object("evaluation", "an object with file or text"), baseDir) : null;
@@ -130,14 +130,18 @@ public final class ExperimentParser {
         }
     }
 
-    private static List<Variant> variants(Fields top) {
+    private static List<Variant> variants(Fields top, Path baseDir, long initSeed) {
         List<Variant> out = new ArrayList<>();
         for (Fields v : top.objects("variants", "a non-empty list of {\"name\": ..., \"overrides\": ...} objects")) {
             v.only(VARIANT);
             String name = v.requiredString("name", NAME_RULE);
             if (!name.matches("[\\w.-]+")) throw v.error(v.at("name"), NAME_RULE, name);
             for (Variant seen : out) if (seen.name().equals(name)) throw v.error(v.at("name"), "unique among the variants", name);
-            Variant variant = new Variant(name, v.string("overrides", ""));
+            RetrofitSpec retrofit = v.has("retrofit") ? retrofit(v.object("retrofit", "an object with data and tokens"), baseDir, initSeed) : null;
+            if (retrofit != null && v.string("overrides", "").isBlank()) {
+                throw v.error(v.at("overrides"), "the layers to retrofit (a variant with retrofit swaps some)", "nothing");
+            }
+            Variant variant = new Variant(name, v.string("overrides", ""), retrofit);
             try {
                 variant.checkSyntax();
             } catch (IllegalArgumentException e) {
@@ -147,6 +151,21 @@ public final class ExperimentParser {
             out.add(variant);
         }
         return out;
+    }
+
+    private static RetrofitSpec retrofit(Fields r, Path baseDir, long initSeed) {
+        r.only(RetrofitSpec.FIELDS);
+        String written = r.requiredString("data", "a training text or .ids file");
+        Path data = baseDir.resolve(written);
+        if (!Files.isRegularFile(data)) throw r.error(r.at("data"), "a readable file", written + " (" + data + ")");
+        if (!r.has("tokens")) throw r.error(r.at("tokens"), "the training budget in tokens, a positive integer", "nothing");
+        long budget = r.seed("tokens", 0);
+        if (budget <= 0) throw r.error(r.at("tokens"), "a positive integer", budget);
+        double rate = r.number("lr", io.jetrt.retrofit.RetrofitOptions.DEFAULT_LR);
+        if (!(rate > 0) || Double.isInfinite(rate)) throw r.error(r.at("lr"), "a number > 0", rate);
+        Path tokenizer = r.has("tokenizer") ? baseDir.resolve(r.requiredString("tokenizer", "a directory with vocab.json")) : null;
+        return new RetrofitSpec(data, budget, r.seed("seed", initSeed), r.integer("seq_len", 2, io.jetrt.retrofit.RetrofitOptions.DEFAULT_SEQ_LEN),
+                r.integer("batch", 1, io.jetrt.retrofit.RetrofitOptions.DEFAULT_BATCH), rate, tokenizer);
     }
 
     private static Evaluation evaluation(Fields e, Path baseDir) {

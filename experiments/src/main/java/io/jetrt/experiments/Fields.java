@@ -76,6 +76,14 @@ final class Fields {
         throw error(at(key), "true or false", v);
     }
 
+    /** A number, integer or decimal, or {@code fallback} when absent. */
+    double number(String key, double fallback) {
+        Object v = map.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Number n) return n.doubleValue();
+        throw error(at(key), "a number", v);
+    }
+
     long seed(String key, long fallback) {
         Object v = map.get(key);
         if (v == null) return fallback;

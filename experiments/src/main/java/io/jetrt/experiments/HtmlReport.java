@@ -55,6 +55,7 @@ final class HtmlReport {
 
         b.append("<h2 id=\"variants\">Variants</h2>\n");
         table(b, "variants-table", Tables.variants(c), e);
+        RetrofitSection.render(b, c.retrofits());
         if (e.timed()) {
             b.append("<h2 id=\"rows\">Timed rows</h2>\n");
             b.append("<p class=\"meta\" id=\"policy\">").append(Svg.esc(e.measurementPolicy())).append(".</p>\n");

@@ -1,5 +1,6 @@
 package io.jetrt.experiments;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.jetrt.runtime.model.LayerRules;
 
 import java.util.ArrayList;
@@ -8,8 +9,12 @@ import java.util.List;
 /**
  * One model variant: the base model with per-layer block overrides in {@link LayerRules} syntax, plus
  * {@code *} for every layer ({@code *:attn} = full attention everywhere). Empty overrides = the base model.
+ * With {@code retrofit} the swapped-in blocks are first trained to reproduce the base model's layers.
  */
-public record Variant(String name, String overrides) {
+public record Variant(String name, String overrides, @JsonInclude(JsonInclude.Include.NON_NULL) RetrofitSpec retrofit) {
+
+    /** A variant measured with its swapped-in blocks as initialised (no retrofit). */
+    public Variant(String name, String overrides) { this(name, overrides, null); }
 
     /** The overrides for a model of {@code layers} layers, {@code *} spelled as the range of all layers. */
     public LayerRules rules(int layers) {

@@ -114,6 +114,9 @@ record CompareRun(int exit, String out, String err, Path dir) {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> list(String key) { return (List<Map<String, Object>>) report().get(key); }
 
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map(String key) { return (Map<String, Object>) report().get(key); }
+
     List<String> resultLines() {
         try {
             return Files.readAllLines(dir.resolve("results.jsonl"));

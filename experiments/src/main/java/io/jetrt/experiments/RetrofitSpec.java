@@ -1,0 +1,39 @@
+package io.jetrt.experiments;
+
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+
+import java.nio.file.Path;
+
+/**
+ * A variant's {@code "retrofit"}: its swapped-in blocks are trained by blockwise distillation from the base model
+ * ({@code jetrt retrofit}) before any row runs, and the variant is measured with the trained weights.
+ *
+ * @param data      the training text or .ids file (relative paths from the experiment file's directory)
+ * @param tokenizer where vocab.json is, when the base model has none (null: the base model's)
+ * @param seed      initialisation and data order; the experiment's init_seed unless given
+ */
+public record RetrofitSpec(@JsonSerialize(using = ToStringSerializer.class) Path data, long tokens, long seed, int seqLen, int batch,
+                           double lr, @JsonSerialize(using = ToStringSerializer.class) Path tokenizer) {
+
+    static final java.util.List<String> FIELDS = java.util.List.of("data", "tokens", "seed", "seq_len", "batch", "lr", "tokenizer");
+
+    /** As the experiment file gives it (paths resolved), for the config hash and results.json. */
+    java.util.Map<String, Object> toJson() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("data", data.toString());
+        m.put("tokens", tokens);
+        m.put("seed", seed);
+        m.put("seq_len", seqLen);
+        m.put("batch", batch);
+        m.put("lr", lr);
+        if (tokenizer != null) m.put("tokenizer", tokenizer.toString());
+        return m;
+    }
+
+    /** Everything that decides the trained weights besides the base model and the overrides, for the cache key. */
+    String identity() {
+        return "data " + data.toAbsolutePath().normalize() + " tokens " + tokens + " seed " + seed + " seq " + seqLen + " batch " + batch
+                + " lr " + lr + " tokenizer " + (tokenizer == null ? "-" : tokenizer.toAbsolutePath().normalize());
+    }
+}
