@@ -2,21 +2,22 @@ package io.jetrt.retrofit;
 
 import io.jetrt.runtime.model.Model;
 
-/** KL(teacher ∥ student) of next-token distributions, in nats per token, over the held-out sequences. */
+/**
+ * KL(teacher ∥ student) of next-token distributions, in nats per token, over the held-out sequences. One sequence at a
+ * time: its logits are {@code [T, V]} per model (at a 2B vocabulary and T 2048, 1.2 GB each).
+ */
 final class Divergence {
     private Divergence() {}
 
-    static double kl(Model teacher, Model student, TrainingTokens data, int batch) {
+    static double kl(Model teacher, Model student, TrainingTokens data) {
         int vocab = teacher.config().vocabSize(), len = data.seqLen();
         double sum = 0;
         long count = 0;
-        for (int from = 0; from < data.heldOut(); from += batch) {
-            int n = Math.min(batch, data.heldOut() - from);
-            int[] tokens = new int[n * len];
-            for (int j = 0; j < n; j++) System.arraycopy(data.heldOutSequence(from + j), 0, tokens, j * len, len);
-            float[] p = teacher.forward(tokens, n, teacher.newState(n, len), true, null).data();
-            float[] q = student.forward(tokens, n, student.newState(n, len), true, null).data();
-            for (int r = 0; r < n * len; r++) {
+        for (int i = 0; i < data.heldOut(); i++) {
+            int[] tokens = data.heldOutSequence(i);
+            float[] p = teacher.forward(tokens, 1, teacher.newState(1, len), true, null).data();
+            float[] q = student.forward(tokens, 1, student.newState(1, len), true, null).data();
+            for (int r = 0; r < len; r++) {
                 sum += rowKl(p, q, r * vocab, vocab);
                 count++;
             }

@@ -65,7 +65,7 @@ public final class Retrofit {
                 tokensDone = resumed.tokens();
             } else {
                 listener.note("measuring the students before training on " + data.heldOut() + " held-out sequences of " + o.seqLen());
-                before = new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data, o.batch()));
+                before = new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data));
                 curve = new ArrayList<>();
                 first = 0;
                 tokensDone = 0;
@@ -82,7 +82,7 @@ public final class Retrofit {
             double[] mseAfter = heldOutMse(teacher, students, data);
             double klAfter;
             try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(compute))) {
-                klAfter = Divergence.kl(teacher, retrofitted, data, o.batch());
+                klAfter = Divergence.kl(teacher, retrofitted, data);
             }
             long trainedHere = tokensAll - tokensDone;
             List<RetrofitResult.LayerResult> layers = new ArrayList<>();
