@@ -70,6 +70,14 @@ final class RetrofitCommand implements JetrtCommand {
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "25", description = "steps between saved states (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
 
+    @Option(names = "--kl-tokens", paramLabel = "N", defaultValue = "0",
+            description = "then train the students through the whole model on N more tokens to minimise KL(teacher || student) on next-token distributions (default: ${DEFAULT-VALUE}, no such stage)")
+    long klTokens;
+
+    @Option(names = "--kl-lr", paramLabel = "LR", defaultValue = "" + RetrofitOptions.DEFAULT_KL_LR,
+            description = "peak learning rate of the KL stage (a fresh AdamW; default: ${DEFAULT-VALUE})")
+    double klLr;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the result as JSON")
     Path json;
 
@@ -79,7 +87,7 @@ final class RetrofitCommand implements JetrtCommand {
 
     @Override public int run(JetRuntime rt, Streams io) throws IOException {
         RetrofitOptions o = new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, 0.1, 0.05, 0.01, 1.0,
-                seed, backend, heldOut, checkpointEvery);
+                seed, backend, heldOut, checkpointEvery, klTokens, klLr);
         RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(io.err(), System.console() != null && System.console().isTerminal())).run();
         Path page = RetrofitPage.write(r, out.resolve(Retrofit.STATE_DIR).resolve("report.html"));
         String rate = Double.isFinite(r.tokensPerSecond()) ? String.format(Locale.ROOT, "%,.0f tokens/s", r.tokensPerSecond())

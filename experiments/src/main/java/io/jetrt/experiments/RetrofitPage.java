@@ -53,7 +53,21 @@ public final class RetrofitPage {
                 + " student block's output against the teacher layer's, per step (averaged over windows when long)</span></figcaption>");
         b.append(LinePlot.render("loss-curves", "tokens", "relative MSE", series(r), null,
                 x -> String.format(Locale.ROOT, "%,.0f", x), LinePlot.YScale.LOG2, y -> String.format(Locale.ROOT, "%.3g", y)));
-        b.append("</figure>\n</main></body></html>\n");
+        b.append("</figure>\n");
+        if (!r.klCurve().isEmpty()) {
+            List<LinePlot.Point> pts = new ArrayList<>();
+            int offset = r.curve().size();
+            for (int s = 0; s < r.klCurve().size(); s++) {
+                double tokens = (double) (offset + s + 1) * r.tokensPerStep(), kl = r.klCurve().get(s);
+                if (kl > 0) pts.add(new LinePlot.Point(tokens, kl, String.format(Locale.ROOT, "%.4g after %,.0f tokens", kl, tokens)));
+            }
+            b.append("<figure><figcaption><b>KL stage</b><span>KL(teacher ∥ student) per token on each training batch, through the"
+                    + " whole model, after the blockwise stage's tokens</span></figcaption>");
+            b.append(LinePlot.render("kl-curve", "tokens", "KL (nats/token)", List.of(new LinePlot.Series("KL", Svg.PALETTE.getFirst(), "", pts)),
+                    null, x -> String.format(Locale.ROOT, "%,.0f", x), LinePlot.YScale.LOG2, y -> String.format(Locale.ROOT, "%.3g", y)));
+            b.append("</figure>\n");
+        }
+        b.append("</main></body></html>\n");
         return b.toString();
     }
 

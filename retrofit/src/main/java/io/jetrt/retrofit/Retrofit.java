@@ -15,7 +15,9 @@ import io.jetrt.spi.TrainableProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -52,27 +54,28 @@ public final class Retrofit {
                     teacher.config().vocabSize(), o.seqLen(), o.heldOut());
             String hash = RunHash.of(o, students);
             Path stateDir = o.out().resolve(STATE_DIR);
+            if (TrainingState.savedStep(stateDir) > o.steps()) students = fresh(students); // interrupted in the KL stage
             TrainingState.Resumed resumed = TrainingState.load(stateDir, hash, students);
-            Measures before;
-            List<double[]> curve;
-            int first;
-            long tokensDone;
+            Run run;
             if (resumed != null) {
-                listener.note("resuming from step " + resumed.step() + " of " + o.steps() + " (" + stateDir.resolve(TrainingState.FILE) + ")");
-                before = resumed.before();
-                curve = new ArrayList<>(resumed.curve());
-                first = resumed.step();
-                tokensDone = resumed.tokens();
+                listener.note("resuming from step " + resumed.step() + " of " + (o.steps() + o.klSteps()) + " (" + stateDir.resolve(TrainingState.FILE) + ")");
+                run = new Run(hash, stateDir, resumed.before(), new ArrayList<>(resumed.curve()), new ArrayList<>(resumed.klCurve()), resumed.step(),
+                        resumed.tokens());
             } else {
                 listener.note("measuring the students before training on " + data.heldOut() + " held-out sequences of " + o.seqLen());
-                before = new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data));
-                curve = new ArrayList<>();
-                first = 0;
-                tokensDone = 0;
-                TrainingState.save(stateDir, hash, 0, 0, students, curve, before);
+                run = new Run(hash, stateDir, new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data)),
+                        new ArrayList<>(), new ArrayList<>(), 0, 0);
+                TrainingState.save(stateDir, hash, 0, 0, students, run.curve, run.klCurve, run.before);
             }
-            double seconds = train(teacher, students, data, hash, stateDir, before, curve, first, tokensDone);
-            long tokensAll = (long) o.steps() * o.batch() * o.seqLen();
+            int first = run.step;
+            long tokensAtStart = run.tokens;
+            long started = System.nanoTime();
+            blockwise(teacher, students, data, run);
+            if (o.klSteps() > 0) {
+                if (first <= o.steps()) students = fresh(students);
+                klStage(teacher, initial, students, data, run);
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
             List<String> types = initial.layers().stream().map(Layer::type).toList();
             listener.note("writing the retrofitted model to " + o.out());
             try (Checkpoint ckpt = Checkpoint.open(o.model())) {
@@ -84,15 +87,40 @@ public final class Retrofit {
             try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(compute))) {
                 klAfter = Divergence.kl(teacher, retrofitted, data);
             }
-            long trainedHere = tokensAll - tokensDone;
+            long trainedHere = run.tokens - tokensAtStart;
             List<RetrofitResult.LayerResult> layers = new ArrayList<>();
             for (int i = 0; i < students.size(); i++) {
                 Student s = students.get(i);
-                layers.add(new RetrofitResult.LayerResult(s.layer(), s.from(), s.to(), before.mse()[i], mseAfter[i]));
+                layers.add(new RetrofitResult.LayerResult(s.layer(), s.from(), s.to(), run.before.mse()[i], mseAfter[i]));
             }
-            return new RetrofitResult(tokensAll, trainedHere > 0 ? trainedHere / seconds : Double.NaN, layers, before.kl(), klAfter,
-                    curve, o.batch() * o.seqLen(), first, o.out());
+            return new RetrofitResult(run.tokens, trainedHere > 0 ? trainedHere / seconds : Double.NaN, layers, run.before.kl(), klAfter,
+                    run.curve, run.klCurve, o.batch() * o.seqLen(), first, o.out());
         }
+    }
+
+    /** Where a run stands: what it measured before training, its curves, the steps and tokens done. */
+    private static final class Run {
+        final String hash;
+        final Path stateDir;
+        final Measures before;
+        final List<double[]> curve;
+        final List<Double> klCurve;
+        int step;
+        long tokens;
+
+        Run(String hash, Path stateDir, Measures before, List<double[]> curve, List<Double> klCurve, int step, long tokens) {
+            this.hash = hash;
+            this.stateDir = stateDir;
+            this.before = before;
+            this.curve = curve;
+            this.klCurve = klCurve;
+            this.step = step;
+            this.tokens = tokens;
+        }
+    }
+
+    private List<Student> fresh(List<Student> students) {
+        return students.stream().map(s -> s.withFreshOptimizer(o.weightDecay())).toList();
     }
 
     /** The swapped layers, each checked for the training capability on the backend asked for. */
@@ -121,14 +149,14 @@ public final class Retrofit {
         return out;
     }
 
-    private double train(Model teacher, List<Student> students, TrainingTokens data, String hash, Path stateDir, Measures before,
-                         List<double[]> curve, int first, long tokensDone) {
+    /** Stage 1: steps {@code 0 … steps-1}, each student against its teacher layer's output. */
+    private void blockwise(Model teacher, List<Student> students, TrainingTokens data, Run run) {
         LrSchedule lr = LrSchedule.of(o);
         BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
         Set<Integer> layers = layerSet(students);
         BlockServices services = rt::cpu;
-        long tokens = tokensDone, started = System.nanoTime();
-        for (int step = first; step < o.steps(); step++) {
+        long tokensAtStart = run.tokens, started = System.nanoTime();
+        for (int step = run.step; step < o.steps(); step++) {
             int[] batch = tokens(data, order.at(step));
             TeacherActivations acts = TeacherActivations.of(teacher, batch, o.batch(), layers);
             double rate = lr.at(step);
@@ -136,24 +164,63 @@ public final class Retrofit {
             for (int i = 0; i < students.size(); i++) {
                 Student s = students.get(i);
                 losses[i] = s.step(acts.input(s.layer()), acts.output(s.layer()), step + 1, rate, o.clipNorm(), o.backend(), services);
-                if (!Double.isFinite(losses[i])) {
-                    throw new RetrofitException(s.who() + ": the loss or its gradient became non-finite at step " + (step + 1) + " of "
-                            + o.steps() + "; training stopped. The last good state (step " + lastSaved(step) + ") is in "
-                            + stateDir.resolve(TrainingState.FILE) + ": try a lower --lr (now " + o.lr() + ")");
-                }
+                if (!Double.isFinite(losses[i])) throw nonFinite(s.who(), step, run.stateDir);
             }
-            curve.add(losses);
-            tokens += batch.length;
-            double seconds = (System.nanoTime() - started) / 1e9;
-            if ((step + 1) % o.checkpointEvery() == 0 || step + 1 == o.steps()) {
-                TrainingState.save(stateDir, hash, step + 1, tokens, students, curve, before);
-            }
-            listener.stepped(step + 1, o.steps(), tokens, (tokens - tokensDone) / seconds, rate, losses);
+            run.curve.add(losses);
+            finishStep(students, run, step, batch.length, rate, losses, tokensAtStart, started);
         }
-        return (System.nanoTime() - started) / 1e9;
     }
 
-    private int lastSaved(int step) { return step / o.checkpointEvery() * o.checkpointEvery(); }
+    /**
+     * Stage 2: steps {@code steps … steps+klSteps-1}, the students through the whole model (everything else frozen)
+     * against the teacher's next-token distributions, with a fresh AdamW and its own warm-up and cosine.
+     */
+    private void klStage(Model teacher, Model initial, List<Student> students, TrainingTokens data, Run run) {
+        if (run.step < o.steps() + o.klSteps()) listener.note("KL stage: " + o.klSteps() + " steps through the whole model");
+        WholeModel whole = new WholeModel(initial, students, rt.cpu(), o.backend());
+        LrSchedule lr = new LrSchedule(o.klLr(), (int) Math.floor(o.warmupFraction() * o.klSteps()), o.klSteps(), o.minLrFraction());
+        BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
+        long tokensAtStart = run.tokens, started = System.nanoTime();
+        for (int step = run.step; step < o.steps() + o.klSteps(); step++) {
+            int[] batch = tokens(data, order.at(step)); // the data order runs on from stage 1
+            int len = o.seqLen();
+            float[] teacherLogits = teacher.forward(batch, o.batch(), teacher.newState(o.batch(), len), true, null).data();
+            Map<Integer, Map<String, float[]>> grads = new HashMap<>();
+            double kl = whole.step(batch, o.batch(), teacherLogits, grads);
+            if (!Double.isFinite(kl)) throw nonFinite("the KL stage (all students)", step, run.stateDir);
+            int k = step - o.steps();
+            double rate = lr.at(k);
+            for (Student s : students) {
+                if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm())) throw nonFinite(s.who(), step, run.stateDir);
+            }
+            run.klCurve.add(kl);
+            finishStep(students, run, step, batch.length, rate, new double[] {kl}, tokensAtStart, started);
+        }
+    }
+
+    /** Counts the step, saves the state every few steps and at each stage's end, and reports. */
+    private void finishStep(List<Student> students, Run run, int step, int tokens, double rate, double[] losses, long tokensAtStart,
+                            long started) {
+        run.step = step + 1;
+        run.tokens += tokens;
+        if (run.step % o.checkpointEvery() == 0 || run.step == o.steps() || run.step == o.steps() + o.klSteps()) {
+            TrainingState.save(run.stateDir, run.hash, run.step, run.tokens, students, run.curve, run.klCurve, run.before);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        listener.stepped(run.step, o.steps() + o.klSteps(), run.tokens, (run.tokens - tokensAtStart) / seconds, rate, losses);
+    }
+
+    private RetrofitException nonFinite(String who, int step, Path stateDir) {
+        return new RetrofitException(who + ": the loss or its gradient became non-finite at step " + (step + 1) + " of "
+                + (o.steps() + o.klSteps()) + "; training stopped. The last good state (step " + lastSaved(step) + ") is in "
+                + stateDir.resolve(TrainingState.FILE) + ": try a lower learning rate (--lr " + o.lr() + ", --kl-lr " + o.klLr() + ")");
+    }
+
+    /** The last step a state was saved at before step index {@code step} failed: a multiple of the interval, or stage 1's end. */
+    private int lastSaved(int step) {
+        int every = step / o.checkpointEvery() * o.checkpointEvery();
+        return step >= o.steps() ? Math.max(every, o.steps()) : every;
+    }
 
     /** Each student's relative MSE on the held-out sequences, errors and references summed over all of them. */
     private double[] heldOutMse(Model teacher, List<Student> students, TrainingTokens data) {

@@ -9,13 +9,13 @@ import java.util.Map;
 /**
  * What a run gives: the tokens trained on, the rate of the steps this process ran, each swapped layer's held-out
  * relative MSE before and after, KL to the teacher before and after, and the loss curve (one row per step, one value
- * per student, in layer order).
+ * per student, in layer order), and the KL stage's curve when it ran (KL per token, one value per step).
  *
  * @param tokensPerStep  tokens of one step (batch · seq-len), the curve's x spacing
  * @param resumedFrom    the step this process started at (0 for a fresh run)
  */
 public record RetrofitResult(long tokens, double tokensPerSecond, List<LayerResult> layers, double klBefore, double klAfter,
-                             List<double[]> curve, int tokensPerStep, int resumedFrom, Path out) {
+                             List<double[]> curve, List<Double> klCurve, int tokensPerStep, int resumedFrom, Path out) {
 
     public record LayerResult(int index, String from, String to, double mseBefore, double mseAfter) {}
 
@@ -38,6 +38,7 @@ public record RetrofitResult(long tokens, double tokensPerSecond, List<LayerResu
         j.put("kl_before", klBefore);
         j.put("kl_after", klAfter);
         j.put("steps", curve.size());
+        j.put("kl_steps", klCurve.size());
         j.put("resumed_from_step", resumedFrom);
         j.put("out", out.toString());
         return j;

@@ -25,7 +25,7 @@ final class RunHash {
         text(md, "recipe " + o.overrides() + " tokens " + o.tokens() + " seq " + o.seqLen() + " batch " + o.batch() + " lr " + o.lr()
                 + " min " + o.minLrFraction() + " warmup " + o.warmupFraction() + " wd " + o.weightDecay() + " clip " + o.clipNorm()
                 + " seed " + o.seed() + " backend " + o.backend().id() + " heldout " + o.heldOut() + " adam " + AdamW.BETA1 + "," + AdamW.BETA2
-                + "," + AdamW.EPS);
+                + "," + AdamW.EPS + " kl " + o.klTokens() + " " + o.klLr());
         for (Student s : students) text(md, s.who());
         file(md, o.data());
         Path tok = o.tokenizer() != null ? o.tokenizer() : o.model();

@@ -32,10 +32,7 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
             w.put(d.name(), init.get(d.name()).data().clone());
             shapes.put(d.name(), d.shape().clone());
         }
-        // matrices decay; vectors (norms, biases, A_log, dt_bias) do not, as in the upstream recipes
-        Set<String> decayed = shapes.entrySet().stream().filter(e -> e.getValue().length >= 2).map(Map.Entry::getKey)
-                .collect(Collectors.toSet());
-        return new Student(layer, from, to, who, trainer, config, w, shapes, new AdamW(w, decayed, weightDecay));
+        return new Student(layer, from, to, who, trainer, config, w, shapes, optimizer(w, shapes, weightDecay));
     }
 
     /** The master weights as the SPI's view (no copy: a step's update shows at once). */
@@ -56,11 +53,7 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
         return relativeError(trainer.forward(config, view(), x, backend, services).data(), yTeacher.data(), null);
     }
 
-    /**
-     * One optimizer step on a batch; returns the loss before it. The gradient is clipped to {@code clip} in L2 norm
-     * over all of this layer's weights (each layer is its own problem). A non-finite loss or gradient changes nothing
-     * and returns NaN.
-     */
+    /** One optimizer step on a batch; returns the loss before it. A non-finite loss or gradient changes nothing and returns NaN. */
     double step(FloatTensor x, FloatTensor yTeacher, int t, double lr, double clip, Backend backend, BlockServices services) {
         float[] y = trainer.forward(config, view(), x, backend, services).data();
         float[] dy = new float[y.length];
@@ -68,20 +61,39 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
         if (!Double.isFinite(loss)) return Double.NaN;
         Gradients g = trainer.backward(config, view(), x, new FloatTensor(dy, x.shape()), backend, services);
         Map<String, float[]> grads = new LinkedHashMap<>();
+        for (String name : weights.keySet()) grads.put(name, g.weight(name).data());
+        return update(grads, t, lr, clip) ? loss : Double.NaN;
+    }
+
+    /**
+     * One AdamW step with these gradients, clipped to {@code clip} in L2 norm over all of this layer's weights (each
+     * layer is its own problem); false, changing nothing, when the gradient is not finite.
+     */
+    boolean update(Map<String, float[]> grads, int t, double lr, double clip) {
         double sq = 0;
         for (String name : weights.keySet()) {
-            float[] gd = g.weight(name).data();
-            if (gd.length != weights.get(name).length) {
-                throw new RetrofitException(who + ": the backward gave weight '" + name + "' a gradient of " + gd.length + " values; it has "
-                        + weights.get(name).length);
+            float[] gd = grads.get(name);
+            if (gd == null || gd.length != weights.get(name).length) {
+                throw new RetrofitException(who + ": the backward gave weight '" + name + "' " + (gd == null ? "no gradient"
+                        : "a gradient of " + gd.length + " values; it has " + weights.get(name).length));
             }
             for (float v : gd) sq += (double) v * v;
-            grads.put(name, gd);
         }
         double norm = Math.sqrt(sq);
-        if (!Double.isFinite(norm)) return Double.NaN;
+        if (!Double.isFinite(norm)) return false;
         optimizer.step(t, lr, weights, grads, norm > clip ? clip / norm : 1);
-        return loss;
+        return true;
+    }
+
+    /** The same weights (shared, not copied) with a new optimizer: the KL stage starts its own AdamW. */
+    Student withFreshOptimizer(double weightDecay) {
+        return new Student(layer, from, to, who, trainer, config, weights, shapes, optimizer(weights, shapes, weightDecay));
+    }
+
+    /** Matrices decay; vectors (norms, biases, A_log, dt_bias) do not, as in the upstream recipes. */
+    private static AdamW optimizer(Map<String, float[]> weights, Map<String, int[]> shapes, double weightDecay) {
+        Set<String> decayed = shapes.entrySet().stream().filter(e -> e.getValue().length >= 2).map(Map.Entry::getKey).collect(Collectors.toSet());
+        return new AdamW(weights, decayed, weightDecay);
     }
 
     /** {@code Σ (y − yₜ)² / Σ yₜ²} in float64; with {@code dy} given, fills it with the loss's gradient in y. */

@@ -26,9 +26,21 @@ final class TrainingState {
     private TrainingState() {}
 
     /** What a resumed run takes back: the steps done, their loss curve and the measures taken before training. */
-    record Resumed(int step, long tokens, List<double[]> curve, Measures before) {}
+    record Resumed(int step, long tokens, List<double[]> curve, List<Double> klCurve, Measures before) {}
 
-    static void save(Path dir, String runHash, int step, long tokens, List<Student> students, List<double[]> curve, Measures before) {
+    /** The steps done by the state in {@code dir}, or -1 when there is none (to set up the stage it is in before loading). */
+    static int savedStep(Path dir) {
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) return -1;
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            return Integer.parseInt(f.metadata().get("step"));
+        } catch (RuntimeException e) {
+            throw new RetrofitException(file + ": cannot resume from it (" + e.getMessage() + "); delete " + dir + " to start over", e);
+        }
+    }
+
+    static void save(Path dir, String runHash, int step, long tokens, List<Student> students, List<double[]> curve, List<Double> klCurve,
+                     Measures before) {
         SafeTensorsWriter w = new SafeTensorsWriter();
         w.metadata("run_hash", runHash).metadata("step", Integer.toString(step)).metadata("tokens", Long.toString(tokens));
         w.metadata("before", before.encode());
@@ -40,6 +52,9 @@ final class TrainingState {
         float[] c = new float[curve.size() * students.size()];
         for (int i = 0; i < curve.size(); i++) for (int j = 0; j < students.size(); j++) c[i * students.size() + j] = (float) curve.get(i)[j];
         w.add("curve", new FloatTensor(c, new int[] {curve.size(), students.size()}), DType.F32);
+        float[] k = new float[klCurve.size()];
+        for (int i = 0; i < k.length; i++) k[i] = klCurve.get(i).floatValue();
+        w.add("kl_curve", new FloatTensor(k, new int[] {k.length}), DType.F32);
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve(FILE + ".tmp");
@@ -72,7 +87,9 @@ final class TrainingState {
                 for (int j = 0; j < row.length; j++) row[j] = c.data()[i * row.length + j];
                 curve.add(row);
             }
-            return new Resumed(Integer.parseInt(f.metadata().get("step")), Long.parseLong(f.metadata().get("tokens")), curve,
+            List<Double> klCurve = new ArrayList<>();
+            for (float v : f.readFloats("kl_curve").data()) klCurve.add((double) v);
+            return new Resumed(Integer.parseInt(f.metadata().get("step")), Long.parseLong(f.metadata().get("tokens")), curve, klCurve,
                     Measures.decode(f.metadata().get("before")));
         } catch (RuntimeException e) {
             if (e instanceof RetrofitException) throw e;

@@ -83,7 +83,7 @@ class RetrofitTest {
         Path ids = ids(dir.resolve("two.ids"), 2 * 32, 11);
         try (JetRuntime rt = JetRuntime.start(Fixtures.settings())) {
             RetrofitOptions o = new RetrofitOptions(Fixtures.tinyJet(), null, LayerRules.parse("jet:gdn"), ids, 32L * 150,
-                    dir.resolve("memorise"), 32, 1, 1e-2, 0.1, 0.05, 0.01, 1.0, 0, io.jetrt.spi.Backend.CPU, 1, 50);
+                    dir.resolve("memorise"), 32, 1, 1e-2, 0.1, 0.05, 0.01, 1.0, 0, io.jetrt.spi.Backend.CPU, 1, 50, 0, 3e-4);
             RetrofitResult r = new Retrofit(rt, o, RetrofitListener.NONE).run();
             double[] first = r.curve().getFirst(), last = r.curve().getLast();
             for (int i = 0; i < first.length; i++) {
