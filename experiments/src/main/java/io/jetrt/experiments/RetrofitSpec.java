@@ -12,11 +12,13 @@ import java.nio.file.Path;
  * @param data      the training text or .ids file (relative paths from the experiment file's directory)
  * @param tokenizer where vocab.json is, when the base model has none (null: the base model's)
  * @param seed      initialisation and data order; the experiment's init_seed unless given
+ * @param klTokens  tokens of the KL stage through the whole model (0: none), at peak learning rate {@code klLr}
  */
 public record RetrofitSpec(@JsonSerialize(using = ToStringSerializer.class) Path data, long tokens, long seed, int seqLen, int batch,
-                           double lr, @JsonSerialize(using = ToStringSerializer.class) Path tokenizer) {
+                           double lr, @JsonSerialize(using = ToStringSerializer.class) Path tokenizer, long klTokens, double klLr) {
 
-    static final java.util.List<String> FIELDS = java.util.List.of("data", "tokens", "seed", "seq_len", "batch", "lr", "tokenizer");
+    static final java.util.List<String> FIELDS = java.util.List.of("data", "tokens", "seed", "seq_len", "batch", "lr", "tokenizer",
+            "kl_tokens", "kl_lr");
 
     /** As the experiment file gives it (paths resolved), for the config hash and results.json. */
     java.util.Map<String, Object> toJson() {
@@ -28,12 +30,17 @@ public record RetrofitSpec(@JsonSerialize(using = ToStringSerializer.class) Path
         m.put("batch", batch);
         m.put("lr", lr);
         if (tokenizer != null) m.put("tokenizer", tokenizer.toString());
+        if (klTokens > 0) {
+            m.put("kl_tokens", klTokens);
+            m.put("kl_lr", klLr);
+        }
         return m;
     }
 
     /** Everything that decides the trained weights besides the base model and the overrides, for the cache key. */
     String identity() {
         return "data " + data.toAbsolutePath().normalize() + " tokens " + tokens + " seed " + seed + " seq " + seqLen + " batch " + batch
-                + " lr " + lr + " tokenizer " + (tokenizer == null ? "-" : tokenizer.toAbsolutePath().normalize());
+                + " lr " + lr + " tokenizer " + (tokenizer == null ? "-" : tokenizer.toAbsolutePath().normalize())
+                + (klTokens > 0 ? " kl " + klTokens + " " + klLr : "");
     }
 }

@@ -41,7 +41,7 @@ final class VariantRetrofit {
         RetrofitSpec s = v.retrofit();
         int layers = BaseModel.config(e.model()).numLayers();
         RetrofitOptions o = new RetrofitOptions(base.dir(), s.tokenizer(), v.rules(layers), s.data(), s.tokens(), dir, s.seqLen(), s.batch(),
-                s.lr(), 0.1, 0.05, 0.01, 1.0, s.seed(), Backend.CPU, 0, 25, 0, RetrofitOptions.DEFAULT_KL_LR);
+                s.lr(), 0.1, 0.05, 0.01, 1.0, s.seed(), Backend.CPU, 0, 25, s.klTokens(), s.klLr());
         err.println("compare: retrofitting variant " + v.name() + " (" + v.overrides() + ") on " + s.tokens() + " tokens of " + s.data()
                 + " into " + dir);
         RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(err, Progress.onTerminal())).run();

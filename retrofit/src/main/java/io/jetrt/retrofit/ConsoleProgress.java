@@ -27,15 +27,17 @@ public final class ConsoleProgress implements RetrofitListener {
     }
 
     @Override
-    public void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, double[] losses) {
+    public void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, boolean kl, double[] losses) {
         double mean = 0, worst = 0;
         for (double l : losses) {
             mean += l / losses.length;
             worst = Math.max(worst, l);
         }
         int filled = WIDTH * step / total;
-        String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  %,d tokens  %,.0f tok/s  lr %.2e  loss %.4f (worst layer %.4f)",
-                "#".repeat(filled), "-".repeat(WIDTH - filled), step, total, tokens, tokensPerSecond, lr, mean, worst);
+        String loss = kl ? String.format(Locale.ROOT, "KL %.4f", mean)
+                : String.format(Locale.ROOT, "relative MSE %.4f (worst layer %.4f)", mean, worst);
+        String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  %,d tokens  %,.0f tok/s  lr %.2e  %s",
+                "#".repeat(filled), "-".repeat(WIDTH - filled), step, total, tokens, tokensPerSecond, lr, loss);
         int tenth = 10 * step / total;
         if (redraw) {
             err.print("\r" + line);

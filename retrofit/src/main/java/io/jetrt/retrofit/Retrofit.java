@@ -167,7 +167,7 @@ public final class Retrofit {
                 if (!Double.isFinite(losses[i])) throw nonFinite(s.who(), step, run.stateDir);
             }
             run.curve.add(losses);
-            finishStep(students, run, step, batch.length, rate, losses, tokensAtStart, started);
+            finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
         }
     }
 
@@ -194,20 +194,20 @@ public final class Retrofit {
                 if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm())) throw nonFinite(s.who(), step, run.stateDir);
             }
             run.klCurve.add(kl);
-            finishStep(students, run, step, batch.length, rate, new double[] {kl}, tokensAtStart, started);
+            finishStep(students, run, step, batch.length, rate, true, new double[] {kl}, tokensAtStart, started);
         }
     }
 
     /** Counts the step, saves the state every few steps and at each stage's end, and reports. */
-    private void finishStep(List<Student> students, Run run, int step, int tokens, double rate, double[] losses, long tokensAtStart,
-                            long started) {
+    private void finishStep(List<Student> students, Run run, int step, int tokens, double rate, boolean kl, double[] losses,
+                            long tokensAtStart, long started) {
         run.step = step + 1;
         run.tokens += tokens;
         if (run.step % o.checkpointEvery() == 0 || run.step == o.steps() || run.step == o.steps() + o.klSteps()) {
             TrainingState.save(run.stateDir, run.hash, run.step, run.tokens, students, run.curve, run.klCurve, run.before);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        listener.stepped(run.step, o.steps() + o.klSteps(), run.tokens, (run.tokens - tokensAtStart) / seconds, rate, losses);
+        listener.stepped(run.step, o.steps() + o.klSteps(), run.tokens, (run.tokens - tokensAtStart) / seconds, rate, kl, losses);
     }
 
     private RetrofitException nonFinite(String who, int step, Path stateDir) {

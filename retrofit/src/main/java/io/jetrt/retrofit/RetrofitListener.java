@@ -8,9 +8,10 @@ public interface RetrofitListener {
     /**
      * After step {@code step} (1-based) of {@code total}.
      *
-     * @param losses each student's training loss on this batch, in layer order
+     * @param kl     whether this is the KL stage: {@code losses} then holds the one KL per token of the whole model
+     * @param losses each student's training loss (relative MSE) on this batch, in layer order; or the KL
      */
-    default void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, double[] losses) {}
+    default void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, boolean kl, double[] losses) {}
 
     RetrofitListener NONE = new RetrofitListener() {};
 }

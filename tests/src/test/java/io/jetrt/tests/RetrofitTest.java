@@ -102,7 +102,7 @@ class RetrofitTest {
             new Retrofit(rt, whole, RetrofitListener.NONE).run();
             RetrofitOptions stopped = whole.withOut(dir.resolve("interrupted"));
             RuntimeException kill = assertThrows(RuntimeException.class, () -> new Retrofit(rt, stopped, new RetrofitListener() {
-                @Override public void stepped(int step, int total, long tokens, double tps, double lr, double[] losses) {
+                @Override public void stepped(int step, int total, long tokens, double tps, double lr, boolean kl, double[] losses) {
                     if (step == 5) throw new IllegalStateException("killed at step 5");
                 }
             }).run());
@@ -113,6 +113,43 @@ class RetrofitTest {
             assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(stopped.out().resolve("model.safetensors")));
             RetrofitResult changed = new Retrofit(rt, whole.withSeed(5).withOut(dir.resolve("other-seed")), RetrofitListener.NONE).run();
             assertNotEquals(again.layers().getFirst().mseAfter(), changed.layers().getFirst().mseAfter(), "the seed decides the weights");
+        }
+    }
+
+    /**
+     * With a KL stage (6 steps after 9 blockwise ones), stopped at step 13 (last state at 12, inside the KL stage) and run
+     * again: the weights of an uninterrupted run, bit for bit.
+     */
+    @Test
+    void aRunStoppedInTheKlStageResumesToTheSameWeights() throws Exception {
+        Path ids = ids(dir.resolve("kl.ids"), 12 * 16, 6);
+        try (JetRuntime rt = JetRuntime.start(Fixtures.settings())) {
+            RetrofitOptions whole = RetrofitOptions.of(Fixtures.tinyJet(), LayerRules.parse("4:gdn"), ids, 9L * 2 * 16,
+                    dir.resolve("kl-uninterrupted")).withShape(16, 2).withCheckpointEvery(3).withLr(1e-2).withKlStage(6L * 2 * 16, 3e-3);
+            RetrofitResult both = new Retrofit(rt, whole, RetrofitListener.NONE).run();
+            assertEquals(6, both.klCurve().size());
+            RetrofitOptions stopped = whole.withOut(dir.resolve("kl-interrupted"));
+            assertThrows(IllegalStateException.class, () -> new Retrofit(rt, stopped, new RetrofitListener() {
+                @Override public void stepped(int step, int total, long tokens, double tps, double lr, boolean kl, double[] losses) {
+                    if (step == 13) throw new IllegalStateException("killed at step 13");
+                }
+            }).run());
+            RetrofitResult again = new Retrofit(rt, stopped, RetrofitListener.NONE).run();
+            assertEquals(12, again.resumedFrom());
+            assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(stopped.out().resolve("model.safetensors")));
+        }
+    }
+
+    /** The KL stage alone on one training sequence: KL to the teacher on it falls to under half, through every layer above. */
+    @Test
+    void theKlStageLowersKlOnWhatItTrainsOn() throws Exception {
+        Path ids = ids(dir.resolve("kl-one.ids"), 2 * 32, 12);
+        try (JetRuntime rt = JetRuntime.start(Fixtures.settings())) {
+            RetrofitOptions o = new RetrofitOptions(Fixtures.tinyJet(), null, LayerRules.parse("2:gdn"), ids, 32, dir.resolve("kl-one"), 32, 1,
+                    1e-2, 0.1, 0.05, 0.01, 1.0, 0, io.jetrt.spi.Backend.CPU, 1, 50, 32L * 40, 3e-3);
+            RetrofitResult r = new Retrofit(rt, o, RetrofitListener.NONE).run();
+            assertEquals(40, r.klCurve().size());
+            assertTrue(r.klCurve().getLast() < 0.5 * r.klCurve().getFirst(), "KL on the trained sequence: " + r.klCurve());
         }
     }
 
