@@ -89,7 +89,7 @@ final class Mamba2FastScan {
                 for (int k = 0; k < s; k++) next[r + k] = dec * prev[r + k] + dtx * bm[bo + k];
                 if (y == null) continue;
                 double acc = 0;
-                for (int k = 0; k < s; k++) acc += next[r + k] * cm[bo + k];
+                for (int k = 0; k < s; k++) acc += (double) next[r + k] * cm[bo + k];
                 y[t * p + i] = (float) (acc + d[h * p + i] * x[t * p + i]);
             }
         }
