@@ -27,8 +27,8 @@ import java.util.Set;
 /**
  * Qwen2-style GQA attention with RoPE: type {@code attn} (full causal) or {@code swa} (sliding window,
  * config {@code sliding_window}). State: {@code key_cache, value_cache [Hkv, L, Dh]}, L the capacity or window.
- * Trainable on the host backends: the forward is the backend's block, the backward the float64 reference
- * ({@link AttentionBackward}) on either.
+ * Trainable on the host backends: on {@link Backend#REFERENCE} the forward is the reference block and the backward the
+ * float64 reference ({@link AttentionBackward}); on {@link Backend#CPU} both are the float32 {@link AttentionFastGrad}.
  */
 public final class AttentionProvider implements BlockProvider, TrainableProvider {
     /** The compiled kernels of {@code src/main/cuda/attention.cu}; the parent pom's nvcc profile writes them. */
@@ -108,6 +108,7 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
         requireTraining(backend);
         BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, null);
+        if (backend == Backend.CPU) return fastGrad(config, weights, services).forward(x);
         int batch = x.dim(0);
         FloatTensor y = FloatTensor.zeros(x.shape());
         create(config, weights, backend, services).prefill(x, new int[batch], new BlockState(batch, stateLayout(config, x.dim(1))), y);
@@ -118,6 +119,7 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
     public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
         requireTraining(backend);
         BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, dy);
+        if (backend == Backend.CPU) return fastGrad(config, weights, services).backward(x, dy);
         AttentionConfig c = AttentionConfig.from(config, sliding);
         List<WeightDecl> decls = weights(config);
         Map<String, double[]> w = new LinkedHashMap<>();
@@ -127,6 +129,12 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
         Map<String, FloatTensor> g = new LinkedHashMap<>();
         for (WeightDecl d : decls) g.put(d.name(), new FloatTensor(Float64.toFloat(r.weights().get(d.name())), d.shape()));
         return Gradients.of(new FloatTensor(Float64.toFloat(r.dx()), x.shape()), g);
+    }
+
+    /** The float32 training math on the runtime's CPU services, for {@link Backend#CPU}. */
+    private AttentionFastGrad fastGrad(BlockConfig config, Weights weights, BlockServices services) {
+        AttentionConfig c = AttentionConfig.from(config, sliding);
+        return new AttentionFastGrad(c, new AttentionWeights(c, weights), weights(config), services.cpu());
     }
 
     private void requireTraining(Backend backend) {

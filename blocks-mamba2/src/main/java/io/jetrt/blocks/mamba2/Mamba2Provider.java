@@ -1,6 +1,7 @@
 package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.BlockChecks;
+import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.Backend;
@@ -130,29 +131,34 @@ public final class Mamba2Provider implements BlockProvider, TrainableProvider {
         };
     }
 
-    /** Training (SPI 1.3): a float64 forward and backward on the host ({@link Mamba2Training}). */
+    /**
+     * Training (SPI 1.3): on {@link Backend#REFERENCE} a float64 forward and backward token by token
+     * ({@link Mamba2Training}); on {@link Backend#CPU} the same math in float32 on the runtime's GEMM and workers
+     * ({@link Mamba2FastGrad}).
+     */
     @Override public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
 
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
-        Mamba2Training t = training(config, weights, backend);
+        BlockGrad t = training(config, weights, backend, services);
         BlockChecks.activations(config.where(), Mamba2Config.from(config).hidden(), x, null);
         return t.forward(x);
     }
 
     @Override
     public Gradients backward(BlockConfig config, Weights weights, FloatTensor x, FloatTensor dy, Backend backend, BlockServices services) {
-        Mamba2Training t = training(config, weights, backend);
+        BlockGrad t = training(config, weights, backend, services);
         BlockChecks.activations(config.where(), Mamba2Config.from(config).hidden(), x, dy);
         return t.backward(x, dy);
     }
 
-    private Mamba2Training training(BlockConfig config, Weights weights, Backend backend) {
+    private BlockGrad training(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
         if (!trainingBackends().contains(backend)) {
             throw new IllegalArgumentException(config.where() + ": training backend must be one of reference, cpu for block "
                     + TYPE + "; got " + backend.id());
         }
         BlockChecks.weights(config.where(), weights(config), weights);
-        return new Mamba2Training(Mamba2Config.from(config), weights);
+        Mamba2Config c = Mamba2Config.from(config);
+        return backend == Backend.CPU ? new Mamba2FastGrad(c, weights, weights(config), services.cpu()) : new Mamba2Training(c, weights);
     }
 }

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.mamba2;
 
+import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.Gradients;
 import io.jetrt.spi.Weights;
@@ -23,7 +24,7 @@ import java.util.Map;
  *   d pre-conv = d xBC ⊙ silu'(pre);  then the conv's transpose over the W taps, and in_proj's
  * </pre>
  */
-final class Mamba2Training {
+final class Mamba2Training implements BlockGrad {
     private static final double SOFTPLUS_THRESHOLD = 20;
     private final Mamba2Config c;
     private final double[] inW, inB, convW, convB, dtBias, aLog, a, d, normW, outW, outB;
@@ -56,7 +57,8 @@ final class Mamba2Training {
                          double[][] ySsm, double[][] v, double[][] rinv, double[][] n, double[][] y) {}
 
     /** {@code y [B, T, D]} from an empty state. */
-    FloatTensor forward(FloatTensor x) {
+    @Override
+    public FloatTensor forward(FloatTensor x) {
         int batch = x.dim(0), steps = x.dim(1), dm = c.hidden();
         float[] y = new float[x.size()];
         for (int b = 0; b < batch; b++) {
@@ -67,7 +69,8 @@ final class Mamba2Training {
     }
 
     /** Gradients of {@code L = Σ dy · y}, one per declared weight, by its name. */
-    Gradients backward(FloatTensor x, FloatTensor dy) {
+    @Override
+    public Gradients backward(FloatTensor x, FloatTensor dy) {
         int batch = x.dim(0), steps = x.dim(1), dm = c.hidden(), rows = c.inProjRows();
         Grads g = new Grads();
         float[] dx = new float[x.size()];
