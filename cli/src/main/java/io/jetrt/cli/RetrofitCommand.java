@@ -63,6 +63,10 @@ final class RetrofitCommand implements JetrtCommand {
             description = "where the students train: cpu or reference (default: ${DEFAULT-VALUE})")
     Backend backend;
 
+    @Option(names = "--teacher-backend", paramLabel = "BACKEND", converter = ComposeMixin.BackendConverter.class, defaultValue = "cpu",
+            description = "where the teacher's forward passes run: cpu or cuda (default: ${DEFAULT-VALUE})")
+    Backend teacherBackend;
+
     @Option(names = "--held-out", paramLabel = "N", defaultValue = "0",
             description = "sequences kept out of training for the before/after measures (default: a tenth of the data, 1 to 8)")
     int heldOut;
@@ -88,7 +92,8 @@ final class RetrofitCommand implements JetrtCommand {
     @Override public int run(JetRuntime rt, Streams io) throws IOException {
         RetrofitOptions o = new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, 0.1, 0.05, 0.01, 1.0,
                 seed, backend, heldOut, checkpointEvery, klTokens, klLr);
-        RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(io.err(), System.console() != null && System.console().isTerminal())).run();
+        RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(io.err(), System.console() != null && System.console().isTerminal()),
+                teacherBackend).run();
         Path page = RetrofitPage.write(r, out.resolve(Retrofit.STATE_DIR).resolve("report.html"));
         String rate = Double.isFinite(r.tokensPerSecond()) ? String.format(Locale.ROOT, "%,.0f tokens/s", r.tokensPerSecond())
                 : "every step was done by an earlier run";

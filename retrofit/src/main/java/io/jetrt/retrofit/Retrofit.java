@@ -35,24 +35,34 @@ public final class Retrofit {
     private final JetRuntime rt;
     private final RetrofitOptions o;
     private final RetrofitListener listener;
+    private final Backend teacherBackend;
 
-    public Retrofit(JetRuntime rt, RetrofitOptions options, RetrofitListener listener) {
+    public Retrofit(JetRuntime rt, RetrofitOptions options, RetrofitListener listener) { this(rt, options, listener, Backend.CPU); }
+
+    /**
+     * @param teacherBackend where the teacher computes: cpu (the default), or cuda to take its forward passes off the CPU
+     *                       while the students train there (the students' initial and retrofitted models stay on the CPU)
+     */
+    public Retrofit(JetRuntime rt, RetrofitOptions options, RetrofitListener listener, Backend teacherBackend) {
+        if (teacherBackend != Backend.CPU && teacherBackend != Backend.CUDA) {
+            throw new IllegalArgumentException("the teacher computes on cpu or cuda; got " + teacherBackend.id());
+        }
         this.rt = rt;
         this.o = options;
         this.listener = listener;
+        this.teacherBackend = teacherBackend;
     }
 
     public RetrofitResult run() {
         if (o.out().toAbsolutePath().normalize().equals(o.model().toAbsolutePath().normalize())) {
             throw new RetrofitException("--out " + o.out() + " is the model directory itself: give a new directory");
         }
-        Backend compute = o.backend() == Backend.CUDA ? Backend.CUDA : Backend.CPU;
-        try (Model teacher = rt.load(o.model(), ComposeOptions.DEFAULT.withBackend(compute));
-             Model initial = rt.load(o.model(), new ComposeOptions(o.overrides(), LayerRules.NONE, compute, o.seed()))) {
+        try (Model teacher = rt.load(o.model(), ComposeOptions.DEFAULT.withBackend(teacherBackend));
+             Model initial = rt.load(o.model(), new ComposeOptions(o.overrides(), LayerRules.NONE, Backend.CPU, o.seed()))) {
             List<Student> students = students(teacher, initial);
             TrainingTokens data = TrainingTokens.load(o.data(), o.tokenizer() != null ? o.tokenizer() : o.model(),
                     teacher.config().vocabSize(), o.seqLen(), o.heldOut());
-            String hash = RunHash.of(o, students);
+            String hash = RunHash.of(o, students, teacherBackend);
             Path stateDir = o.out().resolve(STATE_DIR);
             if (TrainingState.savedStep(stateDir) > o.steps()) students = fresh(students); // interrupted in the KL stage
             TrainingState.Resumed resumed = TrainingState.load(stateDir, hash, students);
@@ -84,7 +94,7 @@ public final class Retrofit {
             listener.note("measuring the students after training");
             double[] mseAfter = heldOutMse(teacher, students, data);
             double klAfter;
-            try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(compute))) {
+            try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(Backend.CPU))) {
                 klAfter = Divergence.kl(teacher, retrofitted, data);
             }
             long trainedHere = run.tokens - tokensAtStart;

@@ -20,12 +20,12 @@ import java.util.stream.Stream;
 final class RunHash {
     private RunHash() {}
 
-    static String of(RetrofitOptions o, List<Student> students) {
+    static String of(RetrofitOptions o, List<Student> students, io.jetrt.spi.Backend teacherBackend) {
         MessageDigest md = sha256();
         text(md, "recipe " + o.overrides() + " tokens " + o.tokens() + " seq " + o.seqLen() + " batch " + o.batch() + " lr " + o.lr()
                 + " min " + o.minLrFraction() + " warmup " + o.warmupFraction() + " wd " + o.weightDecay() + " clip " + o.clipNorm()
                 + " seed " + o.seed() + " backend " + o.backend().id() + " heldout " + o.heldOut() + " adam " + AdamW.BETA1 + "," + AdamW.BETA2
-                + "," + AdamW.EPS + " kl " + o.klTokens() + " " + o.klLr());
+                + "," + AdamW.EPS + " kl " + o.klTokens() + " " + o.klLr() + " teacher " + teacherBackend.id());
         for (Student s : students) text(md, s.who());
         file(md, o.data());
         Path tok = o.tokenizer() != null ? o.tokenizer() : o.model();

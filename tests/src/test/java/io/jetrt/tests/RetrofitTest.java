@@ -75,6 +75,30 @@ class RetrofitTest {
     }
 
     /**
+     * Distillation where the student can represent its teacher: at sequences of 8 tokens (the sliding window's size) a
+     * full-attention layer computes what the sliding-window one does, so within 50K tokens of text each swapped layer's
+     * held-out relative MSE must fall to at most a tenth of its initial value, and KL to the teacher must fall. (On this
+     * checkpoint jet → gdn cannot get there: its JetBlocks' dynamic convolution is random and token-dependent, which
+     * gdn's static convolutions cannot express; copying the teacher's own weights into gdn still leaves a relative MSE
+     * of about 1.)
+     */
+    @Test
+    void swaToAttentionWithinTheWindowFitsItsTeacher() throws Exception {
+        Path out = dir.resolve("swa-attn"), json = dir.resolve("swa-attn.json");
+        CompareRun r = CompareRun.run(dir, "retrofit", "--model", Fixtures.tinyJet().toString(), "--tokenizer", tokenizer.toString(),
+                "--override", "swa:attn", "--data", text.toString(), "--tokens", "49152", "--seq-len", "8", "--batch", "16", "--lr", "3e-3",
+                "--out", out.toString(), "--json", json.toString(), "--bundles", Fixtures.settings().bundles().toString());
+        assertEquals(0, r.exit(), r.err());
+        Map<?, ?> j = new ObjectMapper().readValue(json.toFile(), Map.class);
+        for (Object o : (List<?>) j.get("layers")) {
+            Map<?, ?> l = (Map<?, ?>) o;
+            double before = ((Number) l.get("mse_before")).doubleValue(), after = ((Number) l.get("mse_after")).doubleValue();
+            assertTrue(after <= 0.1 * before, "layer " + l.get("index") + ": relative MSE " + before + " -> " + after);
+        }
+        assertTrue(((Number) j.get("kl_after")).doubleValue() < ((Number) j.get("kl_before")).doubleValue(), j.toString());
+    }
+
+    /**
      * One training sequence, seen again and again: every student must drive its training loss from about 1 to below
      * 1e-2. This fails if a gradient, the teacher's activations or the optimizer were wrong for any layer.
      */
