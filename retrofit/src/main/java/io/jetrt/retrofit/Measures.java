@@ -1,7 +1,6 @@
 package io.jetrt.retrofit;
 
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * Held-out measures at one point of a run: each student layer's relative MSE (in the students' order) and the KL
@@ -20,6 +19,4 @@ record Measures(double[] mse, double kl) {
         double[] all = Arrays.stream(text.strip().split(" ")).mapToDouble(Double::parseDouble).toArray();
         return new Measures(Arrays.copyOfRange(all, 1, all.length), all[0]);
     }
-
-    @Override public String toString() { return String.format(Locale.ROOT, "kl %.4g, mse %s", kl, Arrays.toString(mse)); }
 }

@@ -12,7 +12,6 @@ import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.TrainableProvider;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -268,6 +267,4 @@ public final class Retrofit {
         for (Student st : students) s.add(st.layer());
         return s;
     }
-
-    static boolean isRun(Path out) { return Files.exists(out.resolve(STATE_DIR).resolve(TrainingState.FILE)); }
 }

@@ -52,21 +52,35 @@ public record RetrofitOptions(Path model, Path tokenizer, LayerRules overrides, 
                 0.01, 1.0, 0, Backend.CPU, 0, 25, 0, DEFAULT_KL_LR);
     }
 
-    public RetrofitOptions withTokenizer(Path t) { return new RetrofitOptions(model, t, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr); }
+    public RetrofitOptions withShape(int s, int b) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, s, b, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr);
+    }
 
-    public RetrofitOptions withShape(int s, int b) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, s, b, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr); }
+    public RetrofitOptions withLr(double l) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, l, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr);
+    }
 
-    public RetrofitOptions withLr(double l) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, l, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr); }
+    public RetrofitOptions withSeed(long s) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, s, backend, heldOut, checkpointEvery, klTokens, klLr);
+    }
 
-    public RetrofitOptions withSeed(long s) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, s, backend, heldOut, checkpointEvery, klTokens, klLr); }
+    public RetrofitOptions withOut(Path o) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, o, seqLen, batch, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr);
+    }
 
-    public RetrofitOptions withBackend(Backend b) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, b, heldOut, checkpointEvery, klTokens, klLr); }
+    public RetrofitOptions withCheckpointEvery(int n) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, backend, heldOut, n, klTokens, klLr);
+    }
 
-    public RetrofitOptions withOut(Path o) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, o, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr); }
-
-    public RetrofitOptions withCheckpointEvery(int n) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, n, klTokens, klLr); }
-
-    public RetrofitOptions withKlStage(long t, double l) { return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction, weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, t, l); }
+    public RetrofitOptions withKlStage(long t, double l) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, t, l);
+    }
 
     /** Optimizer steps of the KL stage (0 without one). */
     public int klSteps() { return klTokens == 0 ? 0 : (int) Math.max(1, (klTokens + (long) batch * seqLen - 1) / ((long) batch * seqLen)); }
