@@ -268,9 +268,19 @@ public final class CompareRunner {
         private Contender load(Variant v, String backend, List<Unit> units) {
             progress.pause();
             Model model;
+            Path dir = base.dir();
+            if (v.retrofit() != null) {
+                try {
+                    dir = VariantRetrofit.prepare(rt, e, base, v, err);
+                } catch (Throwable x) {
+                    Faults.rethrowIfFatal(x);
+                    String why = "retrofitting the variant (its state is kept in " + VariantRetrofit.dir(e, base, v) + "): " + Faults.describe(x);
+                    markNotRun(v, units, r -> PerfRow.failed(v.name(), r, backend, why), () -> QualityRow.failed(v.name(), backend, why), true);
+                    return null;
+                }
+            }
             try {
-                model = v.retrofit() == null ? rt.load(base.dir(), options(e, v, backend))
-                        : rt.load(VariantRetrofit.prepare(rt, e, base, v, err), retrofitted(backend));
+                model = v.retrofit() == null ? rt.load(dir, options(e, v, backend)) : rt.load(dir, retrofitted(backend));
             } catch (ComposeException x) {
                 markNotRun(v, units, r -> PerfRow.unavailable(v.name(), r, backend, x.getMessage()),
                         () -> QualityRow.unavailable(v.name(), backend, x.getMessage()), false);

@@ -163,13 +163,15 @@ public final class ExperimentParser {
         if (budget <= 0) throw r.error(r.at("tokens"), "a positive integer", budget);
         double rate = r.number("lr", io.jetrt.retrofit.RetrofitOptions.DEFAULT_LR);
         if (!(rate > 0) || Double.isInfinite(rate)) throw r.error(r.at("lr"), "a number > 0", rate);
-        Path tokenizer = r.has("tokenizer") ? baseDir.resolve(r.requiredString("tokenizer", "a directory with vocab.json")) : null;
+        String tokenizerWritten = r.has("tokenizer") ? r.requiredString("tokenizer", "a directory with vocab.json") : null;
+        Path tokenizer = tokenizerWritten == null ? null : baseDir.resolve(tokenizerWritten);
         long klTokens = r.seed("kl_tokens", 0);
         if (klTokens < 0) throw r.error(r.at("kl_tokens"), "an integer >= 0", klTokens);
         double klLr = r.number("kl_lr", io.jetrt.retrofit.RetrofitOptions.DEFAULT_KL_LR);
         if (!(klLr > 0) || Double.isInfinite(klLr)) throw r.error(r.at("kl_lr"), "a number > 0", klLr);
-        return new RetrofitSpec(data, budget, r.seed("seed", initSeed), r.integer("seq_len", 2, io.jetrt.retrofit.RetrofitOptions.DEFAULT_SEQ_LEN),
-                r.integer("batch", 1, io.jetrt.retrofit.RetrofitOptions.DEFAULT_BATCH), rate, tokenizer, klTokens, klLr);
+        return new RetrofitSpec(data, written, budget, r.seed("seed", initSeed),
+                r.integer("seq_len", 2, io.jetrt.retrofit.RetrofitOptions.DEFAULT_SEQ_LEN),
+                r.integer("batch", 1, io.jetrt.retrofit.RetrofitOptions.DEFAULT_BATCH), rate, tokenizer, tokenizerWritten, klTokens, klLr);
     }
 
     private static Evaluation evaluation(Fields e, Path baseDir) {

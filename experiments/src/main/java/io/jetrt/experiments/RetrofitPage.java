@@ -39,8 +39,10 @@ public final class RetrofitPage {
                 .append("<title>jetrt retrofit: ").append(Svg.esc(r.out().toString())).append("</title><style>").append(HtmlReport.CSS)
                 .append("</style></head><body><main>\n");
         b.append("<h1>Retrofit of ").append(r.layers().size()).append(" layer").append(r.layers().size() == 1 ? "" : "s").append("</h1>");
-        b.append(String.format(Locale.ROOT, "<p class=\"meta\">%,d tokens, %,.0f tokens/s · KL to the teacher %.4g → %.4g nats/token"
-                        + " (held out) · model in <code>%s</code> · written %s</p>%n", r.tokens(), r.tokensPerSecond(), r.klBefore(),
+        String rate = Double.isFinite(r.tokensPerSecond()) ? String.format(Locale.ROOT, "%,.0f tokens/s", r.tokensPerSecond())
+                : "every step done by an earlier run";
+        b.append(String.format(Locale.ROOT, "<p class=\"meta\">%,d tokens, %s · KL to the teacher %.4g → %.4g nats/token"
+                        + " (held out) · model in <code>%s</code> · written %s</p>%n", r.tokens(), rate, r.klBefore(),
                 r.klAfter(), Svg.esc(r.out().toString()), Instant.now().truncatedTo(ChronoUnit.SECONDS)));
         b.append("<h2>Layers</h2>\n<table id=\"layers\"><tr><th>layer</th><th>from</th><th>to</th><th class=\"num\">relative MSE before</th>"
                 + "<th class=\"num\">after</th><th class=\"num\">after / before</th></tr>\n");

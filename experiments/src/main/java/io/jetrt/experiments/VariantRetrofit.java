@@ -25,7 +25,7 @@ import java.util.Map;
 /**
  * The trained model of a variant with {@code "retrofit"}: made once by {@link Retrofit} into
  * {@code <output>/retrofits/<variant>-<key>}, where the key hashes everything that decides the weights (the base
- * model's fingerprint, the overrides, the init seed, the recipe and the data's path); later runs and the other
+ * model's fingerprint, the overrides, the init seed, the recipe and the data's bytes); later runs and the other
  * backends reuse it. Every variant with the same recipe gets the same data, budget and schedule by construction.
  */
 final class VariantRetrofit {

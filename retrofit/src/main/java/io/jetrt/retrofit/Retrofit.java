@@ -76,13 +76,15 @@ public final class Retrofit {
                         new ArrayList<>(), new ArrayList<>(), 0, 0);
                 TrainingState.save(stateDir, hash, 0, 0, students, run.curve, run.klCurve, run.before);
             }
+            // built now so that a frozen layer the KL stage cannot run is refused before any training; the students' weights are shared
+            WholeModel whole = o.klSteps() > 0 ? new WholeModel(initial, students, rt.cpu(), o.backend()) : null;
             int first = run.step;
             long tokensAtStart = run.tokens;
             long started = System.nanoTime();
             blockwise(teacher, students, data, run);
             if (o.klSteps() > 0) {
                 if (first <= o.steps()) students = fresh(students);
-                klStage(teacher, initial, students, data, run);
+                klStage(teacher, whole, students, data, run);
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             List<String> types = initial.layers().stream().map(Layer::type).toList();
@@ -116,6 +118,7 @@ public final class Retrofit {
         final List<Double> klCurve;
         int step;
         long tokens;
+        int saved;
 
         Run(String hash, Path stateDir, Measures before, List<double[]> curve, List<Double> klCurve, int step, long tokens) {
             this.hash = hash;
@@ -125,6 +128,7 @@ public final class Retrofit {
             this.klCurve = klCurve;
             this.step = step;
             this.tokens = tokens;
+            this.saved = step;
         }
     }
 
@@ -173,9 +177,11 @@ public final class Retrofit {
             for (int i = 0; i < students.size(); i++) {
                 Student s = students.get(i);
                 losses[i] = s.step(acts.input(s.layer()), acts.output(s.layer()), step + 1, rate, o.clipNorm(), o.backend(), services);
-                if (!Double.isFinite(losses[i])) throw nonFinite(s.who(), step, run.stateDir);
+                if (!Double.isFinite(losses[i])) throw nonFinite(s.who(), step, run);
             }
-            run.curve.add(losses);
+            double[] stored = new double[losses.length];
+            for (int i = 0; i < losses.length; i++) stored[i] = (float) losses[i]; // as the state file keeps them: a resumed run's curve is the same
+            run.curve.add(stored);
             finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
         }
     }
@@ -184,9 +190,8 @@ public final class Retrofit {
      * Stage 2: steps {@code steps … steps+klSteps-1}, the students through the whole model (everything else frozen)
      * against the teacher's next-token distributions, with a fresh AdamW and its own warm-up and cosine.
      */
-    private void klStage(Model teacher, Model initial, List<Student> students, TrainingTokens data, Run run) {
+    private void klStage(Model teacher, WholeModel whole, List<Student> students, TrainingTokens data, Run run) {
         if (run.step < o.steps() + o.klSteps()) listener.note("KL stage: " + o.klSteps() + " steps through the whole model");
-        WholeModel whole = new WholeModel(initial, students, rt.cpu(), o.backend());
         LrSchedule lr = new LrSchedule(o.klLr(), (int) Math.floor(o.warmupFraction() * o.klSteps()), o.klSteps(), o.minLrFraction());
         BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
         long tokensAtStart = run.tokens, started = System.nanoTime();
@@ -196,13 +201,13 @@ public final class Retrofit {
             float[] teacherLogits = teacher.forward(batch, o.batch(), teacher.newState(o.batch(), len), true, null).data();
             Map<Integer, Map<String, float[]>> grads = new HashMap<>();
             double kl = whole.step(batch, o.batch(), teacherLogits, grads);
-            if (!Double.isFinite(kl)) throw nonFinite("the KL stage (all students)", step, run.stateDir);
+            if (!Double.isFinite(kl)) throw nonFinite("the KL stage (all students)", step, run);
             int k = step - o.steps();
             double rate = lr.at(k);
             for (Student s : students) {
-                if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm())) throw nonFinite(s.who(), step, run.stateDir);
+                if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm())) throw nonFinite(s.who(), step, run);
             }
-            run.klCurve.add(kl);
+            run.klCurve.add((double) (float) kl); // as the state file keeps it
             finishStep(students, run, step, batch.length, rate, true, new double[] {kl}, tokensAtStart, started);
         }
     }
@@ -214,21 +219,16 @@ public final class Retrofit {
         run.tokens += tokens;
         if (run.step % o.checkpointEvery() == 0 || run.step == o.steps() || run.step == o.steps() + o.klSteps()) {
             TrainingState.save(run.stateDir, run.hash, run.step, run.tokens, students, run.curve, run.klCurve, run.before);
+            run.saved = run.step;
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         listener.stepped(run.step, o.steps() + o.klSteps(), run.tokens, (run.tokens - tokensAtStart) / seconds, rate, kl, losses);
     }
 
-    private RetrofitException nonFinite(String who, int step, Path stateDir) {
+    private RetrofitException nonFinite(String who, int step, Run run) {
         return new RetrofitException(who + ": the loss or its gradient became non-finite at step " + (step + 1) + " of "
-                + (o.steps() + o.klSteps()) + "; training stopped. The last good state (step " + lastSaved(step) + ") is in "
-                + stateDir.resolve(TrainingState.FILE) + ": try a lower learning rate (--lr " + o.lr() + ", --kl-lr " + o.klLr() + ")");
-    }
-
-    /** The last step a state was saved at before step index {@code step} failed: a multiple of the interval, or stage 1's end. */
-    private int lastSaved(int step) {
-        int every = step / o.checkpointEvery() * o.checkpointEvery();
-        return step >= o.steps() ? Math.max(every, o.steps()) : every;
+                + (o.steps() + o.klSteps()) + "; training stopped. The last good state (step " + run.saved + ") is in "
+                + run.stateDir.resolve(TrainingState.FILE) + ": try a lower learning rate (--lr " + o.lr() + ", --kl-lr " + o.klLr() + ")");
     }
 
     /** Each student's relative MSE on the held-out sequences, errors and references summed over all of them. */

@@ -19,7 +19,7 @@ public record RetrofitResult(long tokens, double tokensPerSecond, List<LayerResu
 
     public record LayerResult(int index, String from, String to, double mseBefore, double mseAfter) {}
 
-    /** The {@code --json} document: {@code {"tokens", "tokens_per_s", "layers": [...], "kl_before", "kl_after"}}. */
+    /** The {@code --json} document: {@code {"tokens", "tokens_per_s", "layers": [...], "kl_before", "kl_after", "steps", "kl_steps", "resumed_from_step", "out"}}. */
     public Map<String, Object> json() {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("tokens", tokens);

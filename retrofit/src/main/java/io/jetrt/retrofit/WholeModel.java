@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * The student model as one differentiable function for the KL stage: the checkpoint's dense parts and frozen blocks
  * around the students, each block run by its provider's training forward (from an empty state) and taken back by its
  * backward. {@link #step} returns {@code KL(teacher ∥ student)} per token and each student's weight gradients; the
- * backward stops at the lowest student layer, since nothing below it trains.
+ * backward stops at the lowest student layer, since nothing below it trains. It reads each student's weights through
+ * {@link Student#view}: the master weights themselves, whichever optimizer updates them.
  */
 final class WholeModel {
     private final ModelConfig c;
@@ -50,10 +51,11 @@ final class WholeModel {
         }
         this.lowest = low;
         for (Layer l : layers) {
-            if (this.students.containsKey(l.index()) || l.index() < lowest) continue;
+            if (this.students.containsKey(l.index())) continue;
             if (!(l.binding().provider() instanceof TrainableProvider t) || !t.trainingBackends().contains(backend)) {
-                throw new RetrofitException(l.describe() + " is frozen but above a student: the KL stage takes the gradient back through"
-                        + " it and needs its training capability (io.jetrt.spi.TrainableProvider, SPI 1.3) on " + backend.id());
+                throw new RetrofitException(l.describe() + " is frozen, but the KL stage runs every layer by its training forward and"
+                        + " takes the gradient back through those above a student: it needs the training capability"
+                        + " (io.jetrt.spi.TrainableProvider, SPI 1.3) on " + backend.id());
             }
         }
     }

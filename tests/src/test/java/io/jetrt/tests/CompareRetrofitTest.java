@@ -11,6 +11,7 @@ import java.util.StringJoiner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,6 +51,9 @@ class CompareRetrofitTest {
         assertEquals(0, first.exit(), first.err());
         assertTrue(first.err().contains("retrofitting variant gdn-retrofit"), first.err());
         for (Map<String, Object> row : first.list("rows")) assertEquals("ok", row.get("status"), row.toString());
+        Map<Object, Object> perplexity = new java.util.HashMap<>();
+        for (Map<String, Object> row : first.list("perplexity")) perplexity.put(row.get("variant"), row.get("perplexity"));
+        assertNotEquals(perplexity.get("gdn-seeded"), perplexity.get("gdn-retrofit"), "the retrofit variant is measured with its trained weights: " + perplexity);
         Map<String, Object> retrofits = first.map("retrofits");
         assertEquals(List.of("gdn-retrofit"), List.copyOf(retrofits.keySet()));
         Map<?, ?> g = (Map<?, ?>) retrofits.get("gdn-retrofit");

@@ -2,6 +2,7 @@ package io.jetrt.tests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jetrt.loader.config.ModelConfig;
+import io.jetrt.loader.safetensors.SafeTensorsFile;
 import io.jetrt.retrofit.Retrofit;
 import io.jetrt.retrofit.RetrofitListener;
 import io.jetrt.retrofit.RetrofitOptions;
@@ -123,7 +124,7 @@ class RetrofitTest {
         try (JetRuntime rt = JetRuntime.start(Fixtures.settings())) {
             RetrofitOptions whole = RetrofitOptions.of(Fixtures.tinyJet(), LayerRules.parse("2:gdn,4:mamba2"), ids, 9L * 2 * 16,
                     dir.resolve("uninterrupted")).withShape(16, 2).withCheckpointEvery(3).withSeed(4);
-            new Retrofit(rt, whole, RetrofitListener.NONE).run();
+            RetrofitResult uninterrupted = new Retrofit(rt, whole, RetrofitListener.NONE).run();
             RetrofitOptions stopped = whole.withOut(dir.resolve("interrupted"));
             RuntimeException kill = assertThrows(RuntimeException.class, () -> new Retrofit(rt, stopped, new RetrofitListener() {
                 @Override public void stepped(int step, int total, long tokens, double tps, double lr, boolean kl, double[] losses) {
@@ -135,6 +136,8 @@ class RetrofitTest {
             RetrofitResult again = new Retrofit(rt, stopped, RetrofitListener.NONE).run();
             assertEquals(3, again.resumedFrom());
             assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(stopped.out().resolve("model.safetensors")));
+            assertEquals(uninterrupted.curve().size(), again.curve().size());
+            for (int s = 0; s < again.curve().size(); s++) assertArrayEquals(uninterrupted.curve().get(s), again.curve().get(s), "curve step " + s);
             RetrofitResult changed = new Retrofit(rt, whole.withSeed(5).withOut(dir.resolve("other-seed")), RetrofitListener.NONE).run();
             assertNotEquals(again.layers().getFirst().mseAfter(), changed.layers().getFirst().mseAfter(), "the seed decides the weights");
         }
@@ -161,6 +164,16 @@ class RetrofitTest {
             RetrofitResult again = new Retrofit(rt, stopped, RetrofitListener.NONE).run();
             assertEquals(12, again.resumedFrom());
             assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(stopped.out().resolve("model.safetensors")));
+            assertEquals(both.klCurve(), again.klCurve());
+            // stopped at step 10, right after stage 1's last state (9): the KL stage starts afresh from it
+            RetrofitOptions atBoundary = whole.withOut(dir.resolve("kl-boundary"));
+            assertThrows(IllegalStateException.class, () -> new Retrofit(rt, atBoundary, new RetrofitListener() {
+                @Override public void stepped(int step, int total, long tokens, double tps, double lr, boolean kl, double[] losses) {
+                    if (step == 10) throw new IllegalStateException("killed at step 10");
+                }
+            }).run());
+            assertEquals(9, new Retrofit(rt, atBoundary, RetrofitListener.NONE).run().resumedFrom());
+            assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(atBoundary.out().resolve("model.safetensors")));
         }
     }
 
@@ -196,7 +209,11 @@ class RetrofitTest {
                 "--tokens", "640", "--seq-len", "16", "--batch", "1", "--lr", "1e30", "--out", dir.resolve("nan").toString(), "--bundles", bundles);
         assertEquals(1, nan.exit());
         assertTrue(nan.err().contains("layer 4 (jet → gdn") && nan.err().contains("non-finite") && nan.err().contains("last good state"), nan.err());
-        assertTrue(Files.exists(dir.resolve("nan").resolve(Retrofit.STATE_DIR).resolve("state.safetensors")), "the last good state is kept");
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("last good state \\(step (\\d+)\\)").matcher(nan.err());
+        assertTrue(named.find(), nan.err());
+        try (SafeTensorsFile state = SafeTensorsFile.open(dir.resolve("nan").resolve(Retrofit.STATE_DIR).resolve("state.safetensors"))) {
+            assertEquals(named.group(1), state.metadata().get("step"), "the state kept is the one the message names");
+        }
 
         Path withFaulty = Files.createDirectories(dir.resolve("faulty-bundles"));
         Fixtures.copyOfBundles(withFaulty);

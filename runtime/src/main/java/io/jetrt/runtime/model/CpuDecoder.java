@@ -44,8 +44,9 @@ final class CpuDecoder implements Decoder<CpuState> {
             int i = layer.index();
             dense.rmsNorm(h, dense.inNorm[i], u, rows);
             FloatTensor y = FloatTensor.filled(Float.NaN, batch, steps, d); // a skipped write shows up as NaN
+            float[] input = observer != null && observer.wantsBlocks() ? u.clone() : null; // before a block could write into it
             computeBlock(layer, uT, positions, state, y);
-            if (observer != null && observer.wantsBlocks()) observer.block(i, new FloatTensor(u.clone(), uT.shape()), y);
+            if (input != null) observer.block(i, new FloatTensor(input, uT.shape()), y);
             float[] yd = y.data();
             for (int k = 0; k < h.length; k++) h[k] += yd[k];
             dense.rmsNorm(h, dense.postNorm[i], u, rows);
