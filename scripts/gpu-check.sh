@@ -2,7 +2,8 @@
 # The whole GPU suite in one command, on a GPU machine, from the image of scripts/gpu-image.sh --tests:
 #   1. every GPU test class (runtime cuda/gpu packages, every *Cuda*Test, the GPU model tests) and the comparison
 #      tests, through the JUnit console launcher;
-#   2. `jetrt verify --backend cuda` of every block fixture and of the tiny model;
+#   2. `jetrt verify --backend cuda` of every block fixture, of the tiny model, and of the gradient fixtures of the
+#      blocks that train on cuda;
 #   3. a short bench of the 2B-shaped demo model (batch 1 and 64 at 4096 tokens);
 # then a one-screen summary. Logs go to $OUT (the device tool's output folder) or ./gpu-check-logs.
 #
@@ -41,11 +42,13 @@ if [ -n "$not_run" ]; then status=1; fi
 
 echo "gpu-check: verify ..." >&2
 verify_lines=()
-for f in "$image"/fixtures/blocks/*.safetensors "$image"/fixtures/model/tiny-jet; do
-  name=$(basename "$f")
-  if "$run" jetrt verify "$f" --backend cuda > "$logs/verify-$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
-  worst=$(grep -Eo "rel [0-9.eE+-]+" "$logs/verify-$name.log" | awk '{ n++; if ($2 + 0 > m) m = $2 + 0 } END { if (n) printf "%.2g", m; else printf "n/a" }')
-  verify_lines+=("$(printf '  %-28s %s  worst rel %s' "$name" "$r" "$worst")")
+# the gradient fixtures of the blocks with a cuda backward (the others refuse cuda as a training backend)
+for f in "$image"/fixtures/blocks/*.safetensors "$image"/fixtures/model/tiny-jet "$image"/fixtures/grad/gated_deltanet.safetensors; do
+  name=$(basename "$(dirname "$f")")/$(basename "$f")
+  log="$logs/verify-${name//\//-}.log"
+  if "$run" jetrt verify "$f" --backend cuda > "$log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
+  worst=$(grep -Eo "rel [0-9.eE+-]+" "$log" | awk '{ n++; if ($2 + 0 > m) m = $2 + 0 } END { if (n) printf "%.2g", m; else printf "n/a" }')
+  verify_lines+=("$(printf '  %-38s %s  worst rel %s' "$name" "$r" "$worst")")
 done
 
 echo "gpu-check: bench ..." >&2

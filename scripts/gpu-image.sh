@@ -74,7 +74,7 @@ fi
 if [ "$tests" = 1 ]; then
   mkdir -p "$stage/test"
   # test classes of the runtime, the in-framework tests and each block bundle, the conformance kit, and the
-  # fixtures the GPU tests read (../shared/fixtures beside the checkout: blocks and the tiny model)
+  # fixtures the GPU tests read (../shared/fixtures beside the checkout: blocks, gradients and the tiny model)
   cp -r "$root/runtime/target/test-classes" "$stage/test/runtime-classes"
   for m in experiments cli; do
     [ -d "$root/$m/target/test-classes" ] && cp -r "$root/$m/target/test-classes" "$stage/test/$m-classes"
@@ -87,7 +87,7 @@ if [ "$tests" = 1 ]; then
   cp "$root"/blocks-testkit/target/jetrt-blocks-testkit-*.jar "$stage/test/" # the gated-delta test bases
   fixtures="${JETRT_FIXTURES:-$root/../shared/fixtures}"
   mkdir -p "$stage/fixtures"
-  cp -r "$fixtures/blocks" "$fixtures/model" "$fixtures/README.md" "$stage/fixtures/"
+  cp -r "$fixtures/blocks" "$fixtures/grad" "$fixtures/model" "$fixtures/README.md" "$stage/fixtures/"
   v=$(sed -n 's:.*<junit.version>5\.\([0-9.]*\)</junit.version>.*:1.\1:p' "$root/pom.xml")
   "$root/mvnw" -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$v" \
     -DoutputDirectory="$stage/test" >&2

@@ -19,6 +19,12 @@ __device__ __forceinline__ float sigmoid_f(float x) { return 1.0f / (1.0f + expf
 // computes (BLOCKS.md: silu(x) = x·σ(x)).
 __device__ __forceinline__ float silu_f(float x) { return x * sigmoid_f(x); }
 
+// d silu(x)/dx = s (1 + x (1 - s)), s = sigmoid(x) (ActivationGrad.dSilu)
+__device__ __forceinline__ float dsilu_f(float x) {
+    float s = sigmoid_f(x);
+    return s * (1.0f + x * (1.0f - s));
+}
+
 // log(1 + e^x), x itself above 20 (Activations.softplus, PyTorch and the Triton kernels)
 __device__ __forceinline__ float softplus_f(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
 

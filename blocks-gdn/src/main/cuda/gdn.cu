@@ -21,3 +21,5 @@ One step, as GatedDeltaNetCuda runs it:
 #include "common.cuh"        // silu_f and the reductions
 #include "causal_conv.cuh"
 #include "gated_delta_rule.cuh"
+#include "gated_delta_grad.cuh"   // training: the rule's and the gated norm's backward
+#include "causal_conv_grad.cuh"   // training: the short convs' backward

@@ -2,6 +2,7 @@ package io.jetrt.retrofit;
 
 import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.JetRuntime;
+import io.jetrt.runtime.gpu.GpuBlockServices;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.LayerRules;
@@ -35,6 +36,8 @@ public final class Retrofit {
     private final RetrofitOptions o;
     private final RetrofitListener listener;
     private final Backend teacherBackend;
+    /** What the students' training calls get: the CPU services, and on cuda the device's too (set by {@link #run}). */
+    private BlockServices services;
 
     public Retrofit(JetRuntime rt, RetrofitOptions options, RetrofitListener listener) { this(rt, options, listener, Backend.CPU); }
 
@@ -56,8 +59,10 @@ public final class Retrofit {
         if (o.out().toAbsolutePath().normalize().equals(o.model().toAbsolutePath().normalize())) {
             throw new RetrofitException("--out " + o.out() + " is the model directory itself: give a new directory");
         }
-        try (Model teacher = rt.load(o.model(), ComposeOptions.DEFAULT.withBackend(teacherBackend));
+        try (GpuBlockServices gpu = o.backend() == Backend.CUDA ? new GpuBlockServices(rt.cpu(), "retrofit students") : null;
+             Model teacher = rt.load(o.model(), ComposeOptions.DEFAULT.withBackend(teacherBackend));
              Model initial = rt.load(o.model(), new ComposeOptions(o.overrides(), LayerRules.NONE, Backend.CPU, o.seed()))) {
+            services = gpu != null ? gpu : rt::cpu;
             List<Student> students = students(teacher, initial);
             TrainingTokens data = TrainingTokens.load(o.data(), o.tokenizer() != null ? o.tokenizer() : o.model(),
                     teacher.config().vocabSize(), o.seqLen(), o.heldOut());
@@ -72,12 +77,13 @@ public final class Retrofit {
                         resumed.tokens());
             } else {
                 listener.note("measuring the students before training on " + data.heldOut() + " held-out sequences of " + o.seqLen());
-                run = new Run(hash, stateDir, new Measures(heldOutMse(teacher, students, data), Divergence.kl(teacher, initial, data)),
+                run = new Run(hash, stateDir, new Measures(heldOutMse(teacher, students, data), klBefore(teacher, initial, data)),
                         new ArrayList<>(), new ArrayList<>(), 0, 0);
                 TrainingState.save(stateDir, hash, 0, 0, students, run.curve, run.klCurve, run.before);
             }
             // built now so that a frozen layer the KL stage cannot run is refused before any training; the students' weights are shared
-            WholeModel whole = o.klSteps() > 0 ? new WholeModel(initial, students, rt.cpu(), o.backend()) : null;
+            // on cuda too the KL stage runs on the CPU: the dense parts and the frozen blocks have no device backward
+            WholeModel whole = o.klSteps() > 0 ? new WholeModel(initial, students, rt.cpu(), klBackend()) : null;
             int first = run.step;
             long tokensAtStart = run.tokens;
             long started = System.nanoTime();
@@ -95,7 +101,7 @@ public final class Retrofit {
             listener.note("measuring the students after training");
             double[] mseAfter = heldOutMse(teacher, students, data);
             double klAfter;
-            try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(Backend.CPU))) {
+            try (Model retrofitted = rt.load(o.out(), ComposeOptions.DEFAULT.withBackend(teacherBackend))) {
                 klAfter = Divergence.kl(teacher, retrofitted, data);
             }
             long trainedHere = run.tokens - tokensAtStart;
@@ -108,6 +114,20 @@ public final class Retrofit {
                     run.curve, run.klCurve, o.batch() * o.seqLen(), first, o.out());
         }
     }
+
+    /**
+     * KL(teacher ∥ the seeded-init model) on the held-out sequences, the model computing where the teacher does (a
+     * 2B model's forward passes on the CPU would take longer than the training).
+     */
+    private double klBefore(Model teacher, Model initial, TrainingTokens data) {
+        if (teacherBackend == Backend.CPU) return Divergence.kl(teacher, initial, data);
+        try (Model onDevice = rt.load(o.model(), new ComposeOptions(o.overrides(), LayerRules.NONE, teacherBackend, o.seed()))) {
+            return Divergence.kl(teacher, onDevice, data);
+        }
+    }
+
+    /** Where the KL stage trains: the CPU when stage 1 runs on cuda. */
+    private Backend klBackend() { return o.backend() == Backend.CUDA ? Backend.CPU : o.backend(); }
 
     /** Where a run stands: what it measured before training, its curves, the steps and tokens done. */
     private static final class Run {
@@ -151,7 +171,7 @@ public final class Retrofit {
             }
             if (!t.trainingBackends().contains(o.backend())) {
                 throw new RetrofitException(who + " trains on " + t.trainingBackends().stream().map(Backend::id).sorted().toList()
-                        + ", not " + o.backend().id() + (o.backend() == Backend.CUDA ? " (no CUDA backward yet)" : ""));
+                        + ", not " + o.backend().id());
             }
             out.add(Student.of(l.index(), from.get(l.index()), l.type(), who, t, l.config(), p.weights(l.config()), l.weights(),
                     o.weightDecay()));
@@ -167,7 +187,6 @@ public final class Retrofit {
         LrSchedule lr = LrSchedule.of(o);
         BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
         Set<Integer> layers = layerSet(students);
-        BlockServices services = rt::cpu;
         long tokensAtStart = run.tokens, started = System.nanoTime();
         for (int step = run.step; step < o.steps(); step++) {
             int[] batch = tokens(data, order.at(step));
@@ -234,7 +253,6 @@ public final class Retrofit {
     /** Each student's relative MSE on the held-out sequences, errors and references summed over all of them. */
     private double[] heldOutMse(Model teacher, List<Student> students, TrainingTokens data) {
         double[] err = new double[students.size()], ref = new double[students.size()];
-        BlockServices services = rt::cpu;
         for (int from = 0; from < data.heldOut(); from += o.batch()) {
             int n = Math.min(o.batch(), data.heldOut() - from);
             int[] seqs = new int[n];

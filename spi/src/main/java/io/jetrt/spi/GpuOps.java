@@ -39,6 +39,16 @@ public interface GpuOps {
     /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ}: f32 x and y (any shape with last dimensions k and n), bf16 or f32 w; fp32 accumulation. */
     void linear(DeviceTensor x, DeviceTensor w, DeviceTensor y);
 
+    /**
+     * {@code c = op(a)·op(b) + beta·c} on row-major f32 matrices, for training's gradients ({@code dW = dyᵀ·x},
+     * {@code dx = dy·W}): {@code a [m, k]} ({@code [k, m]} when {@code transA}), {@code b [k, n]} ({@code [n, k]} when
+     * {@code transB}), {@code c [m, n]}, all rank 2. fp32 accumulation; the operands are rounded to bf16 inside when
+     * {@link #matrixType()} is BF16, as {@link #linear} rounds x for bf16 weights, and stay fp32 otherwise.
+     *
+     * @since 1.4
+     */
+    void matmul(DeviceTensor a, boolean transA, DeviceTensor b, boolean transB, DeviceTensor c, float beta);
+
     /** A copy of {@code t} in device memory as {@code dtype} (F32 or BF16), owned by the block. */
     DeviceTensor upload(FloatTensor t, DType dtype);
 

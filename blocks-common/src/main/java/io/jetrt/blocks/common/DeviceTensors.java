@@ -13,6 +13,15 @@ public final class DeviceTensors {
         return new DeviceTensor(t.address() + 4L * offset, DType.F32, new int[] {Math.toIntExact(t.elements() - offset)});
     }
 
+    /** The F32 elements {@code [offset, offset + Πshape)} of {@code t} as a tensor of that shape. */
+    public static DeviceTensor view(DeviceTensor t, long offset, int... shape) {
+        DeviceTensor v = new DeviceTensor(t.address() + 4L * offset, DType.F32, shape);
+        if (t.dtype() != DType.F32 || offset < 0 || offset + v.elements() > t.elements()) {
+            throw new IndexOutOfBoundsException("DeviceTensors.view: [" + offset + ", " + (offset + v.elements()) + ") of " + t);
+        }
+        return v;
+    }
+
     /** A pointer argument that may be null: the tensor, or a 0 address as a 64-bit value. */
     public static Object orNull(DeviceTensor t) { return t == null ? (Object) 0L : t; }
 

@@ -57,7 +57,7 @@ public abstract class GatedDeltaCuda<C extends GatedDeltaConfig> extends HostBri
     protected static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
 
     /** Row-major matrices of one column count stacked by rows. */
-    protected static float[] stack(float[]... parts) {
+    public static float[] stack(float[]... parts) {
         int n = 0;
         for (float[] p : parts) n += p.length;
         float[] all = new float[n];

@@ -32,7 +32,8 @@ import java.util.Set;
  *
  * <p>Training (SPI 1.3) on the host backends runs, after the boundary checks (backend, weights against the
  * declarations, {@code x [B, T, D]} and {@code dy} of x's shape), the subclass's float64 reference ({@link #grad}) on
- * {@link Backend#REFERENCE} and its float32 fast path ({@link #fastGrad}) on {@link Backend#CPU}.
+ * {@link Backend#REFERENCE}, its float32 fast path ({@link #fastGrad}) on {@link Backend#CPU}, and on
+ * {@link Backend#CUDA} its device path ({@link #cudaGrad}) where the subclass has one.
  *
  * @param <C> the block's config
  * @param <W> the block's weights
@@ -77,6 +78,17 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
 
     /** The block's float32 training math on the runtime's CPU services, for {@link Backend#CPU}. */
     protected abstract BlockGrad fastGrad(C c, Weights weights, CpuOps ops);
+
+    /**
+     * The block's training math on the GPU, for {@link Backend#CUDA}, when {@link #trainsOnCuda}: weights and
+     * activations in device memory for the call, host tensors in and out.
+     */
+    protected BlockGrad cudaGrad(C c, Weights weights, GpuOps gpu) {
+        throw new UnsupportedOperationException(c.where() + ": no cuda training");
+    }
+
+    /** Whether {@link #cudaGrad} is written: CUDA is a training backend when it is and the kernels are present. */
+    protected boolean trainsOnCuda() { return false; }
 
     @Override public final String type() { return type; }
 
@@ -134,7 +146,11 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
         };
     }
 
-    @Override public final Set<Backend> trainingBackends() { return EnumSet.of(Backend.REFERENCE, Backend.CPU); }
+    @Override public final Set<Backend> trainingBackends() {
+        Set<Backend> b = EnumSet.of(Backend.REFERENCE, Backend.CPU);
+        if (trainsOnCuda() && kernels.present()) b.add(Backend.CUDA);
+        return b;
+    }
 
     @Override
     public final FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
@@ -156,10 +172,16 @@ public abstract class GatedDeltaProvider<C extends GatedDeltaConfig, W extends G
     private BlockGrad trainer(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
         C c = config(config);
         if (!trainingBackends().contains(backend)) {
-            throw new IllegalArgumentException(c.where() + ": training backend must be one of reference, cpu; got " + backend.id());
+            throw new IllegalArgumentException(c.where() + ": training backend must be one of "
+                    + String.join(", ", trainingBackends().stream().map(Backend::id).toList()) + "; got " + backend.id()
+                    + (backend == Backend.CUDA && trainsOnCuda() ? " (kernels missing: " + kernels.missingReason() + ")" : ""));
         }
         BlockChecks.weights(c.where(), declare(c), weights);
         BlockChecks.activations(c.where(), c.hiddenSize(), x, null);
-        return backend == Backend.CPU ? fastGrad(c, weights, services.cpu()) : grad(c, weights);
+        return switch (backend) {
+            case CPU -> fastGrad(c, weights, services.cpu());
+            case CUDA -> cudaGrad(c, weights, services.gpu());
+            default -> grad(c, weights);
+        };
     }
 }

@@ -19,8 +19,9 @@ import java.util.List;
  * [H, Dk, Dv]}. Init as fla's model {@code _init_weights} leaves it (BLOCKS.md §5), every Conv1d weight drawn like
  * a Linear, as {@link GatedDeltaProvider} says.
  *
- * <p>Trainable (SPI 1.3) on the host backends: reference runs the float64 {@link GatedDeltaNetGrad}, cpu the float32
- * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers (a CUDA backward is not written yet).
+ * <p>Trainable (SPI 1.3): reference runs the float64 {@link GatedDeltaNetGrad}, cpu the float32
+ * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers, cuda {@link GatedDeltaNetCudaGrad} (SPI 1.4's
+ * {@code GpuOps.matmul}) when the bundle carries its kernels.
  */
 public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights> {
     static final String Q_CONV_STATE = "q_conv_state", K_CONV_STATE = "k_conv_state", V_CONV_STATE = "v_conv_state";
@@ -52,6 +53,12 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
     @Override protected Block cuda(GatedDeltaNetConfig c, GatedDeltaNetWeights w, GpuOps gpu) { return new GatedDeltaNetCuda(c, w, gpu); }
 
     @Override protected BlockGrad grad(GatedDeltaNetConfig c, Weights weights) { return GatedDeltaNetGrad.of(c, weights); }
+
+    @Override protected boolean trainsOnCuda() { return true; }
+
+    @Override protected BlockGrad cudaGrad(GatedDeltaNetConfig c, Weights weights, GpuOps gpu) {
+        return new GatedDeltaNetCudaGrad(c, weights, gpu);
+    }
 
     @Override protected BlockGrad fastGrad(GatedDeltaNetConfig c, Weights weights, CpuOps ops) { return new GatedDeltaNetFastGrad(c, weights, ops); }
 }

@@ -74,7 +74,7 @@ public final class CpuTrainingCheck {
     }
 
     /** Asserts {@code max|got − exp| ≤ tol · max|exp|} (absolute where exp is all zero); returns the left side's ratio. */
-    private static double close(String where, String name, float[] got, float[] exp, double tol) {
+    static double close(String where, String name, float[] got, float[] exp, double tol) {
         double err = 0, max = 0;
         for (int i = 0; i < exp.length; i++) {
             double e = Math.abs((double) got[i] - exp[i]);
@@ -82,7 +82,7 @@ public final class CpuTrainingCheck {
             max = Math.max(max, Math.abs(exp[i]));
         }
         double rel = max == 0 ? err : err / max;
-        assertTrue(rel <= tol, where + ": " + name + " cpu vs reference: rel " + rel + " > tolerance " + tol);
+        assertTrue(rel <= tol, where + ": " + name + " vs reference: rel " + rel + " > tolerance " + tol);
         return rel;
     }
 

@@ -17,7 +17,9 @@ public final class Cublas implements AutoCloseable {
     // Enum values from the CUDA 13 headers/docs: library_types.h (cudaDataType_t), cublas_api.h
     public static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
     public static final int CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14;
-    static final int CUBLAS_COMPUTE_32F = 68;
+    public static final int CUBLAS_COMPUTE_32F = 68;
+    /** fp32 in and out, operands may be rounded to bf16 (or tf32) inside: the tensor cores at fp32 accumulation. */
+    public static final int CUBLAS_COMPUTE_32F_FAST_16BF = 75;
     static final int CUBLAS_GEMM_DEFAULT = -1;
 
     private final CublasLibrary lib;
@@ -107,14 +109,20 @@ public final class Cublas implements AutoCloseable {
     }
 
     /** Column-major {@code cublasGemmEx} with fp32 compute, fp32 host scalars and the default algorithm. */
+    public void gemmEx(int transA, int transB, int m, int n, int k, float alpha, long a, int aType, int lda,
+                       long b, int bType, int ldb, float beta, long c, int cType, int ldc) {
+        gemmEx(transA, transB, m, n, k, alpha, a, aType, lda, b, bType, ldb, beta, c, cType, ldc, CUBLAS_COMPUTE_32F);
+    }
+
+    /** Column-major {@code cublasGemmEx} with this compute type, fp32 host scalars and the default algorithm. */
     public synchronized void gemmEx(int transA, int transB, int m, int n, int k, float alpha, long a, int aType, int lda,
-                                    long b, int bType, int ldb, float beta, long c, int cType, int ldc) {
+                                    long b, int bType, int ldb, float beta, long c, int cType, int ldc, int computeType) {
         device.makeCurrent();
         MemorySegment al = scalars.asSlice(0, 4), be = scalars.asSlice(4, 4);
         al.set(JAVA_FLOAT, 0, alpha);
         be.set(JAVA_FLOAT, 0, beta);
         check(invoke(() -> (int) lib.gemmEx.invokeExact(handle, transA, transB, m, n, k, al, MemorySegment.ofAddress(a), aType, lda,
-                MemorySegment.ofAddress(b), bType, ldb, be, MemorySegment.ofAddress(c), cType, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT)),
+                MemorySegment.ofAddress(b), bType, ldb, be, MemorySegment.ofAddress(c), cType, ldc, computeType, CUBLAS_GEMM_DEFAULT)),
                 "cublasGemmEx(m=" + m + ", n=" + n + ", k=" + k + ")");
     }
 

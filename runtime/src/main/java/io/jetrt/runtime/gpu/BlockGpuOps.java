@@ -1,5 +1,6 @@
 package io.jetrt.runtime.gpu;
 
+import io.jetrt.runtime.cuda.Cublas;
 import io.jetrt.runtime.cuda.CudaFunction;
 import io.jetrt.runtime.cuda.CudaModule;
 import io.jetrt.runtime.cuda.DenseKernels;
@@ -105,6 +106,28 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
                 return;
             }
             ctx.timed("linear " + m + "x" + n + "x" + k + (bf16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
+        }
+    }
+
+    @Override
+    public void matmul(DeviceTensor a, boolean transA, DeviceTensor b, boolean transB, DeviceTensor c, float beta) {
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2 || a.dtype() != DType.F32 || b.dtype() != DType.F32 || c.dtype() != DType.F32) {
+            throw new IllegalArgumentException(owner + ": matmul needs rank-2 f32 a, b, c; got a " + a + ", b " + b + ", c " + c);
+        }
+        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException(owner + ": matmul of a " + a + (transA ? "ᵀ" : "") + " and b " + b + (transB ? "ᵀ" : "")
+                    + " into c " + c + ": shapes do not match");
+        }
+        int compute = matrixType == DType.BF16 ? Cublas.CUBLAS_COMPUTE_32F_FAST_16BF : Cublas.CUBLAS_COMPUTE_32F;
+        // row-major c = op(a)·op(b) is column-major cᵀ = op(b)ᵀ·op(a)ᵀ, and a row-major matrix read column-major is its transpose
+        synchronized (ctx) {
+            open();
+            ctx.timed("matmul " + m + "x" + n + "x" + k + (compute == Cublas.CUBLAS_COMPUTE_32F ? " f32" : " bf16"),
+                    () -> ctx.cublas.gemmEx(transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, 1f,
+                            b.address(), CUDA_R_32F, transB ? k : n, a.address(), CUDA_R_32F, transA ? m : k, beta,
+                            c.address(), CUDA_R_32F, n, compute));
         }
     }
 

@@ -56,6 +56,50 @@ class BlockGpuOpsTest {
         }
     }
 
+    /**
+     * {@code c = op(a)·op(b) + beta·c} at odd shapes, every transpose, beta 0 and 1. Error model per element, against
+     * the float64 sum: fp32 products accumulate within ~1e-6 of {@code Σ|a·b|}; with bf16 operands (matrix type BF16:
+     * cuBLAS may round each operand to bf16, 2⁻⁹ relative, or to tf32) a product is off by at most ~2⁻⁸ of itself.
+     */
+    @Test
+    void matmulMatchesJavaInEveryTransposeAndPrecision() {
+        int[][] shapes = {{1, 1, 1}, {3, 65, 63}, {65, 7, 129}, {500, 33, 7}, {17, 257, 1000}};
+        for (DType type : new DType[] {DType.F32, DType.BF16}) {
+            try (BlockGpuOps ops = new BlockGpuOps(GpuContext.get(), "test", type)) {
+                for (int[] s : shapes) {
+                    int m = s[0], n = s[1], k = s[2];
+                    for (int variant = 0; variant < 8; variant++) {
+                        boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
+                        float beta = (variant & 4) != 0 ? 1f : 0f;
+                        FloatTensor a = ta ? random(k, m) : random(m, k), b = tb ? random(n, k) : random(k, n), c0 = random(m, n);
+                        DeviceTensor da = ops.upload(a, DType.F32), db = ops.upload(b, DType.F32), dc = ops.upload(c0, DType.F32);
+                        ops.matmul(da, ta, db, tb, dc, beta);
+                        float[] got = ops.download(dc).data();
+                        double rel = type == DType.F32 ? 1e-6 : Math.scalb(1.0, -8);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                double ref = beta * c0.data()[i * n + j], abs = Math.abs(ref);
+                                for (int p = 0; p < k; p++) {
+                                    double prod = (double) a.data()[ta ? p * m + i : i * k + p] * b.data()[tb ? j * k + p : p * n + j];
+                                    ref += prod;
+                                    abs += Math.abs(prod);
+                                }
+                                double err = Math.abs(ref - got[i * n + j]);
+                                assertTrue(err <= rel * abs + 1e-6, "matmul " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb
+                                        + " beta " + beta + " " + type + " at (" + i + ", " + j + "): " + got[i * n + j] + " vs " + ref);
+                            }
+                        }
+                        ops.free(da);
+                        ops.free(db);
+                        ops.free(dc);
+                    }
+                }
+                DeviceTensor x = ops.allocate(DType.F32, 3, 4), y = ops.allocate(DType.F32, 5, 4), z = ops.allocate(DType.F32, 3, 5);
+                assertThrows(IllegalArgumentException.class, () -> ops.matmul(x, false, y, false, z, 0f)); // [3,4]·[5,4]: k differs
+            }
+        }
+    }
+
     @Test
     void memoryIsOwnedFreedAndZeroed() {
         GpuContext ctx = GpuContext.get();

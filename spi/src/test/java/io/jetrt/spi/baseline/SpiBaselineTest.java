@@ -158,11 +158,19 @@ class SpiBaselineTest {
     }
 
     @Test
-    void spi130IsTheBumpForTraining() throws Exception {
+    void spi130WasTheBumpForTraining() throws Exception {
         // TrainableProvider and Gradients are new types: a minor bump over the published 1.2.0
-        Baseline.Info i = baseline(Path.of("target/classes"), published("1.2.0"));
+        Baseline.Info i = baseline(published("1.3.0"), published("1.2.0"));
         assertAccepted(i);
         assertEquals(Version.parseVersion("1.3.0"), i.suggestedVersion);
+    }
+
+    @Test
+    void spi140IsTheBumpForDeviceTraining() throws Exception {
+        // GpuOps.matmul is a new method of a @ProviderType interface: a minor bump over the published 1.3.0
+        Baseline.Info i = baseline(Path.of("target/classes"), published("1.3.0"));
+        assertAccepted(i);
+        assertEquals(Version.parseVersion("1.4.0"), i.suggestedVersion);
     }
 
     @Test
