@@ -1,5 +1,7 @@
 package io.jetrt.retrofit;
 
+import io.jetrt.spi.CpuOps;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -27,19 +29,21 @@ final class AdamW {
     }
 
     /** Step {@code t} (1-based, for the bias corrections) with learning rate {@code lr}: updates {@code params} in place. */
-    void step(int t, double lr, Map<String, float[]> params, Map<String, float[]> grads, double gradScale) {
+    void step(int t, double lr, Map<String, float[]> params, Map<String, float[]> grads, double gradScale, CpuOps ops) {
         double c1 = 1 - Math.pow(BETA1, t), c2 = 1 - Math.pow(BETA2, t);
         for (Map.Entry<String, float[]> e : params.entrySet()) {
             String name = e.getKey();
             float[] p = e.getValue(), g = grads.get(name), mm = m.get(name), vv = v.get(name);
             double decay = decayed.contains(name) ? lr * weightDecay : 0;
-            for (int i = 0; i < p.length; i++) {
-                double gi = g[i] * gradScale;
-                double mi = BETA1 * mm[i] + (1 - BETA1) * gi, vi = BETA2 * vv[i] + (1 - BETA2) * gi * gi;
-                mm[i] = (float) mi;
-                vv[i] = (float) vi;
-                p[i] = (float) (p[i] - decay * p[i] - lr * (mi / c1) / (Math.sqrt(vi / c2) + EPS));
-            }
+            Chunks.forEach(ops, p.length, (from, to) -> { // elementwise: the workers cannot change a bit
+                for (int i = from; i < to; i++) {
+                    double gi = g[i] * gradScale;
+                    double mi = BETA1 * mm[i] + (1 - BETA1) * gi, vi = BETA2 * vv[i] + (1 - BETA2) * gi * gi;
+                    mm[i] = (float) mi;
+                    vv[i] = (float) vi;
+                    p[i] = (float) (p[i] - decay * p[i] - lr * (mi / c1) / (Math.sqrt(vi / c2) + EPS));
+                }
+            });
         }
     }
 

@@ -224,7 +224,7 @@ public final class Retrofit {
             int k = step - o.steps();
             double rate = lr.at(k);
             for (Student s : students) {
-                if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm())) throw nonFinite(s.who(), step, run);
+                if (!s.update(grads.get(s.layer()), k + 1, rate, o.clipNorm(), rt.cpu())) throw nonFinite(s.who(), step, run);
             }
             run.klCurve.add((double) (float) kl); // as the state file keeps it
             finishStep(students, run, step, batch.length, rate, true, new double[] {kl}, tokensAtStart, started);

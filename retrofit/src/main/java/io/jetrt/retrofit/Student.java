@@ -3,6 +3,7 @@ package io.jetrt.retrofit;
 import io.jetrt.spi.Backend;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.CpuOps;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.Gradients;
 import io.jetrt.spi.TrainableProvider;
@@ -50,26 +51,26 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
 
     /** Relative MSE of this block against {@code yTeacher} for input {@code x}, both {@code [B, T, D]}. */
     double loss(FloatTensor x, FloatTensor yTeacher, Backend backend, BlockServices services) {
-        return relativeError(trainer.forward(config, view(), x, backend, services).data(), yTeacher.data(), null);
+        return relativeError(trainer.forward(config, view(), x, backend, services).data(), yTeacher.data(), null, services.cpu());
     }
 
     /** One optimizer step on a batch; returns the loss before it. A non-finite loss or gradient changes nothing and returns NaN. */
     double step(FloatTensor x, FloatTensor yTeacher, int t, double lr, double clip, Backend backend, BlockServices services) {
         float[] y = trainer.forward(config, view(), x, backend, services).data();
         float[] dy = new float[y.length];
-        double loss = relativeError(y, yTeacher.data(), dy);
+        double loss = relativeError(y, yTeacher.data(), dy, services.cpu());
         if (!Double.isFinite(loss)) return Double.NaN;
         Gradients g = trainer.backward(config, view(), x, new FloatTensor(dy, x.shape()), backend, services);
         Map<String, float[]> grads = new LinkedHashMap<>();
         for (String name : weights.keySet()) grads.put(name, g.weight(name).data());
-        return update(grads, t, lr, clip) ? loss : Double.NaN;
+        return update(grads, t, lr, clip, services.cpu()) ? loss : Double.NaN;
     }
 
     /**
      * One AdamW step with these gradients, clipped to {@code clip} in L2 norm over all of this layer's weights (each
      * layer is its own problem); false, changing nothing, when the gradient is not finite.
      */
-    boolean update(Map<String, float[]> grads, int t, double lr, double clip) {
+    boolean update(Map<String, float[]> grads, int t, double lr, double clip, CpuOps ops) {
         double sq = 0;
         for (String name : weights.keySet()) {
             float[] gd = grads.get(name);
@@ -77,11 +78,15 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
                 throw new RetrofitException(who + ": the backward gave weight '" + name + "' " + (gd == null ? "no gradient"
                         : "a gradient of " + gd.length + " values; it has " + weights.get(name).length));
             }
-            for (float v : gd) sq += (double) v * v;
+            sq += Chunks.sum(ops, gd.length, (from, to) -> {
+                double s = 0;
+                for (int i = from; i < to; i++) s += (double) gd[i] * gd[i];
+                return s;
+            });
         }
         double norm = Math.sqrt(sq);
         if (!Double.isFinite(norm)) return false;
-        optimizer.step(t, lr, weights, grads, norm > clip ? clip / norm : 1);
+        optimizer.step(t, lr, weights, grads, norm > clip ? clip / norm : 1, ops);
         return true;
     }
 
@@ -97,15 +102,26 @@ record Student(int layer, String from, String to, String who, TrainableProvider 
     }
 
     /** {@code Σ (y − yₜ)² / Σ yₜ²} in float64; with {@code dy} given, fills it with the loss's gradient in y. */
-    static double relativeError(float[] y, float[] yt, float[] dy) {
-        double err = 0, ref = 0;
-        for (int i = 0; i < y.length; i++) {
-            double e = (double) y[i] - yt[i];
-            err += e * e;
-            ref += (double) yt[i] * yt[i];
+    static double relativeError(float[] y, float[] yt, float[] dy, CpuOps ops) {
+        double err = Chunks.sum(ops, y.length, (from, to) -> {
+            double sum = 0;
+            for (int i = from; i < to; i++) {
+                double e = (double) y[i] - yt[i];
+                sum += e * e;
+            }
+            return sum;
+        });
+        double sumSq = Chunks.sum(ops, y.length, (from, to) -> {
+            double sum = 0;
+            for (int i = from; i < to; i++) sum += (double) yt[i] * yt[i];
+            return sum;
+        });
+        double ref = sumSq == 0 ? 1 : sumSq; // a teacher layer that outputs zeros: plain squared error
+        if (dy != null) {
+            Chunks.forEach(ops, y.length, (from, to) -> {
+                for (int i = from; i < to; i++) dy[i] = (float) (2 * ((double) y[i] - yt[i]) / ref);
+            });
         }
-        if (ref == 0) ref = 1; // a teacher layer that outputs zeros: plain squared error
-        if (dy != null) for (int i = 0; i < y.length; i++) dy[i] = (float) (2 * ((double) y[i] - yt[i]) / ref);
         return err / ref;
     }
 }

@@ -1,5 +1,6 @@
 package io.jetrt.retrofit;
 
+import io.jetrt.runtime.cpu.CpuOpsFactory;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -17,7 +18,7 @@ class StudentTest {
             y[i] = (float) r.nextGaussian();
             yt[i] = (float) r.nextGaussian();
         }
-        double loss = Student.relativeError(y, yt, dy);
+        double loss = Student.relativeError(y, yt, dy, CpuOpsFactory.create(false));
         double ref = 0, err = 0;
         for (int i = 0; i < y.length; i++) {
             ref += (double) yt[i] * yt[i];
@@ -27,9 +28,9 @@ class StudentTest {
         for (int i = 0; i < y.length; i += 5) {
             float h = 1e-2f, keep = y[i];
             y[i] = keep + h;
-            double up = Student.relativeError(y, yt, null);
+            double up = Student.relativeError(y, yt, null, CpuOpsFactory.create(false));
             y[i] = keep - h;
-            double down = Student.relativeError(y, yt, null);
+            double down = Student.relativeError(y, yt, null, CpuOpsFactory.create(false));
             y[i] = keep;
             assertEquals((up - down) / (2 * (double) h), dy[i], 1e-6 * Math.abs(dy[i]) + 1e-7, "element " + i);
         }
