@@ -9,7 +9,8 @@
  * <p>1.1 adds the GPU side: a provider that offers {@link io.jetrt.spi.Backend#CUDA} gets {@link io.jetrt.spi.GpuOps}
  * from {@link io.jetrt.spi.BlockServices#gpu()} and returns a block that is also a {@link io.jetrt.spi.DeviceBlock}.
  * 1.2 adds {@link io.jetrt.spi.GpuOps#matrixType()}. 1.3 adds training: {@link io.jetrt.spi.TrainableProvider} and
- * {@link io.jetrt.spi.Gradients}. 1.4 adds {@link io.jetrt.spi.GpuOps#matmul}, the products a device backward needs.
+ * {@link io.jetrt.spi.Gradients}. 1.4 adds training on the GPU: {@link io.jetrt.spi.GpuOps#matmul}, the
+ * products a device backward needs, and {@link io.jetrt.spi.DeviceTrainableProvider} with {@link io.jetrt.spi.DeviceTrainer}.
  *
  * <p>Versioning: semantic, checked at build by bnd's baseline against the last published SPI (spi/README.md).
  * A minor bump adds; a major bump breaks. Every type says who implements it: {@code @ConsumerType} types are

@@ -5,6 +5,8 @@ import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.DeviceTrainableProvider;
+import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
@@ -20,10 +22,11 @@ import java.util.List;
  * a Linear, as {@link GatedDeltaProvider} says.
  *
  * <p>Trainable (SPI 1.3): reference runs the float64 {@link GatedDeltaNetGrad}, cpu the float32
- * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers, cuda {@link GatedDeltaNetCudaGrad} (SPI 1.4's
- * {@code GpuOps.matmul}) when the bundle carries its kernels.
+ * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers, cuda {@link GatedDeltaNetCudaGrad} when the bundle carries its kernels;
+ * and on the device without host copies ({@link DeviceTrainableProvider}, SPI 1.4) by {@link GatedDeltaNetCudaTrainer}.
  */
-public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights> {
+public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights>
+        implements DeviceTrainableProvider {
     static final String Q_CONV_STATE = "q_conv_state", K_CONV_STATE = "k_conv_state", V_CONV_STATE = "v_conv_state";
 
     /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
@@ -55,6 +58,10 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
     @Override protected BlockGrad grad(GatedDeltaNetConfig c, Weights weights) { return GatedDeltaNetGrad.of(c, weights); }
 
     @Override protected boolean trainsOnCuda() { return true; }
+
+    @Override public DeviceTrainer deviceTrainer(BlockConfig config, GpuOps gpu) {
+        return new GatedDeltaNetCudaTrainer(config(config), gpu);
+    }
 
     @Override protected BlockGrad cudaGrad(GatedDeltaNetConfig c, Weights weights, GpuOps gpu) {
         return new GatedDeltaNetCudaGrad(c, weights, gpu);

@@ -167,7 +167,7 @@ class SpiBaselineTest {
 
     @Test
     void spi140IsTheBumpForDeviceTraining() throws Exception {
-        // GpuOps.matmul is a new method of a @ProviderType interface: a minor bump over the published 1.3.0
+        // GpuOps.matmul (a new method of a @ProviderType interface) and the device training types: a minor bump over 1.3.0
         Baseline.Info i = baseline(Path.of("target/classes"), published("1.3.0"));
         assertAccepted(i);
         assertEquals(Version.parseVersion("1.4.0"), i.suggestedVersion);
