@@ -47,6 +47,11 @@ final class AdamW {
         }
     }
 
+    /** Whether weight {@code name} decays (a matrix). */
+    boolean decays(String name) { return decayed.contains(name); }
+
+    double weightDecay() { return weightDecay; }
+
     Map<String, float[]> firstMoments() { return m; }
 
     Map<String, float[]> secondMoments() { return v; }

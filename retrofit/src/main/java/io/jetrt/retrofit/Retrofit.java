@@ -186,6 +186,10 @@ public final class Retrofit {
     private void blockwise(Model teacher, List<Student> students, TrainingTokens data, Run run) {
         LrSchedule lr = LrSchedule.of(o);
         BatchOrder order = new BatchOrder(o.seed(), data.train(), o.batch());
+        if (run.step < o.steps() && o.backend() == Backend.CUDA && DeviceStudents.possible(students)) {
+            blockwiseOnDevice(teacher, students, data, run, lr, order);
+            return;
+        }
         Set<Integer> layers = layerSet(students);
         long tokensAtStart = run.tokens, started = System.nanoTime();
         for (int step = run.step; step < o.steps(); step++) {
@@ -198,11 +202,45 @@ public final class Retrofit {
                 losses[i] = s.step(acts.input(s.layer()), acts.output(s.layer()), step + 1, rate, o.clipNorm(), o.backend(), services);
                 if (!Double.isFinite(losses[i])) throw nonFinite(s.who(), step, run);
             }
-            double[] stored = new double[losses.length];
-            for (int i = 0; i < losses.length; i++) stored[i] = (float) losses[i]; // as the state file keeps them: a resumed run's curve is the same
-            run.curve.add(stored);
+            run.curve.add(asStored(losses));
             finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
         }
+    }
+
+    /**
+     * Stage 1 with the students in device memory (every student's provider a {@link io.jetrt.spi.DeviceTrainableProvider}):
+     * the teacher's activations stay on the device when it computes there, and only the losses come back each step.
+     * The host students get the weights back before every saved state, so a resumed run starts from the same bits.
+     */
+    private void blockwiseOnDevice(Model teacher, List<Student> students, TrainingTokens data, Run run, LrSchedule lr, BatchOrder order) {
+        long tokensAtStart = run.tokens, started = System.nanoTime();
+        try (DeviceStudents onDevice = new DeviceStudents(students, services.gpu(), o.batch(), o.seqLen(), teacher.config().hiddenSize())) {
+            onDevice.upload();
+            for (int step = run.step; step < o.steps(); step++) {
+                int[] batch = tokens(data, order.at(step));
+                teacher.forward(batch, o.batch(), teacher.newState(o.batch(), o.seqLen()), false, onDevice.teacher());
+                double rate = lr.at(step);
+                double[] losses = onDevice.step(step + 1, rate, o.clipNorm());
+                for (int i = 0; i < losses.length; i++) {
+                    if (!Double.isFinite(losses[i])) throw nonFinite(students.get(i).who(), step, run);
+                }
+                run.curve.add(asStored(losses));
+                if (saves(step + 1)) onDevice.download();
+                finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
+            }
+        }
+    }
+
+    /** The losses as the state file keeps them (float32), so that a resumed run's curve is the same. */
+    private static double[] asStored(double[] losses) {
+        double[] stored = new double[losses.length];
+        for (int i = 0; i < losses.length; i++) stored[i] = (float) losses[i];
+        return stored;
+    }
+
+    /** Whether the state is saved once {@code stepsDone} steps are done: every few steps and at each stage's end. */
+    private boolean saves(int stepsDone) {
+        return stepsDone % o.checkpointEvery() == 0 || stepsDone == o.steps() || stepsDone == o.steps() + o.klSteps();
     }
 
     /**
@@ -236,7 +274,7 @@ public final class Retrofit {
                             long tokensAtStart, long started) {
         run.step = step + 1;
         run.tokens += tokens;
-        if (run.step % o.checkpointEvery() == 0 || run.step == o.steps() || run.step == o.steps() + o.klSteps()) {
+        if (saves(run.step)) {
             TrainingState.save(run.stateDir, run.hash, run.step, run.tokens, students, run.curve, run.klCurve, run.before);
             run.saved = run.step;
         }

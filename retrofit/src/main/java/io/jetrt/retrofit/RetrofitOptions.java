@@ -72,6 +72,11 @@ public record RetrofitOptions(Path model, Path tokenizer, LayerRules overrides, 
                 weightDecay, clipNorm, seed, backend, heldOut, checkpointEvery, klTokens, klLr);
     }
 
+    public RetrofitOptions withBackend(Backend b) {
+        return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction,
+                weightDecay, clipNorm, seed, b, heldOut, checkpointEvery, klTokens, klLr);
+    }
+
     public RetrofitOptions withCheckpointEvery(int n) {
         return new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, minLrFraction, warmupFraction,
                 weightDecay, clipNorm, seed, backend, heldOut, n, klTokens, klLr);

@@ -32,7 +32,7 @@ public interface GpuOps {
      * Queues {@code kernel} on a {@code gridX × gridY × gridZ} grid of {@code blockX × blockY} threads with
      * {@code sharedBytes} of dynamic shared memory. Arguments map to the kernel's parameters in order:
      * {@link DeviceTensor} to a pointer, {@link Integer} to {@code int}, {@link Long} to {@code long long},
-     * {@link Float} to {@code float}.
+     * {@link Float} to {@code float}, and since 1.4 {@link Double} to {@code double}.
      */
     void launch(GpuKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args);
 

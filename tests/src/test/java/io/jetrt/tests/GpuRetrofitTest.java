@@ -1,6 +1,10 @@
 package io.jetrt.tests;
 
 import io.jetrt.loader.safetensors.SafeTensorsFile;
+import io.jetrt.retrofit.Retrofit;
+import io.jetrt.retrofit.RetrofitListener;
+import io.jetrt.retrofit.RetrofitOptions;
+import io.jetrt.retrofit.RetrofitResult;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.runtime.model.ComposeOptions;
@@ -11,9 +15,14 @@ import io.jetrt.spi.Backend;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.StringJoiner;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -85,6 +94,35 @@ class GpuRetrofitTest {
                 assertTrue(na > 0 && cos >= 0.8, "layer " + l.index() + ": the cuda update is not the cpu's: cosine " + cos);
             }
             assertEquals(3, students);
+        }
+    }
+
+    /**
+     * Students in device memory and the teacher on the GPU too (its activations copied on the device): stopped after
+     * step 5 (last state saved at step 3) and run again, the weights and curve of an uninterrupted run, bit for bit.
+     */
+    @Test
+    void aCudaRunStoppedMidwayAndRunAgainGivesTheSameWeights() throws Exception {
+        SplittableRandom r = new SplittableRandom(5);
+        StringJoiner j = new StringJoiner(" ");
+        for (int i = 0; i < 12 * 16; i++) j.add(Integer.toString(r.nextInt(512)));
+        Path ids = Files.writeString(dir.resolve("resume.ids"), j.toString());
+        try (JetRuntime rt = JetRuntime.start(Fixtures.settings())) {
+            RetrofitOptions whole = RetrofitOptions.of(Fixtures.tinyJet(), LayerRules.parse("2:gdn,4:gdn"), ids, 9L * 2 * 16,
+                    dir.resolve("uninterrupted")).withShape(16, 2).withCheckpointEvery(3).withSeed(4).withBackend(Backend.CUDA);
+            RetrofitResult uninterrupted = new Retrofit(rt, whole, RetrofitListener.NONE, Backend.CUDA).run();
+            RetrofitOptions stopped = whole.withOut(dir.resolve("interrupted"));
+            RuntimeException kill = assertThrows(RuntimeException.class, () -> new Retrofit(rt, stopped, new RetrofitListener() {
+                @Override public void stepped(int step, int total, long tokens, double tps, double lr, boolean kl, double[] losses) {
+                    if (step == 5) throw new IllegalStateException("killed at step 5");
+                }
+            }, Backend.CUDA).run());
+            assertEquals("killed at step 5", kill.getMessage());
+            RetrofitResult again = new Retrofit(rt, stopped, RetrofitListener.NONE, Backend.CUDA).run();
+            assertEquals(3, again.resumedFrom());
+            assertArrayEquals(Files.readAllBytes(whole.out().resolve("model.safetensors")), Files.readAllBytes(stopped.out().resolve("model.safetensors")));
+            for (int s = 0; s < again.curve().size(); s++) assertArrayEquals(uninterrupted.curve().get(s), again.curve().get(s), "curve step " + s);
+            assertTrue(uninterrupted.curve().getLast()[0] < uninterrupted.curve().getFirst()[0], "the device-trained loss falls");
         }
     }
 

@@ -65,6 +65,9 @@ public final class Launcher {
     /** Argument {@code i} is a C {@code float}. */
     public Launcher f32(int i, float value) { table.putFloat(slot(i), value); return this; }
 
+    /** Argument {@code i} is a C {@code double}. */
+    public Launcher f64(int i, double value) { table.putDouble(slot(i), value); return this; }
+
     /** 1-D launch: {@code grid} blocks of {@code block} threads. */
     public void launch(Stream stream, int grid, int block) { launch(stream, grid, 1, 1, block, 1, 1, 0); }
 

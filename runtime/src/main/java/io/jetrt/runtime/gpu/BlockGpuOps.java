@@ -81,8 +81,9 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
                     case Integer v -> l.i32(i, v);
                     case Long v -> l.i64(i, v);
                     case Float v -> l.f32(i, v);
+                    case Double v -> l.f64(i, v);
                     case null, default -> throw new IllegalArgumentException(owner + ": kernel " + k.name() + " argument " + i
-                            + " is " + args[i] + "; allowed are DeviceTensor, Integer, Long, Float");
+                            + " is " + args[i] + "; allowed are DeviceTensor, Integer, Long, Float, Double");
                 }
             }
             ctx.timed(k.name(), () -> l.launch(ctx.stream, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes));

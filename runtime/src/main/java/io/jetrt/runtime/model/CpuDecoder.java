@@ -51,7 +51,7 @@ final class CpuDecoder implements Decoder<CpuState> {
             for (int k = 0; k < h.length; k++) h[k] += yd[k];
             dense.rmsNorm(h, dense.postNorm[i], u, rows);
             dense.mlpResidual(i, u, h, rows);
-            if (observer != null) observer.after(i, new FloatTensor(h.clone(), new int[] {batch, steps, d}));
+            if (observer != null && observer.wantsHidden()) observer.after(i, new FloatTensor(h.clone(), new int[] {batch, steps, d}));
         }
         int outRows = allLogits ? rows : batch;
         float[] last = h;

@@ -353,14 +353,15 @@ final class CudaDecoder implements Decoder<CudaState> {
         for (Layer layer : snapshot) {
             int i = layer.index();
             callBlock(layer, u, pos, hostPositions, st, y, steps == 1);
-            if (observer != null && observer.wantsBlocks()) observer.block(i, weights.download(u), weights.download(y));
+            if (observer != null && observer.wantsDeviceBlocks()) observer.deviceBlock(i, u, y);
+            else if (observer != null && observer.wantsBlocks()) observer.block(i, weights.download(u), weights.download(y));
             ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
             linear(u.reshape(rows, d), gateUp[i], gu);
             ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
             linear(act, down[i], y.reshape(rows, d));
             DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
             ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps));
-            if (observer != null) observer.after(i, weights.download(h));
+            if (observer != null && observer.wantsHidden()) observer.after(i, weights.download(h));
         }
         DeviceTensor last = u;
         if (!allLogits && steps > 1) {

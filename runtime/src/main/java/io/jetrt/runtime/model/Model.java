@@ -92,6 +92,18 @@ public final class Model implements AutoCloseable {
 
         /** Whether {@link #block} wants the copies (the GPU decoder downloads them only then). */
         default boolean wantsBlocks() { return false; }
+
+        /**
+         * On the GPU decoder, for an observer that {@link #wantsDeviceBlocks}, instead of {@link #block}: the block's input
+         * and output as the decoder's own device tensors, valid only during the call (the observer copies them, on the
+         * runtime's stream). The CPU decoder calls {@link #block} as always.
+         */
+        default void deviceBlock(int layer, io.jetrt.spi.DeviceTensor x, io.jetrt.spi.DeviceTensor y) {}
+
+        default boolean wantsDeviceBlocks() { return false; }
+
+        /** Whether {@link #after} is wanted: on the GPU each call downloads the residual stream. */
+        default boolean wantsHidden() { return true; }
     }
 
     /** Re-binds layers to the preferred providers now registered, leaving out service {@code goneServiceId} (or -1). */
