@@ -8,7 +8,6 @@ import io.jetrt.runtime.model.ModelState;
 
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * {@code jetrt bench --profile} on the GPU: device time per kernel name, from events around each launch, for the
@@ -41,10 +40,6 @@ final class KernelProfile {
     }
 
     private static void print(String what, List<KernelProfiler.Entry> entries, PrintStream out) {
-        double total = entries.stream().mapToDouble(KernelProfiler.Entry::millis).sum();
-        out.printf(Locale.ROOT, "  device time per kernel, %s: %.3f ms in all%n", what, total);
-        for (KernelProfiler.Entry e : entries.subList(0, Math.min(15, entries.size()))) {
-            out.printf(Locale.ROOT, "    %8.3f ms %5.1f%% %5d x  %s%n", e.millis(), 100 * e.millis() / total, e.launches(), e.name());
-        }
+        KernelProfiler.print(what, entries, 15, out);
     }
 }

@@ -82,6 +82,9 @@ final class RetrofitCommand implements JetrtCommand {
             description = "peak learning rate of the KL stage (a fresh AdamW; default: ${DEFAULT-VALUE})")
     double klLr;
 
+    @Option(names = "--profile", description = "print the device time per kernel of one training step (--backend cuda)")
+    boolean profile;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the result as JSON")
     Path json;
 
@@ -92,7 +95,7 @@ final class RetrofitCommand implements JetrtCommand {
     @Override public int run(JetRuntime rt, Streams io) throws IOException {
         RetrofitOptions o = new RetrofitOptions(model, tokenizer, overrides, data, tokens, out, seqLen, batch, lr, 0.1, 0.05, 0.01, 1.0,
                 seed, backend, heldOut, checkpointEvery, klTokens, klLr);
-        RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(io.err(), System.console() != null && System.console().isTerminal()),
+        RetrofitResult r = new Retrofit(rt, o, new ConsoleProgress(io.err(), System.console() != null && System.console().isTerminal(), profile),
                 teacherBackend).run();
         Path page = RetrofitPage.write(r, out.resolve(Retrofit.STATE_DIR).resolve("report.html"));
         String rate = Double.isFinite(r.tokensPerSecond()) ? String.format(Locale.ROOT, "%,.0f tokens/s", r.tokensPerSecond())

@@ -1,6 +1,9 @@
 package io.jetrt.retrofit;
 
+import io.jetrt.runtime.gpu.KernelProfiler;
+
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -11,12 +14,25 @@ import java.util.Locale;
 public final class ConsoleProgress implements RetrofitListener {
     private static final int WIDTH = 24;
     private final PrintStream err;
-    private final boolean redraw;
+    private final boolean redraw, profile;
     private int lastTenth = -1;
 
-    public ConsoleProgress(PrintStream err, boolean redraw) {
+    public ConsoleProgress(PrintStream err, boolean redraw) { this(err, redraw, false); }
+
+    /** @param profile print the device time per kernel of one training step */
+    public ConsoleProgress(PrintStream err, boolean redraw, boolean profile) {
         this.err = err;
         this.redraw = redraw;
+        this.profile = profile;
+    }
+
+    @Override public boolean wantsProfile() { return profile; }
+
+    @Override
+    public void profiled(int step, List<KernelProfiler.Entry> entries) {
+        if (redraw && lastTenth >= 0) err.println();
+        KernelProfiler.print("training step " + step + " (teacher forward and every student)", entries, 25, err);
+        lastTenth = -1;
     }
 
     @Override

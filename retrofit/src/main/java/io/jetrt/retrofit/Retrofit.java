@@ -3,6 +3,8 @@ package io.jetrt.retrofit;
 import io.jetrt.loader.safetensors.Checkpoint;
 import io.jetrt.runtime.JetRuntime;
 import io.jetrt.runtime.gpu.GpuBlockServices;
+import io.jetrt.runtime.gpu.GpuContext;
+import io.jetrt.runtime.gpu.KernelProfiler;
 import io.jetrt.runtime.model.ComposeOptions;
 import io.jetrt.runtime.model.Layer;
 import io.jetrt.runtime.model.LayerRules;
@@ -216,11 +218,15 @@ public final class Retrofit {
         long tokensAtStart = run.tokens, started = System.nanoTime();
         try (DeviceStudents onDevice = new DeviceStudents(students, services.gpu(), o.batch(), o.seqLen(), teacher.config().hiddenSize())) {
             onDevice.upload();
+            int profileAt = Math.min(run.step + 1, o.steps() - 1); // not the first: it loads kernels and grows the arena
             for (int step = run.step; step < o.steps(); step++) {
                 int[] batch = tokens(data, order.at(step));
-                teacher.forward(batch, o.batch(), teacher.newState(o.batch(), o.seqLen()), false, onDevice.teacher());
                 double rate = lr.at(step);
-                double[] losses = onDevice.step(step + 1, rate, o.clipNorm());
+                int t = step;
+                double[] losses = profiled(step == profileAt, step + 1, () -> {
+                    teacher.forward(batch, o.batch(), teacher.newState(o.batch(), o.seqLen()), false, onDevice.teacher());
+                    return onDevice.step(t + 1, rate, o.clipNorm());
+                });
                 for (int i = 0; i < losses.length; i++) {
                     if (!Double.isFinite(losses[i])) throw nonFinite(students.get(i).who(), step, run);
                 }
@@ -228,6 +234,20 @@ public final class Retrofit {
                 if (saves(step + 1)) onDevice.download();
                 finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
             }
+        }
+    }
+
+    /** Runs {@code work}, timing its kernels for the listener when it wants a profile and {@code now}. */
+    private <T> T profiled(boolean now, int step, java.util.function.Supplier<T> work) {
+        if (!now || !listener.wantsProfile()) return work.get();
+        GpuContext ctx = GpuContext.get();
+        KernelProfiler p = ctx.startProfiling();
+        try {
+            T out = work.get();
+            listener.profiled(step, p.drain());
+            return out;
+        } finally {
+            ctx.stopProfiling();
         }
     }
 

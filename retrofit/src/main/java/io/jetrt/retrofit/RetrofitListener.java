@@ -13,5 +13,11 @@ public interface RetrofitListener {
      */
     default void stepped(int step, int total, long tokens, double tokensPerSecond, double lr, boolean kl, double[] losses) {}
 
+    /** Whether to time one training step's kernels on the device ({@code --profile}; students trained on cuda only). */
+    default boolean wantsProfile() { return false; }
+
+    /** The device time per kernel of step {@code step}, teacher and students together, when {@link #wantsProfile}. */
+    default void profiled(int step, java.util.List<io.jetrt.runtime.gpu.KernelProfiler.Entry> entries) {}
+
     RetrofitListener NONE = new RetrofitListener() {};
 }
