@@ -1,7 +1,7 @@
 /*
 gated_delta_grad.cuh: the training (backward) kernels of the gated delta rule, shared by JetBlock and gated
-DeltaNet; included by blocks-gdn/src/main/cuda/gdn.cu. Java launcher: blocks-common
-io.jetrt.blocks.common.GatedDeltaGradCuda. Java reference: io.jetrt.blocks.common.grad.FastGatedDeltaHeads (the
+DeltaNet; included by blocks-gdn/src/main/cuda/gdn.cu and blocks-jetblock/src/main/cuda/jetblock.cu. Java launcher:
+blocks-common io.jetrt.blocks.common.GatedDeltaHeadsCuda. Java reference: io.jetrt.blocks.common.grad.FastGatedDeltaHeads (the
 same recursion in float32 on the CPU), itself tested against the float64 GatedDeltaHeadsGrad and the fixtures.
 
 Per (batch, head), with qn, kn, g, beta of gdr_prep_kernel1 (qn scaled by Dk^-1/2), alpha = e^g:

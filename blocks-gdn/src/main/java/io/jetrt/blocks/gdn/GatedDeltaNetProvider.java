@@ -2,6 +2,7 @@ package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.GatedDeltaProvider;
 import io.jetrt.blocks.common.BlockGrad;
+import io.jetrt.blocks.common.DeviceTrainerGrad;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.CpuOps;
@@ -22,8 +23,8 @@ import java.util.List;
  * a Linear, as {@link GatedDeltaProvider} says.
  *
  * <p>Trainable (SPI 1.3): reference runs the float64 {@link GatedDeltaNetGrad}, cpu the float32
- * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers, cuda {@link GatedDeltaNetCudaGrad} when the bundle carries its kernels;
- * and on the device without host copies ({@link DeviceTrainableProvider}, SPI 1.4) by {@link GatedDeltaNetCudaTrainer}.
+ * {@link GatedDeltaNetFastGrad} on the runtime's GEMM and workers, cuda {@link GatedDeltaNetCudaTrainer} behind host
+ * copies ({@link DeviceTrainerGrad}) when the bundle carries its kernels; and on the device without host copies ({@link DeviceTrainableProvider}, SPI 1.4) by {@link GatedDeltaNetCudaTrainer}.
  */
 public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNetConfig, GatedDeltaNetWeights>
         implements DeviceTrainableProvider {
@@ -64,7 +65,7 @@ public final class GatedDeltaNetProvider extends GatedDeltaProvider<GatedDeltaNe
     }
 
     @Override protected BlockGrad cudaGrad(GatedDeltaNetConfig c, Weights weights, GpuOps gpu) {
-        return new GatedDeltaNetCudaGrad(c, weights, gpu);
+        return new DeviceTrainerGrad(GatedDeltaNetWeights.declare(c), weights, gpu, new GatedDeltaNetCudaTrainer(c, gpu));
     }
 
     @Override protected BlockGrad fastGrad(GatedDeltaNetConfig c, Weights weights, CpuOps ops) { return new GatedDeltaNetFastGrad(c, weights, ops); }

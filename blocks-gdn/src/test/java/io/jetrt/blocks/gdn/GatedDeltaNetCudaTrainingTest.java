@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Gated DeltaNet's CUDA training path ({@link GatedDeltaNetCudaGrad}): the gradient fixture within the GPU tolerance
+ * Gated DeltaNet's CUDA training path ({@link GatedDeltaNetCudaTrainer}): the gradient fixture within the GPU tolerance
  * (2e-2, bf16 products as the runtime runs them), and fp32 products against the float64 reference at awkward shapes
  * ({@link CudaTrainingCheck}): T = 1, 63, 65 and 500 (around and between the 32-token checkpoints), batch 1 and 3,
  * odd head dims, Dv spanning one, two and a partial 32-column block, Dk above the 8 row groups, conv biases on and

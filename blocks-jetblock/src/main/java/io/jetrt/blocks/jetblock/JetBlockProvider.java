@@ -2,9 +2,12 @@ package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.GatedDeltaProvider;
 import io.jetrt.blocks.common.BlockGrad;
+import io.jetrt.blocks.common.DeviceTrainerGrad;
 import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.CpuOps;
+import io.jetrt.spi.DeviceTrainableProvider;
+import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.WeightDecl;
@@ -19,10 +22,11 @@ import java.util.List;
  * Init as a model built from its config gets it (BLOCKS.md §3.7): {@code _init_weights} draws every Linear, the
  * kernel generator's w1/w2 included, as {@link GatedDeltaProvider} says.
  *
- * <p>Trainable (SPI 1.3) on the host backends: reference runs the float64 {@link JetBlockGrad}, cpu the float32
- * {@link JetBlockFastGrad} on the runtime's GEMM and workers (a CUDA backward is not written yet).
+ * <p>Trainable (SPI 1.3): reference runs the float64 {@link JetBlockGrad}, cpu the float32 {@link JetBlockFastGrad} on
+ * the runtime's GEMM and workers, cuda {@link JetBlockCudaTrainer} behind host copies ({@link DeviceTrainerGrad}) when
+ * the bundle carries its kernels; and on the device without host copies ({@link DeviceTrainableProvider}, SPI 1.4).
  */
-public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, JetBlockWeights> {
+public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, JetBlockWeights> implements DeviceTrainableProvider {
     static final String CONV_STATE = "conv_state";
 
     /** Version 1.0.0, as bnd.bnd declares it: for use outside a framework (tests, tools). */
@@ -50,4 +54,12 @@ public final class JetBlockProvider extends GatedDeltaProvider<JetBlockConfig, J
     @Override protected BlockGrad grad(JetBlockConfig c, Weights weights) { return JetBlockGrad.of(c, weights); }
 
     @Override protected BlockGrad fastGrad(JetBlockConfig c, Weights weights, CpuOps ops) { return new JetBlockFastGrad(c, weights, ops); }
+
+    @Override protected boolean trainsOnCuda() { return true; }
+
+    @Override public DeviceTrainer deviceTrainer(BlockConfig config, GpuOps gpu) { return new JetBlockCudaTrainer(config(config), gpu); }
+
+    @Override protected BlockGrad cudaGrad(JetBlockConfig c, Weights weights, GpuOps gpu) {
+        return new DeviceTrainerGrad(JetBlockWeights.declare(c), weights, gpu, new JetBlockCudaTrainer(c, gpu));
+    }
 }

@@ -1,8 +1,8 @@
-package io.jetrt.blocks.gdn;
+package io.jetrt.blocks.common;
 
-import io.jetrt.blocks.common.BlockGrad;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
+import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.FloatTensor;
 import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.Gradients;
@@ -17,20 +17,21 @@ import java.util.Map;
 import static io.jetrt.blocks.common.DeviceTensors.view;
 
 /**
- * The host-tensor face of {@link GatedDeltaNetCudaTrainer}, for {@code TrainableProvider}'s calls on cuda: uploads x
- * and the weights into scratch memory, runs the trainer, and downloads every gradient in one transfer.
+ * The host-tensor face of a {@link DeviceTrainer}, for {@code TrainableProvider}'s calls on cuda: uploads x and the
+ * weights into scratch memory, runs the trainer, and downloads every gradient in one transfer.
  */
-final class GatedDeltaNetCudaGrad implements BlockGrad {
+public final class DeviceTrainerGrad implements BlockGrad {
     private final List<WeightDecl> decls;
     private final Weights w;
     private final GpuOps gpu;
-    private final GatedDeltaNetCudaTrainer trainer;
+    private final DeviceTrainer trainer;
 
-    GatedDeltaNetCudaGrad(GatedDeltaNetConfig c, Weights w, GpuOps gpu) {
-        this.decls = GatedDeltaNetWeights.declare(c);
+    /** @param decls the block's weights, in declaration order */
+    public DeviceTrainerGrad(List<WeightDecl> decls, Weights w, GpuOps gpu, DeviceTrainer trainer) {
+        this.decls = decls;
         this.w = w;
         this.gpu = gpu;
-        this.trainer = new GatedDeltaNetCudaTrainer(c, gpu);
+        this.trainer = trainer;
     }
 
     private DeviceTensor put(FloatTensor t) {
