@@ -30,12 +30,12 @@ Kernels (version 1 each; they are the reference a faster chunked form would be t
   gdr_grad_norm_kernel1      the gated RMSNorm's backward per (row, head): from o (before the norm), gate, w and dy:
                              do [rows, H*Dv], dgate (row stride), and w's per-row partials dwp [rows*H, Dv].
                              Launch: grid rows*H, block 128.
-  grad_sum_rows_kernel1      out[s, c] = sum of in[r, c] over rows r of segment s (seg rows each), in row order.
-                             Launch: grid (ceil(n/32), segments), block (32, 8).
+(The weights' per-row partials are summed by grad_sum_rows_kernel1 of grad_sum_rows.cuh.)
 */
 #pragma once
 #include "common.cuh"
 #include "gated_delta_rule.cuh"
+#include "grad_sum_rows.cuh"
 
 #define GDRG_C 32 // tokens between checkpoints
 
@@ -335,24 +335,5 @@ extern "C" __global__ void gdr_grad_norm_kernel1(float* __restrict__ dO, float* 
         dO[at + j] = rs * g[j] * w[j] * sz - c3 * x[j];
         dgate[r * dgate_stride + (long long)h * dv + j] = g[j] * x[j] * rs * w[j] * dsilu_f(z[j]);
         dwp[at + j] = g[j] * x[j] * rs * sz;
-    }
-}
-
-extern "C" __global__ void __launch_bounds__(GDR_COLS * GDR_ROWS)
-grad_sum_rows_kernel1(float* __restrict__ out, const float* __restrict__ in, long long m, int n, long long seg) {
-    __shared__ float red[GDR_ROWS][GDR_COLS];
-    const int tx = threadIdx.x, ty = threadIdx.y;
-    const int c = blockIdx.x * GDR_COLS + tx;
-    const long long r0 = (long long)blockIdx.y * seg, r1 = min(m, r0 + seg);
-    float acc = 0.0f;
-    if (c < n)
-        for (long long r = r0 + ty; r < r1; r += GDR_ROWS) acc += in[r * n + c];
-    red[ty][tx] = acc;
-    __syncthreads();
-    if (ty == 0 && c < n) {
-        float s = 0.0f;
-#pragma unroll
-        for (int y = 0; y < GDR_ROWS; y++) s += red[y][tx];
-        out[(long long)blockIdx.y * n + c] = s;
     }
 }

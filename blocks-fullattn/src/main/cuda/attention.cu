@@ -84,10 +84,15 @@ Kernels (version 1 each: the simplest correct form):
 Limits: Dh <= 256 (MAXC channels of 32 per lane); shared memory (QT·Dh + KT·(Dh+1) + KT·Dh)·4 bytes stays
 under 48 KiB (41 KiB at Dh = 128 or 256); kernel2: 2 KT (DP+8)·2 bytes, 34 KiB at Dh 128 and at Dh 256
 (_wide).
+
+Training (forward and backward over whole sequences, AttentionCudaTrainer): attention_grad.cuh, with the column sums
+of grad_sum_rows.cuh (blocks-common) for the biases.
 */
 #include <math_constants.h>
 #include <cuda_fp16.h>
 #include "common.cuh"   // warp_max, warp_sum
+#include "attention_grad.cuh"  // training
+#include "grad_sum_rows.cuh"   // training: the biases' gradients
 
 #define NQ 4      // queries per warp
 #define MAXC 8    // channels per lane: Dh <= 32 * MAXC

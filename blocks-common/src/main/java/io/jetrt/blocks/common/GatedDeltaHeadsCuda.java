@@ -20,7 +20,8 @@ public final class GatedDeltaHeadsCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv;
-    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, sumRows;
+    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad;
+    private final ColumnSums sums;
 
     /** What the backward reads of the forward: the rule's inputs, its checkpoints, its output before and after the norm. */
     public record Saved(int batch, int tokens, DeviceTensor qn, DeviceTensor kn, DeviceTensor gbq, DeviceTensor v, int vStride,
@@ -40,7 +41,7 @@ public final class GatedDeltaHeadsCuda {
         backward = gpu.kernel(image, "gdr_grad_backward_kernel1");
         prepGrad = gpu.kernel(image, "gdr_grad_prep_kernel1");
         normGrad = gpu.kernel(image, "gdr_grad_norm_kernel1");
-        sumRows = gpu.kernel(image, "grad_sum_rows_kernel1");
+        sums = new ColumnSums(gpu, image);
     }
 
     /** The weights of the heads on the device: {@code A_log, dt_bias [H]}, the output norm's {@code w [Dv]}. */
@@ -92,19 +93,6 @@ public final class GatedDeltaHeadsCuda {
         sumRows(dDtBias, dtPart, rows, h);
     }
 
-    /**
-     * {@code out [n]} = the sums of {@code in [m, n]}'s columns, in a fixed order (segments of rows, then the
-     * segments): the same bits on every run.
-     */
-    public void sumRows(DeviceTensor out, DeviceTensor in, long m, int n) {
-        long seg = Math.max(256, (m + 1023) / 1024);
-        int segments = Math.toIntExact((m + seg - 1) / seg);
-        if (segments == 1) {
-            gpu.launch(sumRows, ceilDiv(n, COLS), 1, 1, COLS, ROWS, 0, out, in, m, n, m);
-            return;
-        }
-        DeviceTensor partial = gpu.scratch(DType.F32, segments, n);
-        gpu.launch(sumRows, ceilDiv(n, COLS), segments, 1, COLS, ROWS, 0, partial, in, m, n, seg);
-        gpu.launch(sumRows, ceilDiv(n, COLS), 1, 1, COLS, ROWS, 0, out, partial, (long) segments, n, (long) segments);
-    }
+    /** {@code out [n]} = the sums of {@code in [m, n]}'s columns, in a fixed order ({@link ColumnSums}). */
+    public void sumRows(DeviceTensor out, DeviceTensor in, long m, int n) { sums.sum(out, in, m, n); }
 }

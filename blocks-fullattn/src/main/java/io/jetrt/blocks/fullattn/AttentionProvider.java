@@ -1,6 +1,7 @@
 package io.jetrt.blocks.fullattn;
 
 import io.jetrt.blocks.common.BlockChecks;
+import io.jetrt.blocks.common.DeviceTrainerGrad;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.blocks.common.grad.Float64;
@@ -10,7 +11,10 @@ import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
 import io.jetrt.spi.BlockState;
+import io.jetrt.spi.DeviceTrainableProvider;
+import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.TrainableProvider;
@@ -27,10 +31,12 @@ import java.util.Set;
 /**
  * Qwen2-style GQA attention with RoPE: type {@code attn} (full causal) or {@code swa} (sliding window,
  * config {@code sliding_window}). State: {@code key_cache, value_cache [Hkv, L, Dh]}, L the capacity or window.
- * Trainable on the host backends: on {@link Backend#REFERENCE} the forward is the reference block and the backward the
- * float64 reference ({@link AttentionBackward}); on {@link Backend#CPU} both are the float32 {@link AttentionFastGrad}.
+ * Trainable: on {@link Backend#REFERENCE} the forward is the reference block and the backward the float64 reference
+ * ({@link AttentionBackward}); on {@link Backend#CPU} both are the float32 {@link AttentionFastGrad}; on
+ * {@link Backend#CUDA}, when the bundle carries its kernels, {@link AttentionCudaTrainer} behind host copies, and
+ * without them as a {@link DeviceTrainableProvider} (SPI 1.4).
  */
-public final class AttentionProvider implements BlockProvider, TrainableProvider {
+public final class AttentionProvider implements BlockProvider, TrainableProvider, DeviceTrainableProvider {
     /** The compiled kernels of {@code src/main/cuda/attention.cu}; the parent pom's nvcc profile writes them. */
     static final KernelImage KERNELS = new KernelImage(AttentionProvider.class, "/io/jetrt/blocks/fullattn/attention.fatbin");
 
@@ -102,13 +108,26 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
     }
 
     @Override
-    public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+    public Set<Backend> trainingBackends() { return backends(); }
+
+    @Override
+    public DeviceTrainer deviceTrainer(BlockConfig config, GpuOps gpu) {
+        if (!KERNELS.present()) throw new IllegalStateException(config.where() + ": kernels missing: " + KERNELS.missingReason());
+        return new AttentionCudaTrainer(AttentionConfig.from(config, sliding), gpu, KERNELS.bytes());
+    }
+
+    /** The CUDA training math behind host copies, for {@link Backend#CUDA}. */
+    private DeviceTrainerGrad cudaGrad(BlockConfig config, Weights weights, BlockServices services) {
+        BlockChecks.weights(config.where(), weights(config), weights);
+        return new DeviceTrainerGrad(weights(config), weights, services.gpu(), deviceTrainer(config, services.gpu()));
+    }
 
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
         requireTraining(backend);
         BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, null);
         if (backend == Backend.CPU) return fastGrad(config, weights, services).forward(x);
+        if (backend == Backend.CUDA) return cudaGrad(config, weights, services).forward(x);
         int batch = x.dim(0);
         FloatTensor y = FloatTensor.zeros(x.shape());
         create(config, weights, backend, services).prefill(x, new int[batch], new BlockState(batch, stateLayout(config, x.dim(1))), y);
@@ -120,6 +139,7 @@ public final class AttentionProvider implements BlockProvider, TrainableProvider
         requireTraining(backend);
         BlockChecks.activations(config.where(), config.intParam("hidden_size"), x, dy);
         if (backend == Backend.CPU) return fastGrad(config, weights, services).backward(x, dy);
+        if (backend == Backend.CUDA) return cudaGrad(config, weights, services).backward(x, dy);
         AttentionConfig c = AttentionConfig.from(config, sliding);
         List<WeightDecl> decls = weights(config);
         Map<String, double[]> w = new LinkedHashMap<>();

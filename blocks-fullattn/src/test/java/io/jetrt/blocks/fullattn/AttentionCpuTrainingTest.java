@@ -52,7 +52,7 @@ class AttentionCpuTrainingTest {
     }
 
     /** q, k with components of about 1.5 (scores up to ±5: peaked softmax rows), v and o_proj O(1), biases 0.2. */
-    private static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
+    static float[] randomWeight(SplittableRandom rng, WeightDecl d) {
         int[] s = d.shape();
         int n = 1;
         for (int v : s) n *= v;
