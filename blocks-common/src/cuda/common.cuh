@@ -34,6 +34,12 @@ __device__ __forceinline__ float warp_sum(float v) {
     return v;
 }
 
+// Sum of a double over the warp; every lane gets it.
+__device__ __forceinline__ double warp_sum_d(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
 // Largest v over the warp; every lane gets it.
 __device__ __forceinline__ float warp_max(float v) {
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));

@@ -23,7 +23,7 @@ Kernels (version 1 each; they are the reference a faster chunked form would be t
                              Writes dv [B*T, H*Dv] (row stride dv_stride) and, per column block cb (NB of them),
                              dqp, dkp [NB, B*T, H*Dk], dbp [NB, B*T, H]; per (cb, ty) dgp [NB*8, B*T, H].
                              Launch: grid (NB = ceil(Dv/32), H, B), block (32, 8).
-  gdr_grad_prep_kernel1      per (row, head), one warp: sums the partials, takes dqn, dkn back through the L2 norms
+  gdr_grad_prep_kernel1      per (row, head), one warp: sums the partials, takes dqn, dkn back through the L2 norms (in double)
                              (and silu when silu_qk) into dq, dk (row strides), dg to da (into da, row stride ab_stride)
                              and per-row partials of dA_log and ddt_bias [rows, H]; dbeta to db.
                              Launch: grid ceil(rows*H/4), block 128.
@@ -247,8 +247,9 @@ extern "C" __global__ void gdr_grad_prep_kernel1(float* __restrict__ dq, int dq_
     int h = (int)(unit % heads);
     const float* qr = q + r * q_stride + (long long)h * dk;
     const float* kr = k + r * k_stride + (long long)h * dk;
-    // the norms and the projections of the sums of the partials onto q and k
-    float sq = 0.0f, sk = 0.0f, qd = 0.0f, kd = 0.0f;
+    // the norms and the projections of the sums of the partials onto q and k, in double as the CPU path: the norm's
+    // backward g - x (x . g) / |x|^2 cancels when g is nearly along x, which would magnify float rounding
+    double sq = 0.0, sk = 0.0, qd = 0.0, kd = 0.0;
     for (int i = lane; i < dk; i += 32) {
         float qi = qr[i], ki = kr[i];
         if (silu_qk) { qi = silu_f(qi); ki = silu_f(ki); }
@@ -257,18 +258,18 @@ extern "C" __global__ void gdr_grad_prep_kernel1(float* __restrict__ dq, int dq_
             gq += dqp[(((long long)c * rows + r) * heads + h) * dk + i];
             gk += dkp[(((long long)c * rows + r) * heads + h) * dk + i];
         }
-        sq += qi * qi;
-        sk += ki * ki;
-        qd += qi * gq;
-        kd += ki * gk;
+        sq += (double)qi * qi;
+        sk += (double)ki * ki;
+        qd += (double)qi * gq;
+        kd += (double)ki * gk;
     }
-    sq = warp_sum(sq);
-    sk = warp_sum(sk);
-    qd = warp_sum(qd);
-    kd = warp_sum(kd);
-    const float nq = sqrtf(sq + GDR_L2_EPS), nk = sqrtf(sk + GDR_L2_EPS);
-    const float fq = rsqrtf((float)dk) / nq, fk = 1.0f / nk;
-    const float pq = qd / (nq * nq), pk = kd / (nk * nk);
+    sq = warp_sum_d(sq);
+    sk = warp_sum_d(sk);
+    qd = warp_sum_d(qd);
+    kd = warp_sum_d(kd);
+    const double nq = sqrt(sq + GDR_L2_EPS), nk = sqrt(sk + GDR_L2_EPS);
+    const double fq = 1.0 / (sqrt((double)dk) * nq), fk = 1.0 / nk;
+    const double pq = qd / (nq * nq), pk = kd / (nk * nk);
     for (int i = lane; i < dk; i += 32) {
         float qraw = qr[i], kraw = kr[i];
         float qi = silu_qk ? silu_f(qraw) : qraw, ki = silu_qk ? silu_f(kraw) : kraw;
@@ -277,7 +278,7 @@ extern "C" __global__ void gdr_grad_prep_kernel1(float* __restrict__ dq, int dq_
             gq += dqp[(((long long)c * rows + r) * heads + h) * dk + i];
             gk += dkp[(((long long)c * rows + r) * heads + h) * dk + i];
         }
-        float dqi = fq * (gq - qi * pq), dki = fk * (gk - ki * pk);
+        float dqi = (float)(fq * (gq - qi * pq)), dki = (float)(fk * (gk - ki * pk));
         if (silu_qk) { dqi *= dsilu_f(qraw); dki *= dsilu_f(kraw); }
         dq[r * dq_stride + (long long)h * dk + i] = dqi;
         dk_out[r * dk_stride + (long long)h * dk + i] = dki;

@@ -15,8 +15,8 @@ final class Divergence {
         long count = 0;
         for (int i = 0; i < data.heldOut(); i++) {
             int[] tokens = data.heldOutSequence(i);
-            float[] p = teacher.forward(tokens, 1, teacher.newState(1, len), true, null).data();
-            float[] q = student.forward(tokens, 1, student.newState(1, len), true, null).data();
+            float[] p = FromEmptyState.forward(teacher, tokens, 1, true, null).data();
+            float[] q = FromEmptyState.forward(student, tokens, 1, true, null).data();
             for (int r = 0; r < len; r++) {
                 sum += rowKl(p, q, r * vocab, vocab);
                 count++;

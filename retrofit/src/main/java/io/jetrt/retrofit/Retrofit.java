@@ -218,24 +218,35 @@ public final class Retrofit {
         long tokensAtStart = run.tokens, started = System.nanoTime();
         try (DeviceStudents onDevice = new DeviceStudents(students, services.gpu(), o.batch(), o.seqLen(), teacher.config().hiddenSize())) {
             onDevice.upload();
+            listener.note("training " + students.size() + " students in device memory; " + deviceMemory());
             int profileAt = Math.min(run.step + 1, o.steps() - 1); // not the first: it loads kernels and grows the arena
             for (int step = run.step; step < o.steps(); step++) {
                 int[] batch = tokens(data, order.at(step));
                 double rate = lr.at(step);
                 int t = step;
                 double[] losses = profiled(step == profileAt, step + 1, () -> {
-                    teacher.forward(batch, o.batch(), teacher.newState(o.batch(), o.seqLen()), false, onDevice.teacher());
+                    FromEmptyState.forward(teacher, batch, o.batch(), false, onDevice.teacher());
                     return onDevice.step(t + 1, rate, o.clipNorm());
                 });
                 for (int i = 0; i < losses.length; i++) {
                     if (!Double.isFinite(losses[i])) throw nonFinite(students.get(i).who(), step, run);
                 }
                 run.curve.add(asStored(losses));
+                if (step == profileAt) listener.note("after step " + (step + 1) + ": " + deviceMemory());
                 if (saves(step + 1)) onDevice.download();
                 finishStep(students, run, step, batch.length, rate, false, losses, tokensAtStart, started);
             }
         }
     }
+
+    /** What the runtime holds on the GPU now, and its peak. */
+    private static String deviceMemory() {
+        GpuContext ctx = GpuContext.get();
+        return String.format(java.util.Locale.ROOT, "device memory %.1f GiB held, %.1f GiB scratch arena, peak %.1f GiB",
+                ctx.heldBytes() / GIB, ctx.scratchReserved() / GIB, ctx.peakBytes() / GIB);
+    }
+
+    private static final double GIB = 1024.0 * 1024 * 1024;
 
     /** Runs {@code work}, timing its kernels for the listener when it wants a profile and {@code now}. */
     private <T> T profiled(boolean now, int step, java.util.function.Supplier<T> work) {
@@ -274,8 +285,7 @@ public final class Retrofit {
         long tokensAtStart = run.tokens, started = System.nanoTime();
         for (int step = run.step; step < o.steps() + o.klSteps(); step++) {
             int[] batch = tokens(data, order.at(step)); // the data order runs on from stage 1
-            int len = o.seqLen();
-            float[] teacherLogits = teacher.forward(batch, o.batch(), teacher.newState(o.batch(), len), true, null).data();
+            float[] teacherLogits = FromEmptyState.forward(teacher, batch, o.batch(), true, null).data();
             Map<Integer, Map<String, float[]>> grads = new HashMap<>();
             double kl = whole.step(batch, o.batch(), teacherLogits, grads);
             if (!Double.isFinite(kl)) throw nonFinite("the KL stage (all students)", step, run);

@@ -20,7 +20,7 @@ final class TeacherActivations implements Model.LayerObserver {
     /** Runs {@code tokens [B, T]} through the teacher and keeps what the layers in {@code layers} saw and gave. */
     static TeacherActivations of(Model teacher, int[] tokens, int batch, Set<Integer> layers) {
         TeacherActivations a = new TeacherActivations(layers);
-        teacher.forward(tokens, batch, teacher.newState(batch, tokens.length / batch), false, a);
+        FromEmptyState.forward(teacher, tokens, batch, false, a);
         return a;
     }
 

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 public final class KernelImage {
     private final Class<?> anchor;
     private final String resource;
+    /** Read once: GpuOps keeps one loaded module per image array, so every block and trainer shares it. */
+    private volatile byte[] bytes;
 
     /** {@code resource} is absolute in the bundle, e.g. {@code /io/jetrt/blocks/jetblock/jetblock.fatbin}. */
     public KernelImage(Class<?> anchor, String resource) {
@@ -22,8 +24,14 @@ public final class KernelImage {
 
     public boolean present() { return anchor.getResource(resource) != null; }
 
-    /** The image's bytes; throws naming the resource and why it is missing. */
+    /** The image's bytes (the same array on every call: not to be changed); throws naming the resource and why it is missing. */
     public byte[] bytes() {
+        byte[] b = bytes;
+        if (b == null) bytes = b = read();
+        return b;
+    }
+
+    private byte[] read() {
         try (InputStream in = anchor.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("kernels missing: " + missingReason());
             return in.readAllBytes();
