@@ -1,5 +1,6 @@
 package io.jetrt.retrofit;
 
+import io.jetrt.runtime.gpu.GpuContext;
 import io.jetrt.runtime.model.Model;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
@@ -139,9 +140,13 @@ final class DeviceStudents implements AutoCloseable {
      * before the step, or NaN (and no update of that student) when its loss or gradient is not finite.
      */
     double[] step(int t, double lr, double clip) {
+        GpuContext ctx = GpuContext.get();
         for (int i = 0; i < ones.size(); i++) {
             One o = ones.get(i);
             int slot = SUMS * i;
+            // a student's activations (gigabytes at 2B shape) are scratch: given back once its work is queued, so
+            // the next student reuses them (the stream runs in order)
+            long mark = ctx.mark();
             o.trainer().train(o.w(), o.x(), y -> relativeErrorGradient(y, o.yt(), slot), null, o.g());
             // the squared norm over all weights: per weight a fixed-order sum, then the weights in declaration order
             DeviceTensor perWeight = gpu.scratch(DType.F32, 2 * o.g().size());
@@ -151,6 +156,7 @@ final class DeviceStudents implements AutoCloseable {
                 gpu.launch(finish, 1, 1, 1, 32, 1, 0, perWeight, k++, partial, 1, BLOCKS);
             }
             gpu.launch(finish, 1, 1, 1, 32, 1, 0, sums, slot + 2, perWeight, 1, k);
+            ctx.release(mark);
         }
         double[] s = doubles(gpu.download(sums));
         double[] losses = new double[ones.size()];
