@@ -42,8 +42,8 @@ if [ -n "$not_run" ]; then status=1; fi
 
 echo "gpu-check: verify ..." >&2
 verify_lines=()
-# the gradient fixtures of the blocks with a cuda backward (the others refuse cuda as a training backend)
-for f in "$image"/fixtures/blocks/*.safetensors "$image"/fixtures/model/tiny-jet "$image"/fixtures/grad/gated_deltanet.safetensors "$image"/fixtures/grad/jetblock.safetensors "$image"/fixtures/grad/attention.safetensors "$image"/fixtures/grad/swa_attention.safetensors; do
+# every gradient fixture: every block trains on cuda
+for f in "$image"/fixtures/blocks/*.safetensors "$image"/fixtures/model/tiny-jet "$image"/fixtures/grad/gated_deltanet.safetensors "$image"/fixtures/grad/jetblock.safetensors "$image"/fixtures/grad/attention.safetensors "$image"/fixtures/grad/swa_attention.safetensors "$image"/fixtures/grad/mamba2.safetensors; do
   name=$(basename "$(dirname "$f")")/$(basename "$f")
   log="$logs/verify-${name//\//-}.log"
   if "$run" jetrt verify "$f" --backend cuda > "$log" 2>&1; then r=PASS; else r=FAIL; status=1; fi

@@ -50,9 +50,16 @@ Kernels (version 1 each: the simplest form we are sure of; later versions keep t
   mamba2_gate_norm_kernel1    y ← y·silu(z), then (rmsnorm) y ← y / sqrt(mean_group(y²) + eps)·w over each
                               group of d_inner/G channels (GatedRmsNorm.apply: gate first). In place on ys.
                               Grid (M, G), one block per (row, group); blockDim.x a multiple of 32.
+
+Training (Mamba2CudaTrainer): mamba2_grad.cuh, with blocks-common's causal_conv.cuh, causal_conv_grad.cuh and
+grad_sum_rows.cuh.
 */
 #include <math_constants.h>
 #include "common.cuh"   // silu_f, softplus_f, warp_sum, block_sum
+#include "causal_conv.cuh"       // training: the short conv from an empty cache (causal_conv_kernel1)
+#include "causal_conv_grad.cuh"  // training: its backward
+#include "grad_sum_rows.cuh"     // training: the weights' sums over rows
+#include "mamba2_grad.cuh"       // training: the scan, gate and norm backward
 
 // Registers per lane for a state row: N ≤ 32·SCAN_MAX_J. Mamba2Cuda refuses larger state sizes.
 #define SCAN_MAX_J 8

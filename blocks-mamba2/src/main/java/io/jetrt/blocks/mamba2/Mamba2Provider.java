@@ -2,6 +2,7 @@ package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.BlockChecks;
 import io.jetrt.blocks.common.BlockGrad;
+import io.jetrt.blocks.common.DeviceTrainerGrad;
 import io.jetrt.blocks.common.Init;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.Backend;
@@ -9,7 +10,10 @@ import io.jetrt.spi.Block;
 import io.jetrt.spi.BlockConfig;
 import io.jetrt.spi.BlockProvider;
 import io.jetrt.spi.BlockServices;
+import io.jetrt.spi.DeviceTrainableProvider;
+import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.FloatTensor;
+import io.jetrt.spi.GpuOps;
 import io.jetrt.spi.Gradients;
 import io.jetrt.spi.StateSlot;
 import io.jetrt.spi.TrainableProvider;
@@ -28,7 +32,7 @@ import java.util.Set;
  * and on CUDA when the bundle carries its compiled kernels ({@link #KERNELS}).
  * Weight names are those of the upstream module's {@code state_dict()}. Trainable (SPI 1.3) on the host backends.
  */
-public final class Mamba2Provider implements BlockProvider, TrainableProvider {
+public final class Mamba2Provider implements BlockProvider, TrainableProvider, DeviceTrainableProvider {
     public static final String TYPE = "mamba2";
     /** The kernels of {@code src/main/cuda/mamba2.cu}, compiled by the build (absent without nvcc). */
     static final KernelImage KERNELS = new KernelImage(Mamba2Provider.class, "/io/jetrt/blocks/mamba2/mamba2.fatbin");
@@ -134,9 +138,16 @@ public final class Mamba2Provider implements BlockProvider, TrainableProvider {
     /**
      * Training (SPI 1.3): on {@link Backend#REFERENCE} a float64 forward and backward token by token
      * ({@link Mamba2Training}); on {@link Backend#CPU} the same math in float32 on the runtime's GEMM and workers
-     * ({@link Mamba2FastGrad}).
+     * ({@link Mamba2FastGrad}); on {@link Backend#CUDA}, when the bundle carries its kernels, {@link Mamba2CudaTrainer}
+     * behind host copies, and without them as a {@link DeviceTrainableProvider} (SPI 1.4).
      */
-    @Override public Set<Backend> trainingBackends() { return Set.of(Backend.REFERENCE, Backend.CPU); }
+    @Override public Set<Backend> trainingBackends() { return backends(); }
+
+    @Override
+    public DeviceTrainer deviceTrainer(BlockConfig config, GpuOps gpu) {
+        if (!KERNELS.present()) throw new IllegalStateException(config.where() + ": kernels missing: " + KERNELS.missingReason());
+        return new Mamba2CudaTrainer(Mamba2Config.from(config), gpu, image());
+    }
 
     @Override
     public FloatTensor forward(BlockConfig config, Weights weights, FloatTensor x, Backend backend, BlockServices services) {
@@ -154,11 +165,15 @@ public final class Mamba2Provider implements BlockProvider, TrainableProvider {
 
     private BlockGrad training(BlockConfig config, Weights weights, Backend backend, BlockServices services) {
         if (!trainingBackends().contains(backend)) {
-            throw new IllegalArgumentException(config.where() + ": training backend must be one of reference, cpu for block "
-                    + TYPE + "; got " + backend.id());
+            throw new IllegalArgumentException(config.where() + ": training backend must be one of "
+                    + trainingBackends().stream().map(Backend::id).sorted().toList() + " for block " + TYPE + "; got " + backend.id());
         }
         BlockChecks.weights(config.where(), weights(config), weights);
         Mamba2Config c = Mamba2Config.from(config);
-        return backend == Backend.CPU ? new Mamba2FastGrad(c, weights, weights(config), services.cpu()) : new Mamba2Training(c, weights);
+        return switch (backend) {
+            case CPU -> new Mamba2FastGrad(c, weights, weights(config), services.cpu());
+            case CUDA -> new DeviceTrainerGrad(weights(config), weights, services.gpu(), deviceTrainer(config, services.gpu()));
+            default -> new Mamba2Training(c, weights);
+        };
     }
 }

@@ -45,7 +45,7 @@ class Mamba2CpuTrainingTest {
      * As {@link Mamba2Testing#weights}: projections with O(1) outputs, conv taps and biases non-trivial, D and the norm
      * weight away from 1, dt from about 0.02 to 7, and head 0 past the softplus threshold (dt_raw + dt_bias > 20).
      */
-    private static float[] randomWeight(Mamba2Config c, SplittableRandom rng, WeightDecl d) {
+    static float[] randomWeight(Mamba2Config c, SplittableRandom rng, WeightDecl d) {
         int n = 1;
         for (int s : d.shape()) n *= s;
         return switch (d.name()) {
