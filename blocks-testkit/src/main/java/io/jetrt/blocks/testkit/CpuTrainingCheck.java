@@ -75,15 +75,20 @@ public final class CpuTrainingCheck {
 
     /** Asserts {@code max|got − exp| ≤ tol · max|exp|} (absolute where exp is all zero); returns the left side's ratio. */
     static double close(String where, String name, float[] got, float[] exp, double tol) {
+        double rel = rel(got, exp);
+        assertTrue(rel <= tol, where + ": " + name + " vs reference: rel " + rel + " > tolerance " + tol);
+        return rel;
+    }
+
+    /** {@code max|got − exp| / max|exp|} (absolute where exp is all zero; infinite for a NaN). */
+    static double rel(float[] got, float[] exp) {
         double err = 0, max = 0;
         for (int i = 0; i < exp.length; i++) {
             double e = Math.abs((double) got[i] - exp[i]);
             err = Double.isNaN(e) ? Double.POSITIVE_INFINITY : Math.max(err, e);
             max = Math.max(max, Math.abs(exp[i]));
         }
-        double rel = max == 0 ? err : err / max;
-        assertTrue(rel <= tol, where + ": " + name + " vs reference: rel " + rel + " > tolerance " + tol);
-        return rel;
+        return max == 0 ? err : err / max;
     }
 
     /** PlainCpuOps' GEMM, with a parallelFor that runs its jobs one at a time from the last: another schedule. */

@@ -26,9 +26,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * in other orders, which that model's random-sign √K growth covers); then a second run gives the same bits.
  * Scratch memory is reused between the calls, so a kernel that leaves an element unwritten shows the previous
  * call's value there and fails the comparison.
+ *
+ * <p>Where the problem itself is ill-conditioned that model does not hold for any float32 computation: at T = 1 the
+ * gated norm's output o is parallel to the rule's u, so q's and k's gradients, through {@code u · dO}, are of the
+ * norm's eps relative to their terms, and rounding dO to float32 alone costs {@code u·κ} of them (κ = |u||dO|/|u·dO|).
+ * The CPU's float32 path (float64 sums, float32 storage) measures that floor on the same inputs; the GPU's float32
+ * sums over at most 32 lanes or 8 row groups add at most {@code √32 ≈ 5.7} times the storage rounding. So a tensor
+ * passes within {@code max(64·√K·u, 8 × the CPU float32 path's own error)}.
  */
 public final class CudaTrainingCheck {
     private CudaTrainingCheck() {}
+
+    /** The model's bound, or 8 times the CPU float32 path's error where the problem's conditioning puts that above it. */
+    private static double allowed(double tol, float[] cpu, float[] ref) {
+        return Math.max(tol, 8 * CpuTrainingCheck.rel(cpu, ref));
+    }
 
     public static void check(String where, TrainableProvider provider, BlockConfig config, List<WeightDecl> declarations, int hidden,
                              int batch, int tokens, long dotLength, SplittableRandom rng,
@@ -45,10 +57,14 @@ public final class CudaTrainingCheck {
             FloatTensor yCuda = provider.forward(config, w, x, Backend.CUDA, gpu);
             FloatTensor yRef = provider.forward(config, w, x, Backend.REFERENCE, PlainCpuOps::new);
             Gradients ref = provider.backward(config, w, x, dy, Backend.REFERENCE, PlainCpuOps::new);
+            Gradients cpu = provider.backward(config, w, x, dy, Backend.CPU, PlainCpuOps::new);
             double worst = CpuTrainingCheck.close(where, "y (forward)", yCuda.data(), yRef.data(), tol);
-            worst = Math.max(worst, CpuTrainingCheck.close(where, "x", cuda.input().data(), ref.input().data(), tol));
+            worst = Math.max(worst, CpuTrainingCheck.close(where, "x", cuda.input().data(), ref.input().data(),
+                    allowed(tol, cpu.input().data(), ref.input().data())));
             for (WeightDecl d : declarations) {
-                worst = Math.max(worst, CpuTrainingCheck.close(where, d.name(), cuda.weight(d.name()).data(), ref.weight(d.name()).data(), tol));
+                float[] r = ref.weight(d.name()).data();
+                worst = Math.max(worst, CpuTrainingCheck.close(where, d.name(), cuda.weight(d.name()).data(), r,
+                        allowed(tol, cpu.weight(d.name()).data(), r)));
             }
             System.out.printf("%s: cuda (fp32 products) vs reference worst rel %.2e, tolerance %.2e%n", where, worst, tol);
 
