@@ -60,7 +60,7 @@ final class RetrofitCommand implements JetrtCommand {
     long seed;
 
     @Option(names = "--backend", paramLabel = "BACKEND", converter = ComposeMixin.BackendConverter.class, defaultValue = "cpu",
-            description = "where the students train: cpu, reference, or cuda for blocks with a device backward (gdn) (default: ${DEFAULT-VALUE})")
+            description = "where the students train: cpu, reference, or cuda (in device memory for blocks that train there: every shipped one) (default: ${DEFAULT-VALUE})")
     Backend backend;
 
     @Option(names = "--teacher-backend", paramLabel = "BACKEND", converter = ComposeMixin.BackendConverter.class, defaultValue = "cpu",
