@@ -23,7 +23,7 @@ Kernels (version 1 each; they are the reference a faster chunked form would be t
                              Writes dv [B*T, H*Dv] (row stride dv_stride) and, per column block cb (NB of them),
                              dqp, dkp [NB, B*T, H*Dk], dbp [NB, B*T, H]; per (cb, ty) dgp [NB*8, B*T, H].
                              Launch: grid (NB = ceil(Dv/32), H, B), block (32, 8).
-  gdr_grad_prep_kernel1      per (row, head), one warp: sums the partials, takes dqn, dkn back through the L2 norms (in double)
+  gdr_grad_prep_kernel1      per (row, head), one warp: sums the partials (nb of dq, dk, dbeta; ng of dg), takes dqn, dkn back through the L2 norms (in double)
                              (and silu when silu_qk) into dq, dk (row strides), dg to da (into da, row stride ab_stride)
                              and per-row partials of dA_log and ddt_bias [rows, H]; dbeta to db.
                              Launch: grid ceil(rows*H/4), block 128.
@@ -235,7 +235,7 @@ extern "C" __global__ void gdr_grad_prep_kernel1(float* __restrict__ dq, int dq_
                                                  float* __restrict__ da, float* __restrict__ db, int dab_stride,
                                                  float* __restrict__ dalog_part, float* __restrict__ ddt_part,
                                                  const float* __restrict__ dqp, const float* __restrict__ dkp,
-                                                 const float* __restrict__ dgp, const float* __restrict__ dbp, int nb,
+                                                 const float* __restrict__ dgp, const float* __restrict__ dbp, int nb, int ng,
                                                  const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
                                                  const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
                                                  const float* __restrict__ a_log, const float* __restrict__ dt_bias,
@@ -285,7 +285,7 @@ extern "C" __global__ void gdr_grad_prep_kernel1(float* __restrict__ dq, int dq_
     }
     if (lane == 0) {
         float dg = 0.0f, dbeta = 0.0f;
-        for (int c = 0; c < nb * GDR_ROWS; c++) dg += dgp[((long long)c * rows + r) * heads + h];
+        for (int c = 0; c < ng; c++) dg += dgp[((long long)c * rows + r) * heads + h];
         for (int c = 0; c < nb; c++) dbeta += dbp[((long long)c * rows + r) * heads + h];
         const float x = a[r * ab_stride + h] + dt_bias[h];
         const float ea = expf(a_log[h]);
@@ -336,5 +336,379 @@ extern "C" __global__ void gdr_grad_norm_kernel1(float* __restrict__ dO, float* 
         dO[at + j] = rs * g[j] * w[j] * sz - c3 * x[j];
         dgate[r * dgate_stride + (long long)h * dv + j] = g[j] * x[j] * rs * w[j] * dsilu_f(z[j]);
         dwp[at + j] = g[j] * x[j] * rs * sz;
+    }
+}
+
+/*
+Version 2: the chunked (WY) training scan, chunks of GDR2_C = 64 tokens; the math, step by step, is
+io.jetrt.blocks.common.grad.ChunkedGatedDeltaRuleGrad's javadoc (that class is its float64 statement, tested against
+the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and the work buffer of gdr_chunk_kernel2
+(gated_delta_rule.cuh), which the forward computes and the backward keeps. Kernel1 above stays the reference.
+  gdr_grad_forward_kernel2  gdr_prefill_kernel2's scan from a zero state, also writing the state entering every chunk,
+                            ckpt [B, H, NC, Dk, Dv] (NC = ceil(T/64)), and u [B*T, H*Dv]. Launch as gdr_prefill_kernel2.
+  gdr_grad_state_kernel2    the state gradient, chunks last to first, per (32 state columns, head, batch); dH (the
+                            gradient at the chunk's end state) in shared memory:
+                              dhs[chunk] = dH;  du = Aqk^T dO + Kd dH;  dH = dec dH + Qd^T dO - W^T du
+                            writes dhs [B, H, NC, Dk, Dv] and du [B*T, H*Dv].
+                            Launch: grid (ceil(Dv/32), H, B), block 256; 48 KB static shared memory (Dk <= 256).
+  gdr_grad_chunk_kernel2    everything else, one block per (chunk, head, batch), independent of the other chunks:
+                            dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. 64x64 output tiles
+                            (gdrg_tile: 16-deep slices staged in shared memory, 4x4 per thread); the 64x64 matrices the
+                            phases share (KKE, M1, M2) and dW [64, Dk] in `mats` (GDRG2_MATS(dk) floats per chunk).
+                            Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
+No atomics: row and column sums of a tile go through shared memory in a fixed order, so results are bit-reproducible.
+*/
+#define GDRG2_TS 68                                   // row stride of the 64-wide shared tiles (16-byte rows)
+#define GDRG2_MATS(dk) (3 * 4096 + 64 * (dk))
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_grad_forward_kernel2(float* __restrict__ state, float* __restrict__ o, float* __restrict__ ckpt, float* __restrict__ u,
+                         const float* __restrict__ work, int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32];
+    if (GDR2_BV(dk) == 32) gdr2_scan<32>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv, ckpt, u);
+    else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv, ckpt, u);
+}
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const float* __restrict__ work,
+                       const float* __restrict__ dO, int tokens, int heads, int dk, int dv) {
+    __shared__ float dH[GDR_MAX_DK * 32], dOs[GDR2_C * 32], dus[GDR2_C * 32];
+    const int tid = threadIdx.x, jx = tid & 31, tg = tid >> 5, h = blockIdx.y, bi = blockIdx.z;
+    const int j = blockIdx.x * 32 + jx;
+    const bool col = j < dv;
+    const int nc = (tokens + GDR2_C - 1) / GDR2_C;
+    const long long n = (long long)gridDim.z * heads * nc, bh = (long long)bi * heads + h;
+    const float* WT = work;
+    const float* QT = WT + n * dk * 64;
+    const float* KT = QT + n * dk * 64;
+    const float* AT = KT + n * dk * 64;
+    const float* dec = AT + n * 4096 + n * dv * 64;
+    for (int i = tg; i < dk; i += 8) dH[i * 32 + jx] = 0.f;
+    for (int c = nc - 1; c >= 0; c--) {
+        const long long bhc = bh * nc + c;
+        const int len = min(GDR2_C, tokens - c * GDR2_C);
+        const long long row0 = (long long)bi * tokens + c * GDR2_C;
+        __syncthreads(); // the previous chunk's dH and dus are complete
+        float* Hc = dhs + bhc * dk * dv;
+        for (int i = tg; i < dk; i += 8)
+            if (col) Hc[(long long)i * dv + j] = dH[i * 32 + jx];
+        for (int t = tg; t < GDR2_C; t += 8)
+            dOs[t * 32 + jx] = (col && t < len) ? dO[(row0 + t) * heads * dv + (long long)h * dv + j] : 0.f;
+        __syncthreads();
+        // du[t] = sum_{s >= t} Aqk[s][t] dO[s] + sum_i Kd[t][i] dH[i]   (AT[t*64 + s] = Aqk[s][t])
+        for (int t = tg; t < GDR2_C; t += 8) {
+            const float* at = AT + bhc * 4096 + t * 64;
+            float acc = 0.f;
+            for (int s = t; s < GDR2_C; s++) acc += at[s] * dOs[s * 32 + jx];
+            const float* kt = KT + bhc * dk * 64 + t;
+            for (int i = 0; i < dk; i++) acc += kt[i * 64] * dH[i * 32 + jx];
+            dus[t * 32 + jx] = acc;
+            if (col && t < len) du[(row0 + t) * heads * dv + (long long)h * dv + j] = acc;
+        }
+        __syncthreads();
+        // dH = dec dH + Qd^T dO - W^T du: each thread its own (i, j), reading only dOs and dus
+        const float d = dec[bhc];
+        for (int i = tg; i < dk; i += 8) {
+            const float* qi = QT + (bhc * dk + i) * 64;
+            const float* wi = WT + (bhc * dk + i) * 64;
+            float acc = d * dH[i * 32 + jx];
+            for (int t = 0; t < GDR2_C; t++) acc += qi[t] * dOs[t * 32 + jx] - wi[t] * dus[t * 32 + jx];
+            dH[i * 32 + jx] = acc;
+        }
+    }
+}
+
+// acc (rows 4ty.., columns 4tx.. of a 64x64 tile; ty = tid / 16, tx = tid % 16) += sum_{x < K} fa(m, x) fb(x, n).
+// Operands are staged 16 deep in As, Bs [16][GDRG2_TS]; AX / BX: the operand is contiguous along x in memory, so
+// consecutive threads stage consecutive x (else consecutive m or n). Every thread must call it (it synchronises).
+template <bool AX, bool BX, class FA, class FB>
+__device__ __forceinline__ void gdrg_tile(float (&acc)[4][4], int K, FA fa, FB fb, float* As, float* Bs) {
+    const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15;
+    for (int x0 = 0; x0 < K; x0 += 16) {
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+            const int e = tid + GDR2_THREADS * r;
+            const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
+            const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
+            As[xa * GDRG2_TS + ma] = x0 + xa < K ? fa(ma, x0 + xa) : 0.f;
+            Bs[xb * GDRG2_TS + nb] = x0 + xb < K ? fb(x0 + xb, nb) : 0.f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int x = 0; x < 16; x++) {
+            const float4 a = *(const float4*)&As[x * GDRG2_TS + 4 * ty];
+            const float4 b = *(const float4*)&Bs[x * GDRG2_TS + 4 * tx];
+            const float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
+#pragma unroll
+            for (int p = 0; p < 4; p++)
+#pragma unroll
+                for (int q = 0; q < 4; q++) acc[p][q] += av[p] * bv[q];
+        }
+        __syncthreads();
+    }
+}
+
+__device__ __forceinline__ void gdrg_zero(float (&acc)[4][4]) {
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) acc[p][q] = 0.f;
+}
+
+// acc into the shared tile Ct (then synchronised: every thread may read all of it)
+__device__ __forceinline__ void gdrg_store(float* Ct, const float (&acc)[4][4]) {
+    const int ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
+#pragma unroll
+    for (int p = 0; p < 4; p++) *(float4*)&Ct[(4 * ty + p) * GDRG2_TS + 4 * tx] = make_float4(acc[p][0], acc[p][1], acc[p][2], acc[p][3]);
+    __syncthreads();
+}
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float* __restrict__ dv_out, int dv_stride,
+                       float* __restrict__ dg, float* __restrict__ dbeta, float* __restrict__ mats,
+                       const float* __restrict__ qn, const float* __restrict__ kn, const float* __restrict__ v, int v_stride,
+                       const float* __restrict__ gbq, const float* __restrict__ ckpt, const float* __restrict__ dhs,
+                       const float* __restrict__ u, const float* __restrict__ du, const float* __restrict__ dO,
+                       int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float Tm[64 * GDRG2_TS], Ct[64 * GDRG2_TS], As[16 * GDRG2_TS], Bs[16 * GDRG2_TS];
+    __shared__ float gcs[64], gam[64], kap[64], bet[64], dgc[64], dbs[64], last[64], red[GDR2_THREADS];
+    const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
+    const long long bhc = ((long long)bi * heads + h) * nc + c;
+    const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
+    const long long row0 = (long long)bi * tokens + t0;
+    const long long kd = (long long)heads * dk, vd = (long long)heads * dv;
+    float* KKEg = mats + bhc * GDRG2_MATS(dk);
+    float* M1g = KKEg + 4096;
+    float* M2g = M1g + 4096;
+    float* dWg = M2g + 4096; // [64, Dk]
+    const float* S0 = ckpt + bhc * dk * dv;
+    const float* DH = dhs + bhc * dk * dv;
+    auto Q = [&](int t, int i) { return t < len && i < dk ? qn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
+    auto K = [&](int t, int i) { return t < len && i < dk ? kn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
+    auto V = [&](int t, int j) { return t < len && j < dv ? v[(row0 + t) * v_stride + (long long)h * dv + j] : 0.f; };
+    auto rowv = [&](const float* p, int t, int j) { return t < len && j < dv ? p[(row0 + t) * vd + (long long)h * dv + j] : 0.f; };
+    auto S0f = [&](int i, int j) { return i < dk && j < dv ? S0[(long long)i * dv + j] : 0.f; };
+    auto DHf = [&](int i, int j) { return i < dk && j < dv ? DH[(long long)i * dv + j] : 0.f; };
+    float acc[4][4], acc2[4][4];
+
+    // 0. g and beta of the rows (0 past T), gc = inclusive prefix sum of g, gamma, kappa
+    if (tid < 32) {
+        const int ta = 2 * tid, tb = ta + 1;
+        float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
+        if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
+        if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
+        float incl = ga + gb;
+        for (int off = 1; off < 32; off <<= 1) {
+            float y = __shfl_up_sync(0xffffffffu, incl, off);
+            if (tid >= off) incl += y;
+        }
+        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
+        if (tid == 0) excl = 0.f;
+        gcs[ta] = excl + ga;
+        gcs[tb] = incl;
+        bet[ta] = ba;
+        bet[tb] = bb;
+    }
+    __syncthreads();
+    if (tid < 64) {
+        gam[tid] = expf(gcs[tid]);
+        kap[tid] = expf(gcs[63] - gcs[tid]);
+        dgc[tid] = 0.f;
+        dbs[tid] = 0.f;
+        last[tid] = 0.f;
+    }
+
+    // 1. KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} (s < t); T = (I + diag(beta) KKE)^-1, column x by thread x
+    gdrg_zero(acc);
+    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return K(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = 4 * ty + p, s = 4 * tx + q;
+            acc[p][q] = s < t ? acc[p][q] * expf(gcs[t] - gcs[s]) : 0.f;
+            KKEg[t * 64 + s] = acc[p][q];
+        }
+    gdrg_store(Ct, acc);
+    if (tid < 64) {
+        float x[64];
+#pragma unroll
+        for (int t = 0; t < 64; t++) {
+            float a = t == tid ? 1.f : 0.f;
+#pragma unroll
+            for (int s = 0; s < t; s++) a -= bet[t] * Ct[t * GDRG2_TS + s] * x[s];
+            x[t] = a;
+        }
+#pragma unroll
+        for (int t = 0; t < 64; t++) Tm[t * GDRG2_TS + tid] = x[t];
+    }
+    __syncthreads();
+
+    // 2. dAqk = dO u^T (s <= t); G = dAqk * Aqk into dgc (rows minus columns); M1 = dAqk * E
+    gdrg_zero(acc);
+    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    gdrg_zero(acc2);
+    gdrg_tile<true, true>(acc2, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int s) { return rowv(u, s, j); }, As, Bs);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = 4 * ty + p, s = 4 * tx + q;
+            const float e = s <= t ? expf(gcs[t] - gcs[s]) : 0.f;
+            M1g[t * 64 + s] = acc2[p][q] * e;
+            acc[p][q] = acc2[p][q] * acc[p][q] * e; // G
+        }
+    gdrg_store(Ct, acc);
+    if (tid < 64) {
+        float r = 0.f, cs = 0.f;
+        for (int s = 0; s < 64; s++) { r += Ct[tid * GDRG2_TS + s]; cs += Ct[s * GDRG2_TS + tid]; }
+        dgc[tid] += r - cs;
+    }
+    __syncthreads();
+
+    // 3. dq = diag(gamma) dO S0^T + M1 K, by 64 columns of Dk; dgc += gamma (dO S0^T)_t . q_t
+    for (int i0 = 0; i0 < dk; i0 += 64) {
+        gdrg_zero(acc);
+        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+        gdrg_store(Ct, acc);
+        if (tid < 64) {
+            float r = 0.f;
+            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * Q(tid, i0 + i);
+            dgc[tid] += gam[tid] * r;
+        }
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) acc[p][q] *= gam[4 * ty + p];
+        gdrg_tile<true, false>(acc, 64, [&](int t, int s) { return M1g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = 4 * ty + p, i = i0 + 4 * tx + q;
+                if (t < len && i < dk) dq[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
+            }
+    }
+
+    // 4. dW = -du S0^T into dWg; dT = du BV^T + dW BK^T; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
+    for (int i0 = 0; i0 < dk; i0 += 64) {
+        gdrg_zero(acc);
+        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int i = i0 + 4 * tx + q;
+                if (i < dk) dWg[(4 * ty + p) * dk + i] = -acc[p][q];
+            }
+    }
+    __syncthreads();
+    gdrg_zero(acc);
+    gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int s) { return bet[s] * V(s, j); }, As, Bs);
+    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return dWg[t * dk + i]; },
+                          [&](int i, int s) { return bet[s] * gam[s] * K(s, i); }, As, Bs);
+    gdrg_store(Ct, acc); // dT
+    gdrg_zero(acc);
+    gdrg_tile<true, true>(acc, 64, [&](int t, int r) { return Ct[t * GDRG2_TS + r]; }, [&](int r, int s) { return Tm[s * GDRG2_TS + r]; }, As, Bs);
+    gdrg_store(Ct, acc); // Y = dT T^T (the tile's reads of dT finished inside gdrg_tile)
+    gdrg_zero(acc);
+    gdrg_tile<false, false>(acc, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; }, [&](int r, int s) { return Ct[r * GDRG2_TS + s]; }, As, Bs);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = 4 * ty + p, s = 4 * tx + q;
+            const float a = s < t ? -acc[p][q] : 0.f;
+            M2g[t * 64 + s] = s < t ? bet[t] * a * expf(gcs[t] - gcs[s]) : 0.f;
+            acc[p][q] = a * KKEg[t * 64 + s]; // P = dA * KKE
+        }
+    gdrg_store(Ct, acc);
+    if (tid < 64) {
+        float r = 0.f, cs = 0.f;
+        for (int s = 0; s < 64; s++) { r += Ct[tid * GDRG2_TS + s]; cs += bet[s] * Ct[s * GDRG2_TS + tid]; }
+        dbs[tid] += r;
+        dgc[tid] += bet[tid] * r - cs;
+    }
+    __syncthreads();
+
+    // 5. dk = diag(kappa) u dH^T + diag(beta gamma) T^T dW + M1^T Q + M2 K + M2^T K, by 64 columns of Dk
+    for (int i0 = 0; i0 < dk; i0 += 64) {
+        gdrg_zero(acc);
+        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(u, t, j); }, [&](int j, int i) { return DHf(i0 + i, j); }, As, Bs);
+        gdrg_store(Ct, acc);
+        if (tid < 64) {
+            float r = 0.f;
+            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * K(tid, i0 + i);
+            dgc[tid] -= kap[tid] * r;
+            last[tid] += kap[tid] * r;
+        }
+        __syncthreads(); // Ct is read before the next store
+        gdrg_zero(acc2);
+        gdrg_tile<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; },
+                                [&](int r, int i) { return i0 + i < dk ? dWg[r * dk + i0 + i] : 0.f; }, As, Bs);
+        gdrg_store(Ct, acc2);
+        if (tid < 64) {
+            float r = 0.f;
+            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * K(tid, i0 + i);
+            dbs[tid] += gam[tid] * r;
+            dgc[tid] += bet[tid] * gam[tid] * r;
+        }
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = 4 * ty + p;
+                acc[p][q] = kap[t] * acc[p][q] + bet[t] * gam[t] * acc2[p][q];
+            }
+        gdrg_tile<false, false>(acc, 64, [&](int s, int t) { return M1g[t * 64 + s]; }, [&](int t, int i) { return Q(t, i0 + i); }, As, Bs);
+        gdrg_tile<true, false>(acc, 64, [&](int t, int s) { return M2g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
+        gdrg_tile<false, false>(acc, 64, [&](int s, int t) { return M2g[t * 64 + s]; }, [&](int t, int i) { return K(t, i0 + i); }, As, Bs);
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = 4 * ty + p, i = i0 + 4 * tx + q;
+                if (t < len && i < dk) dk_out[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
+            }
+    }
+
+    // 6. dv = diag(beta) T^T du, dbeta += (T^T du)_t . v_t, by 64 columns of Dv
+    for (int j0 = 0; j0 < dv; j0 += 64) {
+        gdrg_zero(acc);
+        gdrg_tile<false, false>(acc, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; }, [&](int r, int j) { return rowv(du, r, j0 + j); },
+                                As, Bs);
+        gdrg_store(Ct, acc);
+        if (tid < 64) {
+            float r = 0.f;
+            for (int j = 0; j < 64; j++) r += Ct[tid * GDRG2_TS + j] * V(tid, j0 + j);
+            dbs[tid] += r;
+        }
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = 4 * ty + p, j = j0 + 4 * tx + q;
+                if (t < len && j < dv) dv_out[(row0 + t) * dv_stride + (long long)h * dv + j] = bet[t] * acc[p][q];
+            }
+        __syncthreads(); // Ct is read before the next store
+    }
+
+    // 7. dgc_63 += sum_t kappa_t (u dH^T)_t . k_t + dec sum(dH * S0); dg = reverse prefix sum of dgc
+    float hs = 0.f;
+    for (long long e = tid; e < (long long)dk * dv; e += GDR2_THREADS) hs += DH[e] * S0[e];
+    red[tid] = hs;
+    __syncthreads();
+    if (tid == 0) {
+        float tot = 0.f, lt = 0.f;
+        for (int x = 0; x < GDR2_THREADS; x++) tot += red[x];
+        for (int t = 0; t < 64; t++) lt += last[t];
+        float a = 0.f;
+        for (int t = 63; t >= 0; t--) {
+            a += dgc[t] + (t == 63 ? lt + expf(gcs[63]) * tot : 0.f);
+            if (t < len) {
+                dg[(row0 + t) * heads + h] = a;
+                dbeta[(row0 + t) * heads + h] = dbs[t];
+            }
+        }
     }
 }

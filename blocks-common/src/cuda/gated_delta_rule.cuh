@@ -637,9 +637,12 @@ template <> struct gdr2_vec<4> {
 
 // The scan across chunks for a slice of BV state columns (see gdr_prefill_kernel2). Thread (tg, jp), jp = tid % (BV/2):
 // o/u rows RT*tg .. RT*tg+RT-1 and columns 2jp, 2jp+1; state rows il + G*m of each 64-row Kd tile (G = 256/(BV/2)).
+// Training (gdr_grad_forward_kernel2) also passes ckpt [B, H, NC, Dk, Dv] for the state entering every chunk and
+// u_out [B*T, H*Dv] for u; inference passes null for both.
 template <int BV>
 __device__ __forceinline__ void gdr2_scan(float* buf, float* Ss, float* us, float* __restrict__ state, float* __restrict__ o,
-                                          const float* __restrict__ work, int tokens, int heads, int dk, int dv) {
+                                          const float* __restrict__ work, int tokens, int heads, int dk, int dv,
+                                          float* __restrict__ ckpt = nullptr, float* __restrict__ u_out = nullptr) {
     constexpr int HALF = BV / 2, G = GDR2_THREADS / HALF, RT = GDR2_C / G, SROWS = 4096 / BV;
     const int tid = threadIdx.x, h = blockIdx.y, bi = blockIdx.z, jbase = blockIdx.x * BV;
     const int nc = (tokens + GDR2_C - 1) / GDR2_C;
@@ -681,6 +684,13 @@ __device__ __forceinline__ void gdr2_scan(float* buf, float* Ss, float* us, floa
             __syncthreads();
             if (k + 1 < nt) gdr2_load_tile(st, WT, QT, AT, KT, bhc, k + 1, nA, dk, tid);
             else if (c + 1 < nc) gdr2_load_tile(st, WT, QT, AT, KT, bhc + 1, 0, nA, dk, tid);
+            if (ckpt && k == 0) { // Ss is the chunk's start state until the Kd tiles (k > nA) update it
+                float* C = ckpt + bhc * dk * dv;
+                for (int e = tid; e < SROWS * BV; e += GDR2_THREADS) {
+                    const int i = e / BV, j = jbase + e % BV;
+                    if (i < dk && j < dv) C[(long long)i * dv + j] = Ss[e];
+                }
+            }
             if (k < nA) {
                 // P = W S0, R = Qd S0 over rows 32k..32k+31 of the state
                 const float* Sr = Ss + 32 * k * BV + 2 * jp;
@@ -698,8 +708,18 @@ __device__ __forceinline__ void gdr2_scan(float* buf, float* Ss, float* us, floa
                 }
                 if (k == nA - 1) { // u = U - W S0, visible to all after the next tile's barriers
 #pragma unroll
-                    for (int a = 0; a < RT; a++)
+                    for (int a = 0; a < RT; a++) {
                         *(float2*)&us[(RT * tg + a) * BV + 2 * jp] = make_float2(uv[a][0] - p[a][0], uv[a][1] - p[a][1]);
+                        const int t = RT * tg + a;
+                        if (u_out && t < len) {
+                            float* urow = u_out + ((long long)bi * tokens + c * GDR2_C + t) * heads * dv + (long long)h * dv;
+#pragma unroll
+                            for (int b = 0; b < 2; b++) {
+                                const int j = jbase + 2 * jp + b;
+                                if (j < dv) urow[j] = uv[a][b] - p[a][b];
+                            }
+                        }
+                    }
                 }
             } else if (k == nA) {
                 // o = Qd S0 + Aqk u (Aqk[t][s] = 0 for s > t)

@@ -1,5 +1,6 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.common.GatedDeltaHeadsCuda;
 import io.jetrt.blocks.testkit.CudaTrainingCheck;
 import io.jetrt.blocks.testkit.Fixtures;
 import io.jetrt.runtime.gpu.GpuContext;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Gated DeltaNet's CUDA training path ({@link GatedDeltaNetCudaTrainer}): the gradient fixture within the GPU tolerance
  * (2e-2, bf16 products as the runtime runs them), and fp32 products against the float64 reference at awkward shapes
- * ({@link CudaTrainingCheck}): T = 1, 63, 65 and 500 (around and between the 32-token checkpoints), batch 1 and 3,
+ * ({@link CudaTrainingCheck}): T = 1, 63, 65 and 500 (around and between the 64-token chunks), batch 1 and 3,
  * odd head dims, Dv spanning one, two and a partial 32-column block, Dk above the 8 row groups, conv biases on and
  * off. Skipped, with the reason, without a GPU.
  */
@@ -51,6 +52,26 @@ class GatedDeltaNetCudaTrainingTest {
             "9, 1, 6, 2.0, 2, false, true, 3, 500"})
     void cudaMatchesTheReferenceAndIsReproducible(int hidden, int heads, int dk, double expandV, int conv, boolean bias, boolean negEig,
                                                   int batch, int tokens) {
+        check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens);
+    }
+
+    /** Version 1 of the scan (per token, {@code -Djetrt.gdr.train=1}), the reference the chunked default is written against. */
+    @ParameterizedTest(name = "v1 D={0} H={1} Dk={2} expand_v={3} W={4} bias={5} negEig={6} B={7} T={8}")
+    @CsvSource({
+            "13, 3, 5, 2.0, 4, true, true, 3, 1",
+            "13, 3, 5, 2.0, 4, true, false, 3, 65",
+            "7, 2, 3, 1.0, 3, true, true, 1, 500"})
+    void thePerTokenScanStillMatchesTheReference(int hidden, int heads, int dk, double expandV, int conv, boolean bias, boolean negEig,
+                                                 int batch, int tokens) {
+        System.setProperty("jetrt.gdr.train", "1");
+        try {
+            check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens);
+        } finally {
+            System.clearProperty("jetrt.gdr.train");
+        }
+    }
+
+    private static void check(int hidden, int heads, int dk, double expandV, int conv, boolean bias, boolean negEig, int batch, int tokens) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("hidden_size", hidden);
         p.put("num_heads", heads);
@@ -63,7 +84,7 @@ class GatedDeltaNetCudaTrainingTest {
         GatedDeltaNetConfig c = GatedDeltaNetConfig.from(config);
         GatedDeltaNetProvider provider = new GatedDeltaNetProvider();
         long dotLength = hidden + (long) tokens * dk + c.valueDim() + (long) batch * tokens;
-        CudaTrainingCheck.check("gdn " + p + " B=" + batch + " T=" + tokens, provider, config, provider.weights(config), hidden, batch,
+        CudaTrainingCheck.check("gdn v" + GatedDeltaHeadsCuda.defaultVersion() + " " + p + " B=" + batch + " T=" + tokens, provider, config, provider.weights(config), hidden, batch,
                 tokens, dotLength, new SplittableRandom(41L * tokens + batch), GatedDeltaNetGradFiniteDiffTest::randomWeight);
     }
 }

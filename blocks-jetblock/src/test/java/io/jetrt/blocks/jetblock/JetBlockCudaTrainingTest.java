@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * JetBlock's CUDA training path ({@link JetBlockCudaTrainer}): the gradient fixture within the GPU tolerance (2e-2,
  * bf16 products as the runtime runs them), and fp32 products against the float64 reference at awkward shapes
- * ({@link CudaTrainingCheck}): T = 1, 63, 65 and 500 (around and between the 32-token checkpoints), batch 1 and 3,
+ * ({@link CudaTrainingCheck}): T = 1, 63, 65 and 500 (around and between the 64-token chunks), batch 1 and 3,
  * odd hidden sizes and head dims, Dv spanning one, two and a partial 32-column block, Dk above the 8 row groups, conv
  * widths 2 to 4, a one-unit kernel generator and one as wide as value_dim. Skipped, with the reason, without a GPU.
  */
