@@ -346,11 +346,12 @@ the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and 
 (gated_delta_rule.cuh), which the forward computes and the backward keeps. Kernel1 above stays the reference.
   gdr_grad_forward_kernel2  gdr_prefill_kernel2's scan from a zero state, also writing the state entering every chunk,
                             ckpt [B, H, NC, Dk, Dv] (NC = ceil(T/64)), and u [B*T, H*Dv]. Launch as gdr_prefill_kernel2.
-  gdr_grad_state_kernel2    the state gradient, chunks last to first, per (32 state columns, head, batch); dH (the
-                            gradient at the chunk's end state) in shared memory:
+  gdr_grad_state_kernel2    the state gradient, chunks last to first, per (GDR2_BV(Dk) state columns, head, batch), as
+                            gdr_prefill_kernel2 with its tiles in another order; dH (the gradient at the chunk's end
+                            state) in shared memory:
                               dhs[chunk] = dH;  du = Aqk^T dO + Kd dH;  dH = dec dH + Qd^T dO - W^T du
                             writes dhs [B, H, NC, Dk, Dv] and du [B*T, H*Dv].
-                            Launch: grid (ceil(Dv/32), H, B), block 256; 48 KB static shared memory (Dk <= 256).
+                            Launch: grid (ceil(Dv/GDR2_BV(Dk)), H, B), block 256; 48 KB static shared memory.
   gdr_grad_chunk_kernel2    everything else, one block per (chunk, head, batch), independent of the other chunks:
                             dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. 64x64 output tiles
                             (gdrg_tile: 16-deep slices staged in shared memory, 4x4 per thread); the 64x64 matrices the
@@ -369,13 +370,16 @@ gdr_grad_forward_kernel2(float* __restrict__ state, float* __restrict__ o, float
     else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv, ckpt, u);
 }
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
-gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const float* __restrict__ work,
-                       const float* __restrict__ dO, int tokens, int heads, int dk, int dv) {
-    __shared__ float dH[GDR_MAX_DK * 32], dOs[GDR2_C * 32], dus[GDR2_C * 32];
-    const int tid = threadIdx.x, jx = tid & 31, tg = tid >> 5, h = blockIdx.y, bi = blockIdx.z;
-    const int j = blockIdx.x * 32 + jx;
-    const bool col = j < dv;
+// The state gradient's scan for a slice of BV state columns (see gdr_grad_state_kernel2), gdr2_scan's tiles in another
+// order: per chunk Aqk^T (k = nA), the Kd^T tiles (k > nA: du = Aqk^T dO + Kd dH), then the W^T/Qd^T tiles (k < nA:
+// dH = dec dH + Qd^T dO - W^T du). Thread (tg, jp) as gdr2_scan: du rows RT*tg.., columns 2jp, 2jp+1; dH rows tg + G m
+// of each 32-row tile.
+template <int BV>
+__device__ __forceinline__ void gdr2_state_scan(float* buf, float* Hs, float* dOs, float* us, float* __restrict__ dhs,
+                                                float* __restrict__ du_out, const float* __restrict__ work,
+                                                const float* __restrict__ dO, int tokens, int heads, int dk, int dv) {
+    constexpr int HALF = BV / 2, G = GDR2_THREADS / HALF, RT = GDR2_C / G, SROWS = 4096 / BV;
+    const int tid = threadIdx.x, h = blockIdx.y, bi = blockIdx.z, jbase = blockIdx.x * BV;
     const int nc = (tokens + GDR2_C - 1) / GDR2_C;
     const long long n = (long long)gridDim.z * heads * nc, bh = (long long)bi * heads + h;
     const float* WT = work;
@@ -383,39 +387,107 @@ gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const fl
     const float* KT = QT + n * dk * 64;
     const float* AT = KT + n * dk * 64;
     const float* dec = AT + n * 4096 + n * dv * 64;
-    for (int i = tg; i < dk; i += 8) dH[i * 32 + jx] = 0.f;
+    for (int e = tid; e < SROWS * BV; e += GDR2_THREADS) Hs[e] = 0.f;
+    const int jp = tid % HALF, tg = tid / HALF;
+    const int nA = (dk + 31) / 32, nK = (dk + 63) / 64, nt = nA + 1 + nK;
+    auto tile_at = [&](int step) { return step <= nK ? nA + step : step - nK - 1; };
+    float4 st[4];
+    gdr2_load_tile(st, WT, QT, AT, KT, bh * nc + nc - 1, tile_at(0), nA, dk, tid);
     for (int c = nc - 1; c >= 0; c--) {
-        const long long bhc = bh * nc + c;
+        const long long bhc = bh * nc + c, row0 = (long long)bi * tokens + c * GDR2_C;
         const int len = min(GDR2_C, tokens - c * GDR2_C);
-        const long long row0 = (long long)bi * tokens + c * GDR2_C;
-        __syncthreads(); // the previous chunk's dH and dus are complete
-        float* Hc = dhs + bhc * dk * dv;
-        for (int i = tg; i < dk; i += 8)
-            if (col) Hc[(long long)i * dv + j] = dH[i * 32 + jx];
-        for (int t = tg; t < GDR2_C; t += 8)
-            dOs[t * 32 + jx] = (col && t < len) ? dO[(row0 + t) * heads * dv + (long long)h * dv + j] : 0.f;
-        __syncthreads();
-        // du[t] = sum_{s >= t} Aqk[s][t] dO[s] + sum_i Kd[t][i] dH[i]   (AT[t*64 + s] = Aqk[s][t])
-        for (int t = tg; t < GDR2_C; t += 8) {
-            const float* at = AT + bhc * 4096 + t * 64;
-            float acc = 0.f;
-            for (int s = t; s < GDR2_C; s++) acc += at[s] * dOs[s * 32 + jx];
-            const float* kt = KT + bhc * dk * 64 + t;
-            for (int i = 0; i < dk; i++) acc += kt[i * 64] * dH[i * 32 + jx];
-            dus[t * 32 + jx] = acc;
-            if (col && t < len) du[(row0 + t) * heads * dv + (long long)h * dv + j] = acc;
+        __syncthreads(); // the previous chunk is done with dOs and Hs
+        for (int e = tid; e < GDR2_C * BV; e += GDR2_THREADS) {
+            const int t = e / BV, j = jbase + e % BV;
+            dOs[e] = (t < len && j < dv) ? dO[(row0 + t) * heads * dv + (long long)h * dv + j] : 0.f;
         }
-        __syncthreads();
-        // dH = dec dH + Qd^T dO - W^T du: each thread its own (i, j), reading only dOs and dus
-        const float d = dec[bhc];
-        for (int i = tg; i < dk; i += 8) {
-            const float* qi = QT + (bhc * dk + i) * 64;
-            const float* wi = WT + (bhc * dk + i) * 64;
-            float acc = d * dH[i * 32 + jx];
-            for (int t = 0; t < GDR2_C; t++) acc += qi[t] * dOs[t * 32 + jx] - wi[t] * dus[t * 32 + jx];
-            dH[i * 32 + jx] = acc;
+        float* Hc = dhs + bhc * dk * dv; // the gradient at the chunk's end state
+        for (int e = tid; e < SROWS * BV; e += GDR2_THREADS) {
+            const int i = e / BV, j = jbase + e % BV;
+            if (i < dk && j < dv) Hc[(long long)i * dv + j] = Hs[e];
+        }
+        float acc[RT][2];
+#pragma unroll
+        for (int a = 0; a < RT; a++) { acc[a][0] = 0.f; acc[a][1] = 0.f; }
+        const float decay = dec[bhc];
+        for (int step = 0; step < nt; step++) {
+            const int k = tile_at(step);
+            __syncthreads();
+#pragma unroll
+            for (int m = 0; m < 4; m++) *(float4*)&buf[(tid + GDR2_THREADS * m) * 4] = st[m];
+            __syncthreads();
+            if (step + 1 < nt) gdr2_load_tile(st, WT, QT, AT, KT, bhc, tile_at(step + 1), nA, dk, tid);
+            else if (c > 0) gdr2_load_tile(st, WT, QT, AT, KT, bhc - 1, tile_at(0), nA, dk, tid);
+            if (k == nA) {
+                // du[t] += sum_{s >= t} Aqk[s][t] dO[s]; buf[t*64 + s] = Aqk[s][t], stored zero where s < t
+                for (int s = RT * tg; s < GDR2_C; s++) {
+                    const float2 d = *(const float2*)&dOs[s * BV + 2 * jp];
+#pragma unroll
+                    for (int a = 0; a < RT; a++) {
+                        const float x = buf[(RT * tg + a) * 64 + s];
+                        acc[a][0] += x * d.x;
+                        acc[a][1] += x * d.y;
+                    }
+                }
+            } else if (k > nA) {
+                // du[t] += sum_i Kd[t][i] dH[i] over rows i0.. (rows past Dk: zero tile rows and zero dH rows)
+                const float* Hr = Hs + 64 * (k - nA - 1) * BV + 2 * jp;
+#pragma unroll 8
+                for (int ii = 0; ii < 64; ii++) {
+                    float x[RT];
+                    gdr2_vec<RT>::get(x, &buf[ii * 64 + RT * tg]);
+                    const float2 hv = *(const float2*)&Hr[ii * BV];
+#pragma unroll
+                    for (int a = 0; a < RT; a++) { acc[a][0] += x[a] * hv.x; acc[a][1] += x[a] * hv.y; }
+                }
+                if (k == nt - 1) { // du complete: to shared memory (read after the next tile's barriers) and out
+#pragma unroll
+                    for (int a = 0; a < RT; a++) {
+                        const int t = RT * tg + a;
+                        *(float2*)&us[t * BV + 2 * jp] = make_float2(acc[a][0], acc[a][1]);
+                        if (t < len) {
+                            float* drow = du_out + (row0 + t) * heads * dv + (long long)h * dv;
+#pragma unroll
+                            for (int b = 0; b < 2; b++) {
+                                const int j = jbase + 2 * jp + b;
+                                if (j < dv) drow[j] = acc[a][b];
+                            }
+                        }
+                    }
+                }
+            } else {
+                // dH[i] = dec dH[i] + sum_t Qd[t][i] dO[t] - W[t][i] du[t] on rows 32k + tg + G m
+#pragma unroll
+                for (int m = 0; m < 32 / G; m++) {
+                    const int ii = tg + G * m, i = 32 * k + ii;
+                    const float2 hv = *(const float2*)&Hs[i * BV + 2 * jp];
+                    float a0 = decay * hv.x, a1 = decay * hv.y;
+#pragma unroll 4
+                    for (int t = 0; t < 64; t += 4) {
+                        const float4 w4 = *(const float4*)&buf[ii * 64 + t];
+                        const float4 q4 = *(const float4*)&buf[2048 + ii * 64 + t];
+                        const float wv[4] = {w4.x, w4.y, w4.z, w4.w}, qv[4] = {q4.x, q4.y, q4.z, q4.w};
+#pragma unroll
+                        for (int q = 0; q < 4; q++) {
+                            const float2 d = *(const float2*)&dOs[(t + q) * BV + 2 * jp];
+                            const float2 u = *(const float2*)&us[(t + q) * BV + 2 * jp];
+                            a0 += qv[q] * d.x - wv[q] * u.x;
+                            a1 += qv[q] * d.y - wv[q] * u.y;
+                        }
+                    }
+                    *(float2*)&Hs[i * BV + 2 * jp] = make_float2(a0, a1);
+                }
+            }
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const float* __restrict__ work,
+                       const float* __restrict__ dO, int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float smem[4096 + 4096 + 2 * GDR2_C * 32]; // tile, dH slice, dO and du [64, BV]
+    if (GDR2_BV(dk) == 32) gdr2_state_scan<32>(smem, smem + 4096, smem + 8192, smem + 8192 + GDR2_C * 32, dhs, du, work, dO, tokens, heads, dk, dv);
+    else gdr2_state_scan<16>(smem, smem + 4096, smem + 8192, smem + 8192 + GDR2_C * 16, dhs, du, work, dO, tokens, heads, dk, dv);
 }
 
 // acc (rows 4ty.., columns 4tx.. of a 64x64 tile; ty = tid / 16, tx = tid % 16) += sum_{x < K} fa(m, x) fb(x, n).

@@ -96,7 +96,7 @@ public final class GatedDeltaHeadsCuda {
         return new Saved(batch, tokens, qn, kn, gbq, v, vStride, checkpoints, o, y, work, u);
     }
 
-    /** State columns per block of the version 2 forward scan ({@code GDR2_BV(dk)}). */
+    /** State columns per block of the version 2 scans, forward and backward ({@code GDR2_BV(dk)}). */
     private int stateColumns2() { return dk <= 128 ? 32 : 16; }
 
     /**
@@ -126,7 +126,7 @@ public final class GatedDeltaHeadsCuda {
         } else {
             int nc2 = ceilDiv(tokens, CHUNK2);
             DeviceTensor dhs = gpu.scratch(DType.F32, batch * h * nc2, dk * dv), du = gpu.scratch(DType.F32, rows, vd);
-            gpu.launch(state2, ceilDiv(dv, 32), h, batch, THREADS2, 1, 0, dhs, du, s.work(), dO, tokens, h, dk, dv);
+            gpu.launch(state2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, dhs, du, s.work(), dO, tokens, h, dk, dv);
             DeviceTensor mats = gpu.scratch(DType.F32, batch * h * nc2, MATS2 + CHUNK2 * dk);
             gpu.launch(backward2, nc2, h, batch, THREADS2, 1, 0, dqp, dkp, dvOut, dvStride, dgp, dbp, mats, s.qn(), s.kn(), s.v(),
                     s.vStride(), s.gbq(), s.checkpoints(), dhs, s.u(), du, dO, tokens, h, dk, dv);
