@@ -36,6 +36,7 @@ Kernels (version 1 each; they are the reference a faster chunked form would be t
 #include "common.cuh"
 #include "gated_delta_rule.cuh"
 #include "grad_sum_rows.cuh"
+#include "tile64.cuh"
 
 #define GDRG_C 32 // tokens between checkpoints
 
@@ -354,12 +355,11 @@ the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and 
                             Launch: grid (ceil(Dv/GDR2_BV(Dk)), H, B), block 256; 48 KB static shared memory.
   gdr_grad_chunk_kernel2    everything else, one block per (chunk, head, batch), independent of the other chunks:
                             dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. 64x64 output tiles
-                            (gdrg_tile: 16-deep slices staged in shared memory, 4x4 per thread); the 64x64 matrices the
+                            (tile64.cuh: 64x64 output tiles on tensor cores in 3xTF32); the 64x64 matrices the
                             phases share (KKE, M1, M2) and dW [64, Dk] in `mats` (GDRG2_MATS(dk) floats per chunk).
                             Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
 No atomics: row and column sums of a tile go through shared memory in a fixed order, so results are bit-reproducible.
 */
-#define GDRG2_TS 68                                   // row stride of the 64-wide shared tiles (16-byte rows)
 #define GDRG2_MATS(dk) (3 * 4096 + 64 * (dk))
 
 extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
@@ -490,51 +490,6 @@ gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const fl
     else gdr2_state_scan<16>(smem, smem + 4096, smem + 8192, smem + 8192 + GDR2_C * 16, dhs, du, work, dO, tokens, heads, dk, dv);
 }
 
-// acc (rows 4ty.., columns 4tx.. of a 64x64 tile; ty = tid / 16, tx = tid % 16) += sum_{x < K} fa(m, x) fb(x, n).
-// Operands are staged 16 deep in As, Bs [16][GDRG2_TS]; AX / BX: the operand is contiguous along x in memory, so
-// consecutive threads stage consecutive x (else consecutive m or n). Every thread must call it (it synchronises).
-template <bool AX, bool BX, class FA, class FB>
-__device__ __forceinline__ void gdrg_tile(float (&acc)[4][4], int K, FA fa, FB fb, float* As, float* Bs) {
-    const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15;
-    for (int x0 = 0; x0 < K; x0 += 16) {
-#pragma unroll
-        for (int r = 0; r < 4; r++) {
-            const int e = tid + GDR2_THREADS * r;
-            const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
-            const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
-            As[xa * GDRG2_TS + ma] = x0 + xa < K ? fa(ma, x0 + xa) : 0.f;
-            Bs[xb * GDRG2_TS + nb] = x0 + xb < K ? fb(x0 + xb, nb) : 0.f;
-        }
-        __syncthreads();
-#pragma unroll
-        for (int x = 0; x < 16; x++) {
-            const float4 a = *(const float4*)&As[x * GDRG2_TS + 4 * ty];
-            const float4 b = *(const float4*)&Bs[x * GDRG2_TS + 4 * tx];
-            const float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
-#pragma unroll
-            for (int p = 0; p < 4; p++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) acc[p][q] += av[p] * bv[q];
-        }
-        __syncthreads();
-    }
-}
-
-__device__ __forceinline__ void gdrg_zero(float (&acc)[4][4]) {
-#pragma unroll
-    for (int p = 0; p < 4; p++)
-#pragma unroll
-        for (int q = 0; q < 4; q++) acc[p][q] = 0.f;
-}
-
-// acc into the shared tile Ct (then synchronised: every thread may read all of it)
-__device__ __forceinline__ void gdrg_store(float* Ct, const float (&acc)[4][4]) {
-    const int ty = threadIdx.x >> 4, tx = threadIdx.x & 15;
-#pragma unroll
-    for (int p = 0; p < 4; p++) *(float4*)&Ct[(4 * ty + p) * GDRG2_TS + 4 * tx] = make_float4(acc[p][0], acc[p][1], acc[p][2], acc[p][3]);
-    __syncthreads();
-}
-
 extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
 gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float* __restrict__ dv_out, int dv_stride,
                        float* __restrict__ dg, float* __restrict__ dbeta, float* __restrict__ mats,
@@ -542,9 +497,9 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
                        const float* __restrict__ gbq, const float* __restrict__ ckpt, const float* __restrict__ dhs,
                        const float* __restrict__ u, const float* __restrict__ du, const float* __restrict__ dO,
                        int tokens, int heads, int dk, int dv) {
-    __shared__ __align__(16) float Tm[64 * GDRG2_TS], Ct[64 * GDRG2_TS], As[16 * GDRG2_TS], Bs[16 * GDRG2_TS];
+    __shared__ __align__(16) float Tm[64 * TILE64_TS], Ct[64 * TILE64_TS], As[16 * TILE64_SS], Bs[16 * TILE64_SS];
     __shared__ float gcs[64], gam[64], kap[64], bet[64], dgc[64], dbs[64], last[64], red[GDR2_THREADS];
-    const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
+    const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
     const long long bhc = ((long long)bi * heads + h) * nc + c;
     const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
     const long long row0 = (long long)bi * tokens + t0;
@@ -564,140 +519,104 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     float acc[4][4], acc2[4][4];
 
     // 0. g and beta of the rows (0 past T), gc = inclusive prefix sum of g, gamma, kappa
-    if (tid < 32) {
-        const int ta = 2 * tid, tb = ta + 1;
-        float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
-        if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
-        if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
-        float incl = ga + gb;
-        for (int off = 1; off < 32; off <<= 1) {
-            float y = __shfl_up_sync(0xffffffffu, incl, off);
-            if (tid >= off) incl += y;
-        }
-        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
-        if (tid == 0) excl = 0.f;
-        gcs[ta] = excl + ga;
-        gcs[tb] = incl;
-        bet[ta] = ba;
-        bet[tb] = bb;
-    }
-    __syncthreads();
+    gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
     if (tid < 64) {
-        gam[tid] = expf(gcs[tid]);
-        kap[tid] = expf(gcs[63] - gcs[tid]);
         dgc[tid] = 0.f;
         dbs[tid] = 0.f;
         last[tid] = 0.f;
     }
 
-    // 1. KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} (s < t); T = (I + diag(beta) KKE)^-1, column x by thread x
-    gdrg_zero(acc);
-    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return K(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    // 1. KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} (s < t); T = (I + diag(beta) KKE)^-1
+    gdr2_kke(acc, K, dk, gcs, As, Bs);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
-        for (int q = 0; q < 4; q++) {
-            const int t = 4 * ty + p, s = 4 * tx + q;
-            acc[p][q] = s < t ? acc[p][q] * expf(gcs[t] - gcs[s]) : 0.f;
-            KKEg[t * 64 + s] = acc[p][q];
-        }
-    gdrg_store(Ct, acc);
-    if (tid < 64) {
-        float x[64];
-#pragma unroll
-        for (int t = 0; t < 64; t++) {
-            float a = t == tid ? 1.f : 0.f;
-#pragma unroll
-            for (int s = 0; s < t; s++) a -= bet[t] * Ct[t * GDRG2_TS + s] * x[s];
-            x[t] = a;
-        }
-#pragma unroll
-        for (int t = 0; t < 64; t++) Tm[t * GDRG2_TS + tid] = x[t];
-    }
-    __syncthreads();
+        for (int q = 0; q < 4; q++) KKEg[tile64_row(q) * 64 + tile64_col(p, q)] = acc[p][q];
+    tile64_store(Ct, acc);
+    gdr2_solve_t(Tm, Ct, bet);
 
     // 2. dAqk = dO u^T (s <= t); G = dAqk * Aqk into dgc (rows minus columns); M1 = dAqk * E
-    gdrg_zero(acc);
-    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
-    gdrg_zero(acc2);
-    gdrg_tile<true, true>(acc2, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int s) { return rowv(u, s, j); }, As, Bs);
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    tile64_zero(acc2);
+    tile64_mma<true, true>(acc2, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int s) { return rowv(u, s, j); }, As, Bs);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
         for (int q = 0; q < 4; q++) {
-            const int t = 4 * ty + p, s = 4 * tx + q;
+            const int t = tile64_row(q), s = tile64_col(p, q);
             const float e = s <= t ? expf(gcs[t] - gcs[s]) : 0.f;
             M1g[t * 64 + s] = acc2[p][q] * e;
             acc[p][q] = acc2[p][q] * acc[p][q] * e; // G
         }
-    gdrg_store(Ct, acc);
+    tile64_store(Ct, acc);
     if (tid < 64) {
         float r = 0.f, cs = 0.f;
-        for (int s = 0; s < 64; s++) { r += Ct[tid * GDRG2_TS + s]; cs += Ct[s * GDRG2_TS + tid]; }
+        for (int s = 0; s < 64; s++) { r += Ct[tid * TILE64_TS + s]; cs += Ct[s * TILE64_TS + tid]; }
         dgc[tid] += r - cs;
     }
     __syncthreads();
 
     // 3. dq = diag(gamma) dO S0^T + M1 K, by 64 columns of Dk; dgc += gamma (dO S0^T)_t . q_t
     for (int i0 = 0; i0 < dk; i0 += 64) {
-        gdrg_zero(acc);
-        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
-        gdrg_store(Ct, acc);
+        tile64_zero(acc);
+        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+        tile64_store(Ct, acc);
         if (tid < 64) {
             float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * Q(tid, i0 + i);
+            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * Q(tid, i0 + i);
             dgc[tid] += gam[tid] * r;
         }
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
-            for (int q = 0; q < 4; q++) acc[p][q] *= gam[4 * ty + p];
-        gdrg_tile<true, false>(acc, 64, [&](int t, int s) { return M1g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
+            for (int q = 0; q < 4; q++) acc[p][q] *= gam[tile64_row(q)];
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return M1g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int t = 4 * ty + p, i = i0 + 4 * tx + q;
+                const int t = tile64_row(q), i = i0 + tile64_col(p, q);
                 if (t < len && i < dk) dq[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
             }
     }
 
     // 4. dW = -du S0^T into dWg; dT = du BV^T + dW BK^T; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
     for (int i0 = 0; i0 < dk; i0 += 64) {
-        gdrg_zero(acc);
-        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+        tile64_zero(acc);
+        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int i = i0 + 4 * tx + q;
-                if (i < dk) dWg[(4 * ty + p) * dk + i] = -acc[p][q];
+                const int i = i0 + tile64_col(p, q);
+                if (i < dk) dWg[tile64_row(q) * dk + i] = -acc[p][q];
             }
     }
     __syncthreads();
-    gdrg_zero(acc);
-    gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int s) { return bet[s] * V(s, j); }, As, Bs);
-    gdrg_tile<true, true>(acc, dk, [&](int t, int i) { return dWg[t * dk + i]; },
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int s) { return bet[s] * V(s, j); }, As, Bs);
+    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return dWg[t * dk + i]; },
                           [&](int i, int s) { return bet[s] * gam[s] * K(s, i); }, As, Bs);
-    gdrg_store(Ct, acc); // dT
-    gdrg_zero(acc);
-    gdrg_tile<true, true>(acc, 64, [&](int t, int r) { return Ct[t * GDRG2_TS + r]; }, [&](int r, int s) { return Tm[s * GDRG2_TS + r]; }, As, Bs);
-    gdrg_store(Ct, acc); // Y = dT T^T (the tile's reads of dT finished inside gdrg_tile)
-    gdrg_zero(acc);
-    gdrg_tile<false, false>(acc, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; }, [&](int r, int s) { return Ct[r * GDRG2_TS + s]; }, As, Bs);
+    tile64_store(Ct, acc); // dT
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, 64, [&](int t, int r) { return Ct[t * TILE64_TS + r]; }, [&](int r, int s) { return Tm[s * TILE64_TS + r]; }, As, Bs);
+    tile64_store(Ct, acc); // Y = dT T^T (the tile's reads of dT finished inside tile64_mma)
+    tile64_zero(acc);
+    tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, [&](int r, int s) { return Ct[r * TILE64_TS + s]; }, As, Bs);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
         for (int q = 0; q < 4; q++) {
-            const int t = 4 * ty + p, s = 4 * tx + q;
+            const int t = tile64_row(q), s = tile64_col(p, q);
             const float a = s < t ? -acc[p][q] : 0.f;
             M2g[t * 64 + s] = s < t ? bet[t] * a * expf(gcs[t] - gcs[s]) : 0.f;
             acc[p][q] = a * KKEg[t * 64 + s]; // P = dA * KKE
         }
-    gdrg_store(Ct, acc);
+    tile64_store(Ct, acc);
     if (tid < 64) {
         float r = 0.f, cs = 0.f;
-        for (int s = 0; s < 64; s++) { r += Ct[tid * GDRG2_TS + s]; cs += bet[s] * Ct[s * GDRG2_TS + tid]; }
+        for (int s = 0; s < 64; s++) { r += Ct[tid * TILE64_TS + s]; cs += bet[s] * Ct[s * TILE64_TS + tid]; }
         dbs[tid] += r;
         dgc[tid] += bet[tid] * r - cs;
     }
@@ -705,23 +624,23 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
 
     // 5. dk = diag(kappa) u dH^T + diag(beta gamma) T^T dW + M1^T Q + M2 K + M2^T K, by 64 columns of Dk
     for (int i0 = 0; i0 < dk; i0 += 64) {
-        gdrg_zero(acc);
-        gdrg_tile<true, true>(acc, dv, [&](int t, int j) { return rowv(u, t, j); }, [&](int j, int i) { return DHf(i0 + i, j); }, As, Bs);
-        gdrg_store(Ct, acc);
+        tile64_zero(acc);
+        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(u, t, j); }, [&](int j, int i) { return DHf(i0 + i, j); }, As, Bs);
+        tile64_store(Ct, acc);
         if (tid < 64) {
             float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * K(tid, i0 + i);
+            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * K(tid, i0 + i);
             dgc[tid] -= kap[tid] * r;
             last[tid] += kap[tid] * r;
         }
         __syncthreads(); // Ct is read before the next store
-        gdrg_zero(acc2);
-        gdrg_tile<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; },
+        tile64_zero(acc2);
+        tile64_mma<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; },
                                 [&](int r, int i) { return i0 + i < dk ? dWg[r * dk + i0 + i] : 0.f; }, As, Bs);
-        gdrg_store(Ct, acc2);
+        tile64_store(Ct, acc2);
         if (tid < 64) {
             float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * GDRG2_TS + i] * K(tid, i0 + i);
+            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * K(tid, i0 + i);
             dbs[tid] += gam[tid] * r;
             dgc[tid] += bet[tid] * gam[tid] * r;
         }
@@ -729,37 +648,37 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int t = 4 * ty + p;
+                const int t = tile64_row(q);
                 acc[p][q] = kap[t] * acc[p][q] + bet[t] * gam[t] * acc2[p][q];
             }
-        gdrg_tile<false, false>(acc, 64, [&](int s, int t) { return M1g[t * 64 + s]; }, [&](int t, int i) { return Q(t, i0 + i); }, As, Bs);
-        gdrg_tile<true, false>(acc, 64, [&](int t, int s) { return M2g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
-        gdrg_tile<false, false>(acc, 64, [&](int s, int t) { return M2g[t * 64 + s]; }, [&](int t, int i) { return K(t, i0 + i); }, As, Bs);
+        tile64_mma<false, false>(acc, 64, [&](int s, int t) { return M1g[t * 64 + s]; }, [&](int t, int i) { return Q(t, i0 + i); }, As, Bs);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return M2g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
+        tile64_mma<false, false>(acc, 64, [&](int s, int t) { return M2g[t * 64 + s]; }, [&](int t, int i) { return K(t, i0 + i); }, As, Bs);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int t = 4 * ty + p, i = i0 + 4 * tx + q;
+                const int t = tile64_row(q), i = i0 + tile64_col(p, q);
                 if (t < len && i < dk) dk_out[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
             }
     }
 
     // 6. dv = diag(beta) T^T du, dbeta += (T^T du)_t . v_t, by 64 columns of Dv
     for (int j0 = 0; j0 < dv; j0 += 64) {
-        gdrg_zero(acc);
-        gdrg_tile<false, false>(acc, 64, [&](int t, int r) { return Tm[r * GDRG2_TS + t]; }, [&](int r, int j) { return rowv(du, r, j0 + j); },
+        tile64_zero(acc);
+        tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, [&](int r, int j) { return rowv(du, r, j0 + j); },
                                 As, Bs);
-        gdrg_store(Ct, acc);
+        tile64_store(Ct, acc);
         if (tid < 64) {
             float r = 0.f;
-            for (int j = 0; j < 64; j++) r += Ct[tid * GDRG2_TS + j] * V(tid, j0 + j);
+            for (int j = 0; j < 64; j++) r += Ct[tid * TILE64_TS + j] * V(tid, j0 + j);
             dbs[tid] += r;
         }
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int t = 4 * ty + p, j = j0 + 4 * tx + q;
+                const int t = tile64_row(q), j = j0 + tile64_col(p, q);
                 if (t < len && j < dv) dv_out[(row0 + t) * dv_stride + (long long)h * dv + j] = bet[t] * acc[p][q];
             }
         __syncthreads(); // Ct is read before the next store

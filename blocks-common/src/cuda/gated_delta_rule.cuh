@@ -35,6 +35,7 @@ Every kernel needs blockDim as its launch line says (the reductions assume it).
 */
 #pragma once
 #include "common.cuh"
+#include "tile64.cuh"
 
 #define GDR_MAX_DK 256
 #define GDR_COLS 32                          // blockDim.x of the scan kernels: state columns per block
@@ -600,6 +601,145 @@ gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const 
             *(float4*)dst = make_float4(acc[0], acc[1], acc[2], acc[3]);
             *(float4*)(dst + 4) = make_float4(acc[4], acc[5], acc[6], acc[7]);
         }
+    }
+}
+
+// g and beta of a chunk's 64 rows (0 past T): gcs = the inclusive prefix sum of g, gam = e^gcs, kap = e^(gcs_63 - gcs);
+// one warp scans, two rows per lane. Synchronises: afterwards every thread may read all four.
+__device__ __forceinline__ void gdr2_gates(float* gcs, float* bet, float* gam, float* kap, const float* __restrict__ gbq,
+                                           long long row0, int len, int heads, int h) {
+    const int tid = threadIdx.x;
+    if (tid < 32) {
+        const int ta = 2 * tid, tb = ta + 1;
+        float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
+        if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
+        if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
+        float incl = ga + gb;
+        for (int off = 1; off < 32; off <<= 1) {
+            float y = __shfl_up_sync(0xffffffffu, incl, off);
+            if (tid >= off) incl += y;
+        }
+        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
+        if (tid == 0) excl = 0.f;
+        gcs[ta] = excl + ga;
+        gcs[tb] = incl;
+        bet[ta] = ba;
+        bet[tb] = bb;
+    }
+    __syncthreads();
+    if (tid < 64) {
+        gam[tid] = expf(gcs[tid]);
+        kap[tid] = expf(gcs[63] - gcs[tid]);
+    }
+    __syncthreads();
+}
+
+// KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} for s < t (else 0) into acc, from the chunk's keys K(t, i), i < dk.
+template <class FK>
+__device__ __forceinline__ void gdr2_kke(float (&acc)[4][4], FK K, int dk, const float* gcs, float* As, float* Bs) {
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return K(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = tile64_row(q), s = tile64_col(p, q);
+            acc[p][q] = s < t ? acc[p][q] * expf(gcs[t] - gcs[s]) : 0.f;
+        }
+}
+
+// T = (I + diag(beta) KKE)^-1 into Tm (row stride TILE64_TS) from KKE in Ct: thread x < 64 solves column x by forward
+// substitution, the column in registers (Ct[t][s] is the same address for every thread: a broadcast). Synchronises.
+__device__ __forceinline__ void gdr2_solve_t(float* Tm, const float* Ct, const float* bet) {
+    const int tid = threadIdx.x;
+    if (tid < 64) {
+        float x[64];
+#pragma unroll
+        for (int t = 0; t < 64; t++) {
+            float a = t == tid ? 1.f : 0.f;
+#pragma unroll
+            for (int s = 0; s < t; s++) a -= bet[t] * Ct[t * TILE64_TS + s] * x[s];
+            x[t] = a;
+        }
+#pragma unroll
+        for (int t = 0; t < 64; t++) Tm[t * TILE64_TS + tid] = x[t];
+    }
+    __syncthreads();
+}
+
+/*
+gdr_chunk_kernel3: gdr_chunk_kernel2's work buffer (same layout, same math), its products on tensor cores (tile64.cuh,
+3xTF32): the Gram matrices K K^T and Q K^T, then W = T BK and U = T BV by 64-column tiles; T by forward substitution
+as in kernel2. Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
+Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
+*/
+extern "C" __global__ void __launch_bounds__(TILE64_THREADS)
+gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
+                  const float* __restrict__ v, int v_stride, const float* __restrict__ gbq,
+                  int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float Tm[64 * TILE64_TS], Ct[64 * TILE64_TS], As[16 * TILE64_SS], Bs[16 * TILE64_SS];
+    __shared__ float gcs[64], gam[64], kap[64], bet[64];
+    const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
+    const long long n = (long long)gridDim.z * heads * nc, bhc = ((long long)bi * heads + h) * nc + c;
+    const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
+    const long long row0 = (long long)bi * tokens + t0, kd = (long long)heads * dk;
+    float* WT = work;
+    float* QT = WT + n * dk * 64;
+    float* KT = QT + n * dk * 64;
+    float* AT = KT + n * dk * 64;
+    float* UT = AT + n * 4096;
+    float* dec = UT + n * dv * 64;
+    auto Q = [&](int t, int i) { return t < len && i < dk ? qn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
+    auto K = [&](int t, int i) { return t < len && i < dk ? kn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
+    auto V = [&](int t, int j) { return t < len && j < dv ? v[(row0 + t) * v_stride + (long long)h * dv + j] : 0.f; };
+    gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
+    if (tid == 0) dec[bhc] = expf(gcs[63]);
+    float acc[4][4];
+    gdr2_kke(acc, K, dk, gcs, As, Bs);
+    tile64_store(Ct, acc);
+    gdr2_solve_t(Tm, Ct, bet);
+
+    // Aqk^T: AT[s][t] = (q_t.k_s) e^{gc_t - gc_s} for s <= t, else 0
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = tile64_row(q), s = tile64_col(p, q);
+            AT[bhc * 4096 + s * 64 + t] = s <= t ? acc[p][q] * expf(gcs[t] - gcs[s]) : 0.f;
+        }
+    // Qd^T = (gam Q)^T, Kd^T = (kap K)^T
+    for (int e = tid; e < 64 * dk; e += TILE64_THREADS) {
+        const int i = e >> 6, t = e & 63;
+        const long long at = (bhc * dk + i) * 64 + t;
+        QT[at] = gam[t] * Q(t, i);
+        KT[at] = kap[t] * K(t, i);
+    }
+    // W^T = (T diag(beta gam) K)^T, U^T = (T diag(beta) V)^T by 64 columns
+    for (int i0 = 0; i0 < dk; i0 += 64) {
+        tile64_zero(acc);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s]; },
+                                [&](int s, int i) { return bet[s] * gam[s] * K(s, i0 + i); }, As, Bs);
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = tile64_row(q), i = i0 + tile64_col(p, q);
+                if (i < dk) WT[(bhc * dk + i) * 64 + t] = acc[p][q];
+            }
+    }
+    for (int j0 = 0; j0 < dv; j0 += 64) {
+        tile64_zero(acc);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s]; },
+                                [&](int s, int j) { return bet[s] * V(s, j0 + j); }, As, Bs);
+#pragma unroll
+        for (int p = 0; p < 4; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = tile64_row(q), j = j0 + tile64_col(p, q);
+                if (j < dv) UT[(bhc * dv + j) * 64 + t] = acc[p][q];
+            }
     }
 }
 

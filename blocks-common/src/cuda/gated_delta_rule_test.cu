@@ -3,7 +3,8 @@ gated_delta_rule_test.cu: a standalone check (llm.c dev/cuda style) of gated_del
 against a literal CPU reference (the C++ twin of GatedDeltaRule.step, GatedRmsNorm.apply and ShortConvState
 push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/prefill timings at Jet-Nemotron-2B
 shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
-this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2 against kernel1 and the reference;
+this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2, after gdr_chunk_kernel2 and after
+its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference;
 decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference):
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
 */
@@ -108,7 +109,6 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
     float *dq = up(q), *dk_ = up(k), *dv_ = up(v), *da = up(a), *db = up(b), *dg = up(gate), *dal = up(alog), *ddt = up(dtb), *dw = up(w), *dS = up(S0);
     float *qn = nanbuf((size_t)rows * H * dk), *kn = nanbuf((size_t)rows * H * dk), *gbq = nanbuf((size_t)rows * H * 3), *dO = nanbuf((size_t)rows * H * dv);
     gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, dq, qs, dk_, qs, da, db, abs_, dal, ddt, rows, H, dk, silu_qk, bs);
-    float* dS2 = up(S0); // kernel2 (chunked) runs from the same initial state and the same prep outputs
     gdr_prefill_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(dS, dO, qn, kn, dv_, vs, gbq, T, H, dk, dv);
     CK(cudaDeviceSynchronize());
     auto raw1 = down(dO, o.size());
@@ -118,21 +118,23 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
     cmp(name, o, down(dO, o.size()));
     snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
     cmp(name, S, down(dS, S.size()));
-    {
+    for (int chunk = 2; chunk <= 3; chunk++) { // the chunk kernel's versions, each followed by gdr_prefill_kernel2
         int nc = (T + 63) / 64;
         float *work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv)), *dO2 = nanbuf((size_t)rows * H * dv);
-        gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+        float* dS2 = up(S0); // from the same initial state and the same prep outputs
+        if (chunk == 2) gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+        else gdr_chunk_kernel3<<<dim3(nc, H, B), TILE64_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
         gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dS2, dO2, work, T, H, dk, dv);
         CK(cudaDeviceSynchronize());
-        snprintf(name, sizeof name, "prefill2 vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+        snprintf(name, sizeof name, "prefill2 (chunk%d) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, raw1, down(dO2, o.size()));
-        snprintf(name, sizeof name, "prefill2 vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+        snprintf(name, sizeof name, "prefill2 (chunk%d) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, down(dS, S.size()), down(dS2, S.size()));
         gdr_out_norm_kernel1<<<rows * H, 128>>>(dO2, dg, vs, dw, H, dv, 1e-5f);
         CK(cudaDeviceSynchronize());
-        snprintf(name, sizeof name, "prefill2 vs ref B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+        snprintf(name, sizeof name, "prefill2 (chunk%d) vs ref B%d T%d H%d Dk%d Dv%d silu%d: o", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, o, down(dO2, o.size()));
-        snprintf(name, sizeof name, "prefill2 vs ref B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+        snprintf(name, sizeof name, "prefill2 (chunk%d) vs ref B%d T%d H%d Dk%d Dv%d silu%d: state", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, S, down(dS2, S.size()));
         for (float* p : {work, dO2, dS2}) cudaFree(p);
     }
@@ -294,10 +296,12 @@ static void bench(int B, int T, int H, int dk, int dv) {
         int nc = (T + 63) / 64;
         float* work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv));
         cudaEvent_t e2; cudaEventCreate(&e2);
+        for (int chunk = 2; chunk <= 3; chunk++) {
         std::vector<float> tc, ts;
         for (int it = 0; it < 23; it++) {
             cudaEventRecord(e0);
-            gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
+            if (chunk == 2) gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
+            else gdr_chunk_kernel3<<<dim3(nc, H, B), TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
             cudaEventRecord(e1);
             gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(S, o, work, T, H, dk, dv);
             cudaEventRecord(e2); CK(cudaEventSynchronize(e2));
@@ -306,8 +310,9 @@ static void bench(int B, int T, int H, int dk, int dv) {
         }
         std::sort(tc.begin(), tc.end()); std::sort(ts.begin(), ts.end());
         float mc = tc[tc.size() / 2], msc = ts[ts.size() / 2];
-        printf("bench prefill2 B%d T%d H%d Dk%d Dv%d: chunk %.3f ms + scan %.3f ms = %.3f ms (%.0f tok/s; kernel1 %.3f ms, %.1fx)\n",
-               B, T, H, dk, dv, mc, msc, mc + msc, rows / ((mc + msc) * 1e-3), ms, ms / (mc + msc));
+        printf("bench prefill2 B%d T%d H%d Dk%d Dv%d: chunk%d %.3f ms + scan %.3f ms = %.3f ms (%.0f tok/s; kernel1 %.3f ms, %.1fx)\n",
+               B, T, H, dk, dv, chunk, mc, msc, mc + msc, rows / ((mc + msc) * 1e-3), ms, ms / (mc + msc));
+        }
         cudaFree(work);
     }
     for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);

@@ -28,7 +28,7 @@ public final class GatedDeltaHeadsCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv, version;
-    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, chunk2, forward2, state2, backward2;
+    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, chunk3, forward2, state2, backward2;
     private final ColumnSums sums;
 
     /**
@@ -59,7 +59,7 @@ public final class GatedDeltaHeadsCuda {
         backward = gpu.kernel(image, "gdr_grad_backward_kernel1");
         prepGrad = gpu.kernel(image, "gdr_grad_prep_kernel1");
         normGrad = gpu.kernel(image, "gdr_grad_norm_kernel1");
-        chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
+        chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         forward2 = gpu.kernel(image, "gdr_grad_forward_kernel2");
         state2 = gpu.kernel(image, "gdr_grad_state_kernel2");
         backward2 = gpu.kernel(image, "gdr_grad_chunk_kernel2");
@@ -84,7 +84,7 @@ public final class GatedDeltaHeadsCuda {
         } else {
             int nc2 = ceilDiv(tokens, CHUNK2);
             work = gpu.scratch(DType.F32, batch * h * nc2, CHUNK2 * (3 * dk + dv) + CHUNK2 * CHUNK2 + 1);
-            gpu.launch(chunk2, nc2, h, batch, THREADS2, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(chunk3, nc2, h, batch, THREADS2, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
             DeviceTensor state = gpu.scratch(DType.F32, batch * h, dk * dv);
             gpu.zero(state);
             checkpoints = gpu.scratch(DType.F32, batch * h * nc2, dk * dv);

@@ -9,7 +9,8 @@ import io.jetrt.spi.GpuOps;
  * Java launchers of the gated delta rule kernels JetBlock and gated DeltaNet share
  * ({@code blocks-common/src/cuda/gated_delta_rule.cuh}, included by each bundle's .cu, whose header says what
  * each kernel computes and how it was measured): the q/k prep, the prefill scan (chunked from
- * {@link #CHUNKED_FROM} tokens on, the per-token scan below that and as its reference), the decode step and the
+ * {@link #CHUNKED_FROM} tokens on, {@code gdr_chunk_kernel3}'s tensor-core chunk products then
+ * {@code gdr_prefill_kernel2}'s scan across chunks; the per-token scan below that and as its reference), the decode step and the
  * gated output norm. Heads {@code H}, key dim {@code Dk} and value dim {@code Dv} are fixed per block.
  */
 public final class GatedDeltaRuleCuda {
@@ -25,7 +26,7 @@ public final class GatedDeltaRuleCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv;
-    private final GpuKernel prep, scan, chunk2, scan2, step, step2, outNorm;
+    private final GpuKernel prep, scan, chunk3, scan2, step, step2, outNorm;
 
     /** {@code image}: the bundle's fatbin (it includes the header); {@code where} names the block in errors. */
     public GatedDeltaRuleCuda(GpuOps gpu, byte[] image, int heads, int dk, int dv, String where) {
@@ -36,7 +37,7 @@ public final class GatedDeltaRuleCuda {
         this.dv = dv;
         prep = gpu.kernel(image, "gdr_prep_kernel1");
         scan = gpu.kernel(image, "gdr_prefill_kernel1");
-        chunk2 = gpu.kernel(image, "gdr_chunk_kernel2");
+        chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
         step = gpu.kernel(image, "gdr_decode_kernel1");
         step2 = gpu.kernel(image, "gdr_decode_kernel2");
@@ -60,7 +61,7 @@ public final class GatedDeltaRuleCuda {
         if (tokens >= CHUNKED_FROM) {
             int nc = DeviceTensors.ceilDiv(tokens, CHUNK);
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
-            gpu.launch(chunk2, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(chunk3, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
             int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
             gpu.launch(scan2, DeviceTensors.ceilDiv(dv, cols), h, batch, CHUNK_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
         } else {
