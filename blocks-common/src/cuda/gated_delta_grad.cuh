@@ -362,7 +362,7 @@ No atomics: row and column sums of a tile go through shared memory in a fixed or
 */
 #define GDRG2_MATS(dk) (3 * 4096 + 64 * (dk))
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS, 2)
 gdr_grad_forward_kernel2(float* __restrict__ state, float* __restrict__ o, float* __restrict__ ckpt, float* __restrict__ u,
                          const float* __restrict__ work, int tokens, int heads, int dk, int dv) {
     __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32];
@@ -482,7 +482,7 @@ __device__ __forceinline__ void gdr2_state_scan(float* buf, float* Hs, float* dO
     }
 }
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS, 2)
 gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const float* __restrict__ work,
                        const float* __restrict__ dO, int tokens, int heads, int dk, int dv) {
     __shared__ __align__(16) float smem[4096 + 4096 + 2 * GDR2_C * 32]; // tile, dH slice, dO and du [64, BV]
@@ -490,7 +490,7 @@ gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const fl
     else gdr2_state_scan<16>(smem, smem + 4096, smem + 8192, smem + 8192 + GDR2_C * 16, dhs, du, work, dO, tokens, heads, dk, dv);
 }
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float* __restrict__ dv_out, int dv_stride,
                        float* __restrict__ dg, float* __restrict__ dbeta, float* __restrict__ mats,
                        const float* __restrict__ qn, const float* __restrict__ kn, const float* __restrict__ v, int v_stride,

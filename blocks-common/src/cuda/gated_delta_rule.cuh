@@ -649,20 +649,23 @@ __device__ __forceinline__ void gdr2_kke(float (&acc)[4][4], FK K, int dk, const
 }
 
 // T = (I + diag(beta) KKE)^-1 into Tm (row stride TILE64_TS) from KKE in Ct: thread x < 64 solves column x by forward
-// substitution, the column in registers (Ct[t][s] is the same address for every thread: a broadcast). Synchronises.
+// substitution in place in Tm (Ct[t][s] is the same address for every thread: a broadcast; Tm[s][x] the thread's own
+// column, no bank conflicts). T is unit lower triangular: rows above x stay zero. Synchronises.
 __device__ __forceinline__ void gdr2_solve_t(float* Tm, const float* Ct, const float* bet) {
-    const int tid = threadIdx.x;
-    if (tid < 64) {
-        float x[64];
-#pragma unroll
-        for (int t = 0; t < 64; t++) {
-            float a = t == tid ? 1.f : 0.f;
-#pragma unroll
-            for (int s = 0; s < t; s++) a -= bet[t] * Ct[t * TILE64_TS + s] * x[s];
-            x[t] = a;
+    const int x = threadIdx.x;
+    if (x < 64) {
+        for (int t = 0; t < x; t++) Tm[t * TILE64_TS + x] = 0.f;
+        Tm[x * TILE64_TS + x] = 1.f;
+        for (int t = x + 1; t < 64; t++) {
+            float a0 = 0.f, a1 = 0.f; // two chains: the sum's latency, not its length, bounds this loop
+            int s = x;
+            for (; s + 1 < t; s += 2) {
+                a0 += Ct[t * TILE64_TS + s] * Tm[s * TILE64_TS + x];
+                a1 += Ct[t * TILE64_TS + s + 1] * Tm[(s + 1) * TILE64_TS + x];
+            }
+            if (s < t) a0 += Ct[t * TILE64_TS + s] * Tm[s * TILE64_TS + x];
+            Tm[t * TILE64_TS + x] = -bet[t] * (a0 + a1);
         }
-#pragma unroll
-        for (int t = 0; t < 64; t++) Tm[t * TILE64_TS + tid] = x[t];
     }
     __syncthreads();
 }
@@ -673,7 +676,7 @@ gdr_chunk_kernel3: gdr_chunk_kernel2's work buffer (same layout, same math), its
 as in kernel2. Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
 Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
 */
-extern "C" __global__ void __launch_bounds__(TILE64_THREADS)
+extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
                   const float* __restrict__ v, int v_stride, const float* __restrict__ gbq,
                   int tokens, int heads, int dk, int dv) {
@@ -918,7 +921,7 @@ __device__ __forceinline__ void gdr2_scan(float* buf, float* Ss, float* us, floa
     }
 }
 
-extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS, 2)
 gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
                     int tokens, int heads, int dk, int dv) {
     __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32]; // tile, state slice [4096/BV, BV], u [64, BV]

@@ -37,16 +37,29 @@ template <bool AX, bool BX, class FA, class FB>
 __device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, FA fa, FB fb, float* As, float* Bs) {
     const int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, cq = lane & 3;
     const int m0 = 16 * ((tid >> 5) & 3) + g, n0 = 32 * (tid >> 7) + g;
-    for (int x0 = 0; x0 < K; x0 += 16) {
+    // the next slice's operands are loaded into registers before the current slice's products: their latency
+    // overlaps the tensor-core work instead of stalling every slice
+    float ra[4], rb[4];
+    auto fetch = [&](int x0) {
 #pragma unroll
         for (int r = 0; r < 4; r++) {
             const int e = tid + TILE64_THREADS * r;
             const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
             const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
-            As[xa * TILE64_SS + ma] = x0 + xa < K ? fa(ma, x0 + xa) : 0.f;
-            Bs[xb * TILE64_SS + nb] = x0 + xb < K ? fb(x0 + xb, nb) : 0.f;
+            ra[r] = x0 + xa < K ? fa(ma, x0 + xa) : 0.f;
+            rb[r] = x0 + xb < K ? fb(x0 + xb, nb) : 0.f;
+        }
+    };
+    fetch(0);
+    for (int x0 = 0; x0 < K; x0 += 16) {
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+            const int e = tid + TILE64_THREADS * r;
+            As[(AX ? (e & 15) : (e >> 6)) * TILE64_SS + (AX ? (e >> 4) : (e & 63))] = ra[r];
+            Bs[(BX ? (e & 15) : (e >> 6)) * TILE64_SS + (BX ? (e >> 4) : (e & 63))] = rb[r];
         }
         __syncthreads();
+        if (x0 + 16 < K) fetch(x0 + 16);
 #pragma unroll
         for (int kk = 0; kk < 16; kk += 8) {
             const float* a0 = As + (kk + cq) * TILE64_SS + m0;
