@@ -13,6 +13,9 @@ public interface GatedDeltaWeights {
     String Q = "q_proj.weight", K = "k_proj.weight", V = "v_proj.weight", A = "a_proj.weight", B = "b_proj.weight",
             A_LOG = "A_log", DT_BIAS = "dt_bias", G = "g_proj.weight", O_NORM = "o_norm.weight", O = "o_proj.weight";
 
+    /** The input projections in the column order of the one fused projection the CUDA training passes run. */
+    List<String> STACKED_INPUTS = List.of(Q, K, V, G, A, B);
+
     /** {@code q_proj.weight [H·Dk, D]}. */
     float[] q();
 

@@ -1,17 +1,18 @@
 package io.jetrt.blocks.fullattn;
 
 import io.jetrt.blocks.common.ColumnSums;
+import io.jetrt.blocks.common.StackedWeights;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.DeviceTrainer;
 import io.jetrt.spi.GpuKernel;
 import io.jetrt.spi.GpuOps;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
 import static io.jetrt.blocks.common.DeviceTensors.gridFor;
-import static io.jetrt.blocks.common.DeviceTensors.view;
 
 /**
  * Attention's training math on the GPU ({@link AttentionFastGrad}'s, with the projections as {@link GpuOps#matmul} in
@@ -23,7 +24,9 @@ import static io.jetrt.blocks.common.DeviceTensors.view;
  */
 final class AttentionCudaTrainer implements DeviceTrainer {
     private static final int WARPS = 4, THREADS = 256, ROW_THREADS = 128;
-    private static final String[] STACKED = {"q_proj", "k_proj", "v_proj"};
+    /** The stacked projections (and their biases), in qkv's column order. */
+    private static final List<String> WEIGHTS = List.of("q_proj.weight", "k_proj.weight", "v_proj.weight"),
+            BIASES = List.of("q_proj.bias", "k_proj.bias", "v_proj.bias");
 
     private final AttentionConfig c;
     private final GpuOps gpu;
@@ -60,14 +63,12 @@ final class AttentionCudaTrainer implements DeviceTrainer {
     private Pass run(Map<String, DeviceTensor> w, DeviceTensor x) {
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens;
         DeviceTensor xs = x.reshape(rows, d);
-        DeviceTensor wAll = gpu.scratch(DType.F32, width, d), bias = gpu.scratch(DType.F32, width);
-        if (!c.qkvBias()) gpu.zero(bias);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor part = w.get(name + ".weight");
-            gpu.copy(part, view(wAll, row * d, part.dim(0), d));
-            if (c.qkvBias()) gpu.copy(w.get(name + ".bias"), view(bias, row, part.dim(0)));
-            row += part.dim(0);
+        DeviceTensor wAll = StackedWeights.stack(gpu, w, WEIGHTS, d), bias;
+        if (c.qkvBias()) {
+            bias = StackedWeights.stack(gpu, w, BIASES, 1);
+        } else {
+            bias = gpu.scratch(DType.F32, width, 1);
+            gpu.zero(bias);
         }
         DeviceTensor qkv = gpu.scratch(DType.F32, rows, width);
         gpu.matmul(xs, false, wAll, true, qkv, 0f);
@@ -113,23 +114,13 @@ final class AttentionCudaTrainer implements DeviceTrainer {
         if (c.qkvBias()) {
             DeviceTensor db = gpu.scratch(DType.F32, width);
             sums.sum(db, dqkv, rows, width);
-            long at = 0;
-            for (String name : STACKED) {
-                DeviceTensor g = grads.get(name + ".bias");
-                gpu.copy(view(db, at, g.dim(0)), g);
-                at += g.dim(0);
-            }
+            StackedWeights.split(gpu, db, grads, BIASES);
         }
 
         // the stacked projections: dx and their weights' gradient
         if (dx != null) gpu.matmul(dqkv, false, p.wAll(), false, dx.reshape(rows, d), 0f);
         DeviceTensor dwAll = gpu.scratch(DType.F32, width, d);
         gpu.matmul(dqkv, true, p.x(), false, dwAll, 0f);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor g = grads.get(name + ".weight");
-            gpu.copy(view(dwAll, row * d, g.dim(0), d), g);
-            row += g.dim(0);
-        }
+        StackedWeights.split(gpu, dwAll, grads, WEIGHTS);
     }
 }

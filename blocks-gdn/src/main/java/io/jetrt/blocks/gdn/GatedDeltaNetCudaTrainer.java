@@ -2,6 +2,7 @@ package io.jetrt.blocks.gdn;
 
 import io.jetrt.blocks.common.GatedDeltaHeadsCuda;
 import io.jetrt.blocks.common.GatedDeltaWeights;
+import io.jetrt.blocks.common.StackedWeights;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.DeviceTrainer;
@@ -28,9 +29,6 @@ import static io.jetrt.blocks.common.DeviceTensors.view;
  */
 final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
     private static final int THREADS = 256;
-    /** The stacked input projections, in proj's column order. */
-    private static final String[] STACKED = {GatedDeltaWeights.Q, GatedDeltaWeights.K, GatedDeltaWeights.V, GatedDeltaWeights.G,
-            GatedDeltaWeights.A, GatedDeltaWeights.B};
     private static final String[] KERNELS = {GatedDeltaNetWeights.Q_CONV, GatedDeltaNetWeights.K_CONV, GatedDeltaNetWeights.V_CONV};
     private static final String[] BIASES = {GatedDeltaNetWeights.Q_BIAS, GatedDeltaNetWeights.K_BIAS, GatedDeltaNetWeights.V_BIAS};
 
@@ -78,13 +76,7 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
     private Pass run(Map<String, DeviceTensor> w, DeviceTensor x) {
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens;
         DeviceTensor xs = x.reshape(rows, d);
-        DeviceTensor wAll = gpu.scratch(DType.F32, width, d);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor part = w.get(name);
-            gpu.copy(part, view(wAll, row * d, part.dim(0), d));
-            row += part.dim(0);
-        }
+        DeviceTensor wAll = StackedWeights.stack(gpu, w, GatedDeltaWeights.STACKED_INPUTS, d);
         var params = new GatedDeltaHeadsCuda.Params(w.get(GatedDeltaWeights.A_LOG), w.get(GatedDeltaWeights.DT_BIAS),
                 w.get(GatedDeltaWeights.O_NORM), (float) c.normEps(), (float) c.betaScale(), false);
         DeviceTensor proj = gpu.scratch(DType.F32, rows, width);
@@ -152,11 +144,6 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
         if (dx != null) gpu.matmul(dproj, false, p.wAll(), false, dx.reshape(rows, d), 0f);
         DeviceTensor dwAll = gpu.scratch(DType.F32, width, d);
         gpu.matmul(dproj, true, p.x(), false, dwAll, 0f);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor g = grads.get(name);
-            gpu.copy(view(dwAll, row * d, g.dim(0), d), g);
-            row += g.dim(0);
-        }
+        StackedWeights.split(gpu, dwAll, grads, GatedDeltaWeights.STACKED_INPUTS);
     }
 }

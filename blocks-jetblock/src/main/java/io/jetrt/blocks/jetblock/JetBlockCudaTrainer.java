@@ -2,6 +2,7 @@ package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.GatedDeltaHeadsCuda;
 import io.jetrt.blocks.common.GatedDeltaWeights;
+import io.jetrt.blocks.common.StackedWeights;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.DeviceTrainer;
@@ -12,7 +13,6 @@ import java.util.Map;
 
 import static io.jetrt.blocks.common.DeviceTensors.at;
 import static io.jetrt.blocks.common.DeviceTensors.gridFor;
-import static io.jetrt.blocks.common.DeviceTensors.view;
 
 /**
  * JetBlock's training math on the GPU ({@link JetBlockFastGrad}'s, with the projections as {@link GpuOps#matmul} in
@@ -27,9 +27,6 @@ import static io.jetrt.blocks.common.DeviceTensors.view;
  */
 final class JetBlockCudaTrainer implements DeviceTrainer {
     private static final int THREADS = 256;
-    /** The stacked input projections, in proj's column order. */
-    private static final String[] STACKED = {GatedDeltaWeights.Q, GatedDeltaWeights.K, GatedDeltaWeights.V, GatedDeltaWeights.G,
-            GatedDeltaWeights.A, GatedDeltaWeights.B};
 
     private final JetBlockConfig c;
     private final GpuOps gpu;
@@ -70,13 +67,7 @@ final class JetBlockCudaTrainer implements DeviceTrainer {
     private Pass run(Map<String, DeviceTensor> w, DeviceTensor x) {
         int batch = x.dim(0), tokens = x.dim(1), rows = batch * tokens;
         DeviceTensor xs = x.reshape(rows, d);
-        DeviceTensor wAll = gpu.scratch(DType.F32, width, d);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor part = w.get(name);
-            gpu.copy(part, view(wAll, row * d, part.dim(0), d));
-            row += part.dim(0);
-        }
+        DeviceTensor wAll = StackedWeights.stack(gpu, w, GatedDeltaWeights.STACKED_INPUTS, d);
         DeviceTensor proj = gpu.scratch(DType.F32, rows, width);
         gpu.matmul(xs, false, wAll, true, proj, 0f);
         // the kernel generator reads the block input x, not v0 (§3.2)
@@ -148,11 +139,6 @@ final class JetBlockCudaTrainer implements DeviceTrainer {
         }
         DeviceTensor dwAll = gpu.scratch(DType.F32, width, d);
         gpu.matmul(dproj, true, p.x(), false, dwAll, 0f);
-        long row = 0;
-        for (String name : STACKED) {
-            DeviceTensor g = grads.get(name);
-            gpu.copy(view(dwAll, row * d, g.dim(0), d), g);
-            row += g.dim(0);
-        }
+        StackedWeights.split(gpu, dwAll, grads, GatedDeltaWeights.STACKED_INPUTS);
     }
 }
