@@ -343,8 +343,9 @@ extern "C" __global__ void gdr_grad_norm_kernel1(float* __restrict__ dO, float* 
 /*
 Version 2: the chunked (WY) training scan, chunks of GDR2_C = 64 tokens; the math, step by step, is
 io.jetrt.blocks.common.grad.ChunkedGatedDeltaRuleGrad's javadoc (that class is its float64 statement, tested against
-the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and the work buffer of gdr_chunk_kernel2
-(gated_delta_rule.cuh), which the forward computes and the backward keeps. Kernel1 above stays the reference.
+the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and the chunk work buffer (gdr_chunk_kernel2's
+layout, written by gdr_chunk_kernel3, gated_delta_rule.cuh), which the forward computes and the backward keeps.
+Kernel1 above stays the reference.
   gdr_grad_forward_kernel2  gdr_prefill_kernel2's scan from a zero state, also writing the state entering every chunk,
                             ckpt [B, H, NC, Dk, Dv] (NC = ceil(T/64)), and u [B*T, H*Dv]. Launch as gdr_prefill_kernel2.
   gdr_grad_state_kernel2    the state gradient, chunks last to first, per (GDR2_BV(Dk) state columns, head, batch), as
@@ -354,8 +355,8 @@ the per-token backward). Every kernel reads qn, kn, gbq of gdr_prep_kernel1 and 
                             writes dhs [B, H, NC, Dk, Dv] and du [B*T, H*Dv].
                             Launch: grid (ceil(Dv/GDR2_BV(Dk)), H, B), block 256; 48 KB static shared memory.
   gdr_grad_chunk_kernel2    everything else, one block per (chunk, head, batch), independent of the other chunks:
-                            dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. 64x64 output tiles
-                            (tile64.cuh: 64x64 output tiles on tensor cores in 3xTF32); the 64x64 matrices the
+                            dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. Its products are
+                            64x64 output tiles on tensor cores in 3xTF32 (tile64.cuh); the 64x64 matrices the
                             phases share (KKE, M1, M2) and dW [64, Dk] in `mats` (GDRG2_MATS(dk) floats per chunk).
                             Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
 No atomics: row and column sums of a tile go through shared memory in a fixed order, so results are bit-reproducible.

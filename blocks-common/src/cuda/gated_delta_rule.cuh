@@ -673,8 +673,8 @@ __device__ __forceinline__ void gdr2_solve_t(float* Tm, const float* Ct, const f
 /*
 gdr_chunk_kernel3: gdr_chunk_kernel2's work buffer (same layout, same math), its products on tensor cores (tile64.cuh,
 3xTF32): the Gram matrices K K^T and Q K^T, then W = T BK and U = T BV by 64-column tiles; T by forward substitution
-as in kernel2. Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
-Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
+(gdr2_solve_t). Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
+Launch: grid (NC, H, B), block 256; 44 KB static shared memory.
 */
 extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,

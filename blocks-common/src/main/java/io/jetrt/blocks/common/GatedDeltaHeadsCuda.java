@@ -33,7 +33,7 @@ public final class GatedDeltaHeadsCuda {
 
     /**
      * What the backward reads of the forward: the rule's inputs, its state checkpoints, its output before and after
-     * the norm; version 2 also its chunk work buffer ({@code gdr_chunk_kernel2}'s) and {@code u [rows, H·Dv]}.
+     * the norm; version 2 also its chunk work buffer ({@code gdr_chunk_kernel3}'s) and {@code u [rows, H·Dv]}.
      */
     public record Saved(int batch, int tokens, DeviceTensor qn, DeviceTensor kn, DeviceTensor gbq, DeviceTensor v, int vStride,
                         DeviceTensor checkpoints, DeviceTensor o, DeviceTensor y, DeviceTensor work, DeviceTensor u) {}
