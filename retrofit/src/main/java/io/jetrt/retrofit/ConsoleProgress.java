@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A run's progress on stderr: a bar of steps, tokens, tokens/s, the learning rate and the mean loss over the students
- * (with the worst layer's). On a terminal one line is redrawn with {@code \r}; elsewhere (a log, a pipe) a line is
+ * A run's progress on stderr: a bar of steps, tokens, tokens/s (over the run so far, and from the second step on the
+ * last step's own, which the first step's warm-up and kernel loading do not dilute), the learning rate and the mean
+ * loss over the students (with the worst layer's). On a terminal one line is redrawn with {@code \r}; elsewhere (a log, a pipe) a line is
  * printed every tenth of the run, so a CI log stays readable.
  */
 public final class ConsoleProgress implements RetrofitListener {
@@ -16,6 +17,7 @@ public final class ConsoleProgress implements RetrofitListener {
     private final PrintStream err;
     private final boolean redraw, profile;
     private int lastTenth = -1;
+    private long lastStepAt = -1, lastStepTokens;
 
     public ConsoleProgress(PrintStream err, boolean redraw) { this(err, redraw, false); }
 
@@ -52,8 +54,15 @@ public final class ConsoleProgress implements RetrofitListener {
         int filled = WIDTH * step / total;
         String loss = kl ? String.format(Locale.ROOT, "KL %.4f", mean)
                 : String.format(Locale.ROOT, "relative MSE %.4f (worst layer %.4f)", mean, worst);
-        String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  %,d tokens  %,.0f tok/s  lr %.2e  %s",
-                "#".repeat(filled), "-".repeat(WIDTH - filled), step, total, tokens, tokensPerSecond, lr, loss);
+        long now = System.nanoTime();
+        String rate = String.format(Locale.ROOT, "%,.0f tok/s", tokensPerSecond);
+        if (lastStepAt >= 0 && tokens > lastStepTokens && now > lastStepAt) {
+            rate += String.format(Locale.ROOT, " (last step %,.0f)", (tokens - lastStepTokens) / ((now - lastStepAt) / 1e9));
+        }
+        lastStepAt = now;
+        lastStepTokens = tokens;
+        String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  %,d tokens  %s  lr %.2e  %s",
+                "#".repeat(filled), "-".repeat(WIDTH - filled), step, total, tokens, rate, lr, loss);
         int tenth = 10 * step / total;
         if (redraw) {
             err.print("\r" + line);
