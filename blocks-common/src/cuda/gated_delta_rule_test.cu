@@ -9,12 +9,15 @@ decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_ke
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
 */
 #include "causal_conv.cuh"
+#include "causal_conv_grad.cuh"
 #include "gated_delta_rule.cuh"
+#include "gated_delta_grad.cuh"
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #define CK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("CUDA %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); exit(1); } } while (0)
@@ -209,11 +212,20 @@ static void test_conv(int B, int T, int C, int W, int dynamic) {
         causal_conv_kernel1<<<64, 256>>>(dout, os, dx, xs, dc, dkern + r0 * kst, kst, dynamic ? dkb : nullptr,
                                         dynamic ? nullptr : dbias, T, C, W, r0, n, 1);
     }
+    float* dout2 = nanbuf(out.size()); // version 2 over other row ranges: the same bits as kernel1
+    for (long long r0 = 0; r0 < rows; r0 += 37) {
+        const long long n = std::min(37LL, rows - r0);
+        causal_conv_kernel2<<<dim3((C + 127) / 128, (unsigned)((n + CONV2_RUN - 1) / CONV2_RUN)), 128>>>(
+            dout2, os, dx, xs, dc, dkern + r0 * kst, kst, dynamic ? dkb : nullptr, dynamic ? nullptr : dbias, T, C, W, r0, n, 1);
+    }
     causal_conv_state_kernel1<<<(B * C + 255) / 256, 256>>>(dc, dx, xs, B, T, C, W);
     CK(cudaDeviceSynchronize());
-    auto got = down(dout, out.size());
+    auto got = down(dout, out.size()), got2 = down(dout2, out.size());
+    for (size_t r = 0; r < (size_t)rows; r++) got2[r * os + C] = 0;
+    cudaFree(dout2);
     for (size_t r = 0; r < (size_t)rows; r++) got[r * os + C] = out[r * os + C] = 0; // the gap column is never written
     snprintf(name, sizeof name, "conv B%d T%d C%d W%d dynamic%d: out", B, T, C, W, dynamic); cmp(name, out, got);
+    snprintf(name, sizeof name, "conv2 B%d T%d C%d W%d dynamic%d: out = kernel1's", B, T, C, W, dynamic); cmp(name, got, got2, 0.0);
     snprintf(name, sizeof name, "conv B%d T%d C%d W%d dynamic%d: cache", B, T, C, W, dynamic); cmp(name, cache, down(dc, cache.size()));
     for (int step = 0; step < 2; step++) { // decode: batch row bi reads x row rows + step*B + bi
         std::vector<float> od((size_t)B * C);
@@ -236,6 +248,50 @@ static void test_conv(int B, int T, int C, int W, int dynamic) {
         cudaFree(dod);
     }
     for (float* p : {dx, dkern, dkb, dbias, dc, dout}) cudaFree(p);
+}
+
+// conv_grad_kernel2 against kernel1's three passes (static kernel, silu after the conv, from an empty cache): dx the
+// same bits (same ds, same sums in the same order); the kernel's and bias's gradients, summed in another order, each
+// within n u sum|term| (u = 2^-24, n terms) of a double sum of kernel1's own ds
+static void test_conv_grad(int B, int T, int C, int W, bool with_bias) {
+    char name[200];
+    const int rows = B * T, xs = C + 3, ys = C + 2, dxs = C + 5, runs = (T + CONV2_RUN - 1) / CONV2_RUN;
+    auto x = randn((size_t)rows * xs, 1), dy = randn((size_t)rows * ys, 1), kern = randn((size_t)C * W, 0.5f), bias = randn(C, 0.5f);
+    float *gx = up(x), *gdy = up(dy), *gk = up(kern), *gb = with_bias ? up(bias) : nullptr;
+    float *ds = nanbuf((size_t)rows * C), *dx1 = up(std::vector<float>((size_t)rows * dxs, 0.f)), *dx2 = up(std::vector<float>((size_t)rows * dxs, 0.f));
+    const long long seg = 7;
+    const int segs1 = (int)((rows + seg - 1) / seg), segs2 = B * runs;
+    float *p1 = nanbuf((size_t)segs1 * C * (W + 1)), *p2 = nanbuf((size_t)segs2 * C * (W + 1));
+    conv_silu_grad_kernel1<<<64, 256>>>(ds, gdy, ys, gx, xs, gk, gb, T, C, W, rows);
+    conv_input_grad_kernel1<<<64, 256>>>(dx1, dxs, ds, gk, T, C, W, rows);
+    conv_weight_grad_kernel1<<<dim3((C + 31) / 32, segs1), dim3(32, 8)>>>(p1, ds, gx, xs, T, C, W, rows, seg);
+    conv_grad_kernel2<<<dim3((C + 127) / 128, runs, B), 128>>>(dx2, dxs, p2, gdy, ys, gx, xs, gk, gb, T, C, W);
+    CK(cudaDeviceSynchronize());
+    snprintf(name, sizeof name, "conv grad2 B%d T%d C%d W%d: dx = kernel1's", B, T, C, W); cmp(name, down(dx1, (size_t)rows * dxs), down(dx2, (size_t)rows * dxs), 0.0);
+    auto h = down(ds, (size_t)rows * C), a1 = down(p1, (size_t)segs1 * C * (W + 1)), a2 = down(p2, (size_t)segs2 * C * (W + 1));
+    int bad = 0;
+    double worst = 0;
+    for (int e = 0; e < C * (W + 1); e++) { // e < C W: kernel tap (c, w) at c W + w; then the bias of channel e - C W
+        const bool tap = e < C * W;
+        const int c = tap ? e / W : e - C * W, w = tap ? e % W : 0;
+        double ref = 0, mag = 0, g1 = 0, g2 = 0;
+        for (int r = 0; r < rows; r++) {
+            const int t = r % T, tau = t - (W - 1) + w;
+            if (tap && tau < 0) continue;
+            const double term = (double)h[(size_t)r * C + c] * (tap ? x[(size_t)(r - t + tau) * xs + c] : 1.0);
+            ref += term;
+            mag += std::fabs(term);
+        }
+        for (int sg = 0; sg < segs1; sg++) g1 += a1[(size_t)sg * C * (W + 1) + e];
+        for (int sg = 0; sg < segs2; sg++) g2 += a2[(size_t)sg * C * (W + 1) + e];
+        const double bound = rows * std::ldexp(1.0, -24) * mag + 1e-30;
+        worst = std::max(worst, std::max(std::fabs(g1 - ref), std::fabs(g2 - ref)) / bound);
+        bad += std::fabs(g1 - ref) > bound || std::fabs(g2 - ref) > bound || !std::isfinite(g2);
+    }
+    printf("%s conv grad2 B%d T%d C%d W%d bias%d: kernel and bias gradients, worst error %.3f of the bound\n", bad ? "FAIL" : "ok  ",
+           B, T, C, W, with_bias, worst);
+    failures += bad != 0;
+    for (float* p : {gx, gdy, gk, gb, ds, dx1, dx2, p1, p2}) if (p) cudaFree(p);
 }
 
 // decode: kernel1 vs kernel2 at each block width; median over 7 runs of 50 back-to-back launches after warm-up
@@ -318,7 +374,99 @@ static void bench(int B, int T, int H, int dk, int dv) {
     for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);
 }
 
-int main() {
+// The chunked training kernels at the retrofit's shape, each the median of 10 launches after 2 warm-ups (their
+// correctness is the Java suite's: GatedDeltaNetCudaTrainingTest against the float64 backward)
+static void bench_train(int B, int T, int H, int dk, int dv) {
+    const int rows = B * T, nc = (T + 63) / 64, n = B * H * nc;
+    float *q = up(randn((size_t)rows * H * dk, 1)), *v = up(randn((size_t)rows * H * dv, 1)), *ab = up(randn((size_t)rows * H * 2, 1));
+    float *al = up(randn(H, 1)), *dt = up(randn(H, 1)), *dO = up(randn((size_t)rows * H * dv, 1));
+    float *qn = nanbuf((size_t)rows * H * dk), *kn = nanbuf((size_t)rows * H * dk), *gbq = nanbuf((size_t)rows * H * 3);
+    float *work = nanbuf((size_t)GDR2_WORK(n, dk, dv)), *S = up(std::vector<float>((size_t)B * H * dk * dv, 0.f)), *o = nanbuf((size_t)rows * H * dv);
+    float *ckpt = nanbuf((size_t)n * dk * dv), *dhs = nanbuf((size_t)n * dk * dv), *u = nanbuf((size_t)rows * H * dv);
+    float *du = nanbuf((size_t)rows * H * dv), *mats = nanbuf((size_t)n * GDRG2_MATS(dk)), *dq = nanbuf((size_t)rows * H * dk);
+    float *dkk = nanbuf((size_t)rows * H * dk), *dvv = nanbuf((size_t)rows * H * dv), *dg = nanbuf((size_t)rows * H), *db = nanbuf((size_t)rows * H);
+    gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, q, H * dk, q + 1, H * dk, ab, ab + H, 2 * H, al, dt, rows, H, dk, 1, 1.f);
+    const dim3 scan((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), chunks(nc, H, B);
+    auto time = [&](const char* what, auto launch) {
+        cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+        std::vector<float> ts;
+        for (int it = 0; it < 12; it++) {
+            cudaEventRecord(e0);
+            launch();
+            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+            float ms; cudaEventElapsedTime(&ms, e0, e1);
+            if (it >= 2) ts.push_back(ms);
+        }
+        std::sort(ts.begin(), ts.end());
+        printf("bench train B%d T%d H%d Dk%d Dv%d %-26s median %.3f ms (min %.3f, max %.3f)\n", B, T, H, dk, dv, what, ts[ts.size() / 2], ts[0], ts.back());
+    };
+    time("gdr_chunk_kernel3", [&] { gdr_chunk_kernel3<<<chunks, TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv); });
+    time("gdr_prefill_kernel2", [&] { gdr_prefill_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
+    time("gdr_grad_forward_kernel2", [&] { gdr_grad_forward_kernel2<<<scan, GDR2_THREADS>>>(S, o, ckpt, u, work, T, H, dk, dv); });
+    time("gdr_grad_state_kernel2", [&] { gdr_grad_state_kernel2<<<scan, GDR2_THREADS>>>(dhs, du, work, dO, T, H, dk, dv); });
+    time("gdr_grad_chunk_kernel2", [&] {
+        gdr_grad_chunk_kernel2<<<chunks, TILE64_THREADS>>>(dq, dkk, dvv, H * dv, dg, db, mats, qn, kn, v, H * dv, gbq, ckpt, dhs, u, du, dO,
+                                                           T, H, dk, dv);
+    });
+    std::vector<float> g = down(dg, (size_t)rows * H);
+    int bad = 0;
+    for (float x : g) bad += !std::isfinite(x);
+    printf("bench train: %d of %d dg entries not finite\n", bad, rows * H);
+    for (float* p : {q, v, ab, al, dt, dO, qn, kn, gbq, work, S, o, ckpt, dhs, u, du, mats, dq, dkk, dvv, dg, db}) cudaFree(p);
+}
+
+// The short conv's forward and backward kernels at the 2B retrofit's shape (rows 16384, the v conv: 3072 channels of
+// a fused projection 8472 wide, W 4), each next to the time its compulsory bytes take at 4.2 TB/s
+static void bench_conv(int rows, int T, int C, int P, int W) {
+    float *x = up(randn((size_t)rows * P, 1)), *kern = up(randn((size_t)C * W, 0.5f)), *bias = up(randn(C, 0.1f));
+    float *cache = up(std::vector<float>((size_t)(rows / T) * C * W, 0.f)), *out = nanbuf((size_t)rows * C), *ds = nanbuf((size_t)rows * C);
+    float *dx = nanbuf((size_t)rows * P);
+    const long long seg = std::max(256, (rows + 255) / 256);
+    const int segs = (int)((rows + seg - 1) / seg);
+    float* part = nanbuf((size_t)segs * C * (W + 1));
+    const int grid = (int)std::min(65536LL, ((long long)rows * C + 255) / 256);
+    auto time = [&](const char* what, double mb, auto launch) {
+        cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+        std::vector<float> ts;
+        for (int it = 0; it < 12; it++) {
+            cudaEventRecord(e0);
+            launch();
+            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+            float ms; cudaEventElapsedTime(&ms, e0, e1);
+            if (it >= 2) ts.push_back(ms);
+        }
+        std::sort(ts.begin(), ts.end());
+        printf("bench conv rows %d C %d W %d %-26s median %.3f ms (min %.3f, max %.3f); %.0f MB at 4.2 TB/s: %.3f ms\n", rows, C, W, what,
+               ts[ts.size() / 2], ts[0], ts.back(), mb, mb / 4.2e3);
+    };
+    const double m = (double)rows * C * 4 / 1e6;
+    time("causal_conv_kernel1", 2 * m, [&] {
+        causal_conv_kernel1<<<grid, 256>>>(out, C, x, P, cache, kern, 0, nullptr, bias, T, C, W, 0, rows, 1);
+    });
+    time("conv_silu_grad_kernel1", 3 * m, [&] { conv_silu_grad_kernel1<<<grid, 256>>>(ds, out, C, x, P, kern, bias, T, C, W, rows); });
+    time("conv_input_grad_kernel1", 2 * m, [&] { conv_input_grad_kernel1<<<grid, 256>>>(dx, P, ds, kern, T, C, W, rows); });
+    time("conv_weight_grad_kernel1", 2 * m, [&] {
+        conv_weight_grad_kernel1<<<dim3((C + 31) / 32, segs), dim3(32, 8)>>>(part, ds, x, P, T, C, W, rows, seg);
+    });
+    time("causal_conv_kernel2", 2 * m, [&] {
+        causal_conv_kernel2<<<dim3((C + 127) / 128, (rows + CONV2_RUN - 1) / CONV2_RUN), 128>>>(out, C, x, P, cache, kern, 0, nullptr, bias, T,
+                                                                                           C, W, 0, rows, 1);
+    });
+    const int runs = (T + CONV2_RUN - 1) / CONV2_RUN;
+    float* part2 = nanbuf((size_t)(rows / T) * runs * C * (W + 1));
+    time("conv_grad_kernel2 (all 3)", 3 * m, [&] {
+        conv_grad_kernel2<<<dim3((C + 127) / 128, runs, rows / T), 128>>>(dx, P, part2, out, C, x, P, kern, bias, T, C, W);
+    });
+    cudaFree(part2);
+    for (float* p : {x, kern, bias, cache, out, ds, dx, part}) cudaFree(p);
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "train") { // the training kernels alone (e.g. under ncu)
+        bench_train(8, 2048, 12, 96, 256);
+        bench_conv(8 * 2048, 2048, 3072, 8472, 4);
+        return 0;
+    }
     test_gdr(3, 65, 3, 5, 15, 0, 2.f);    // GDN odd config: Dk 5, Dv 15, allow_neg_eigval
     test_gdr(1, 63, 2, 8, 16, 0, 1.f);
     test_gdr(3, 7, 3, 7, 14, 1, 1.f);     // JetBlock odd config with silu on q, k
@@ -331,10 +479,16 @@ int main() {
     test_conv(3, 65, 37, 4, 0);
     test_conv(3, 2, 33, 4, 1);            // T < W - 1: the cache reaches further
     test_conv(1, 500, 300, 3, 1);
+    test_conv_grad(3, 65, 37, 4, true);
+    test_conv_grad(2, 2, 33, 4, false);   // T < W - 1
+    test_conv_grad(1, 500, 300, 3, true);
+    test_conv_grad(2, 100, 5, 8, true);   // W at CONV_GRAD_MAX_W
     bench(1, 4096, 12, 96, 256);
     bench(1, 1024, 12, 96, 256);
     bench(64, 1, 12, 96, 256);
     for (int B : {1, 8, 64, 128}) bench_decode(B, 12, 96, 256);
+    bench_train(8, 2048, 12, 96, 256);
+    bench_conv(8 * 2048, 2048, 3072, 8472, 4);
     printf(failures ? "FAILED: %d\n" : "all ok\n", failures);
     return failures != 0;
 }

@@ -22,7 +22,8 @@ public abstract class GatedDeltaCuda<C extends GatedDeltaConfig> extends HostBri
     protected final int d, h, kd, vd, cw;
     protected final GatedDeltaRuleCuda rule;
     protected final DeviceTensor aLog, dtBias;
-    protected final GpuKernel conv, convState, convStep;
+    protected final GpuKernel convState, convStep;
+    protected final ShortConvCuda convs;
     private final byte[] image;
     private final DeviceTensor wO, oNorm;
 
@@ -40,7 +41,7 @@ public abstract class GatedDeltaCuda<C extends GatedDeltaConfig> extends HostBri
         aLog = gpu.upload(tensor(w.aLog(), h), DType.F32);
         dtBias = gpu.upload(tensor(w.dtBias(), h), DType.F32);
         oNorm = gpu.upload(tensor(w.oNorm(), c.dv()), DType.F32);
-        conv = kernel("causal_conv_kernel1");
+        convs = new ShortConvCuda(gpu, image);
         convState = kernel("causal_conv_state_kernel1");
         convStep = kernel("causal_conv_step_kernel1");
     }

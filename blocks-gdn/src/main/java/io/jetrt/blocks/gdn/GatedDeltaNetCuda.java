@@ -9,7 +9,6 @@ import io.jetrt.spi.GpuOps;
 
 import static io.jetrt.blocks.common.DeviceTensors.at;
 import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
-import static io.jetrt.blocks.common.DeviceTensors.gridFor;
 import static io.jetrt.blocks.common.DeviceTensors.orNull;
 
 /**
@@ -82,9 +81,7 @@ final class GatedDeltaNetCuda extends GatedDeltaCuda<GatedDeltaNetConfig> {
     private void shortConv(DeviceTensor proj, DeviceTensor qkv, int off, int channels, DeviceTensor cache, DeviceTensor weight,
                            DeviceTensor bias, int batch, int tokens) {
         long rows = (long) batch * tokens;
-        gpu.launch(conv, gridFor(rows * channels, THREADS), 1, 1, THREADS, 1, 0,
-                at(qkv, off), qkvWidth, at(proj, off), width, cache, weight, 0L, 0L, orNull(bias),
-                tokens, channels, cw, 0L, rows, 1);
+        convs.forward(at(qkv, off), qkvWidth, at(proj, off), width, cache, weight, 0L, null, bias, tokens, channels, cw, 0L, rows, true);
         gpu.launch(convState, ceilDiv((long) batch * channels, THREADS), 1, 1, THREADS, 1, 0,
                 cache, at(proj, off), width, batch, tokens, channels, cw);
     }

@@ -1,21 +1,18 @@
 package io.jetrt.blocks.gdn;
 
+import io.jetrt.blocks.common.ColumnSums;
 import io.jetrt.blocks.common.GatedDeltaHeadsCuda;
 import io.jetrt.blocks.common.GatedDeltaWeights;
+import io.jetrt.blocks.common.ShortConvCuda;
 import io.jetrt.blocks.common.StackedWeights;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.DeviceTrainer;
-import io.jetrt.spi.GpuKernel;
 import io.jetrt.spi.GpuOps;
 
 import java.util.Map;
 
 import static io.jetrt.blocks.common.DeviceTensors.at;
-import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
-import static io.jetrt.blocks.common.DeviceTensors.gridFor;
-import static io.jetrt.blocks.common.DeviceTensors.orNull;
-import static io.jetrt.blocks.common.DeviceTensors.view;
 
 /**
  * Gated DeltaNet's training math on the GPU ({@link GatedDeltaNetFastGrad}'s, with the projections as
@@ -35,7 +32,8 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
     private final GatedDeltaNetConfig c;
     private final GpuOps gpu;
     private final GatedDeltaHeadsCuda heads;
-    private final GpuKernel conv, convSiluGrad, convInputGrad, convWeightGrad;
+    private final ShortConvCuda convs;
+    private final ColumnSums sums;
     private final int d, h, kd, vd, cw, width, qkvWidth;
     private final int[] offsets, channels;
 
@@ -48,10 +46,8 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
         this.gpu = gpu;
         byte[] image = GatedDeltaNetCuda.IMAGE.bytes();
         heads = new GatedDeltaHeadsCuda(gpu, image, c.numHeads(), c.dk(), c.dv(), c.where());
-        conv = gpu.kernel(image, "causal_conv_kernel1");
-        convSiluGrad = gpu.kernel(image, "conv_silu_grad_kernel1");
-        convInputGrad = gpu.kernel(image, "conv_input_grad_kernel1");
-        convWeightGrad = gpu.kernel(image, "conv_weight_grad_kernel1");
+        convs = new ShortConvCuda(gpu, image);
+        sums = new ColumnSums(gpu, image);
         d = c.hiddenSize();
         h = c.numHeads();
         kd = c.keyDim();
@@ -85,9 +81,8 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
         gpu.zero(empty);
         DeviceTensor qkv = gpu.scratch(DType.F32, rows, qkvWidth);
         for (int i = 0; i < 3; i++) {
-            gpu.launch(conv, gridFor((long) rows * channels[i], THREADS), 1, 1, THREADS, 1, 0, at(qkv, offsets[i]), qkvWidth,
-                    at(proj, offsets[i]), width, empty, w.get(KERNELS[i]), 0L, 0L, orNull(bias(w, i)), tokens, channels[i], cw, 0L,
-                    (long) rows, 1);
+            convs.forward(at(qkv, offsets[i]), qkvWidth, at(proj, offsets[i]), width, empty, w.get(KERNELS[i]), 0L, null, bias(w, i),
+                    tokens, channels[i], cw, 0L, rows, true);
         }
         GatedDeltaHeadsCuda.Saved saved = heads.forward(params, qkv, qkvWidth, at(qkv, kd), qkvWidth, at(qkv, 2 * kd), qkvWidth,
                 at(proj, aOff()), at(proj, bOff()), width, at(proj, gOff()), width, batch, tokens);
@@ -124,20 +119,9 @@ final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
 
         // the short convs: silu and conv back into dproj's q, k, v columns; their kernels' and biases' gradients
         for (int i = 0; i < 3; i++) {
-            int ch = channels[i];
-            DeviceTensor ds = gpu.scratch(DType.F32, rows, ch);
-            gpu.launch(convSiluGrad, gridFor((long) rows * ch, THREADS), 1, 1, THREADS, 1, 0, ds, at(dqkv, offsets[i]), qkvWidth,
-                    at(p.proj(), offsets[i]), width, weights.get(KERNELS[i]), orNull(bias(weights, i)), p.tokens(), ch, cw, (long) rows);
-            gpu.launch(convInputGrad, gridFor((long) rows * ch, THREADS), 1, 1, THREADS, 1, 0, at(dproj, offsets[i]), width, ds,
-                    weights.get(KERNELS[i]), p.tokens(), ch, cw, (long) rows);
-            long seg = Math.max(256, (rows + 255L) / 256);
-            int segments = ceilDiv(rows, (int) seg);
-            DeviceTensor part = gpu.scratch(DType.F32, segments, ch * (cw + 1)), sums = gpu.scratch(DType.F32, ch * (cw + 1));
-            gpu.launch(convWeightGrad, ceilDiv(ch, 32), segments, 1, 32, 8, 0, part, ds, at(p.proj(), offsets[i]), width,
-                    p.tokens(), ch, cw, (long) rows, seg);
-            heads.sumRows(sums, part, segments, ch * (cw + 1));
-            gpu.copy(view(sums, 0, ch * cw), grads.get(KERNELS[i]).reshape(ch * cw));
-            if (c.convBias()) gpu.copy(view(sums, (long) ch * cw, ch), grads.get(BIASES[i]).reshape(ch));
+            convs.backward(at(dproj, offsets[i]), width, at(dqkv, offsets[i]), qkvWidth, at(p.proj(), offsets[i]), width,
+                    weights.get(KERNELS[i]), bias(weights, i), p.batch(), p.tokens(), channels[i], cw, sums, grads.get(KERNELS[i]),
+                    c.convBias() ? grads.get(BIASES[i]) : null);
         }
 
         // the stacked input projections: dx and their weights' gradient, rows in q, k, v, gate, a, b order

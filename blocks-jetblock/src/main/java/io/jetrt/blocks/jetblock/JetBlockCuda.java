@@ -69,8 +69,7 @@ final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
             gpu.linear(xr.slice(r0, n), w1, hn);
             gpu.launch(silu, gridFor((long) n * gh, THREADS), 1, 1, THREADS, 1, 0, hn, (long) n * gh);
             gpu.linear(hn, w2, kn);
-            gpu.launch(conv, gridFor((long) n * vd, THREADS), 1, 1, THREADS, 1, 0,
-                    v, vd, at(proj, vOff), width, cache, kn, (long) kw, b2, 0L, tokens, vd, cw, (long) r0, (long) n, 1);
+            convs.forward(v, vd, at(proj, vOff), width, cache, kn, kw, b2, null, tokens, vd, cw, r0, n, true);
         }
         gpu.launch(convState, ceilDiv((long) batch * vd, THREADS), 1, 1, THREADS, 1, 0, cache, at(proj, vOff), width, batch, tokens, vd, cw);
         DeviceTensor qn = gpu.scratch(DType.F32, rows, kd), kn = gpu.scratch(DType.F32, rows, kd);

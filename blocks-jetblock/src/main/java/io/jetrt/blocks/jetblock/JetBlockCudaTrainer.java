@@ -2,6 +2,7 @@ package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.GatedDeltaHeadsCuda;
 import io.jetrt.blocks.common.GatedDeltaWeights;
+import io.jetrt.blocks.common.ShortConvCuda;
 import io.jetrt.blocks.common.StackedWeights;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
@@ -31,7 +32,8 @@ final class JetBlockCudaTrainer implements DeviceTrainer {
     private final JetBlockConfig c;
     private final GpuOps gpu;
     private final GatedDeltaHeadsCuda heads;
-    private final GpuKernel conv, silu, siluGrad, convSiluGrad, convInputGrad, convKernelGrad;
+    private final ShortConvCuda convs;
+    private final GpuKernel silu, siluGrad, convSiluGrad, convInputGrad, convKernelGrad;
     private final int d, h, kd, vd, cw, gh, kw, width, vOff, gOff, aOff, bOff;
 
     JetBlockCudaTrainer(JetBlockConfig c, GpuOps gpu) {
@@ -40,7 +42,7 @@ final class JetBlockCudaTrainer implements DeviceTrainer {
         this.gpu = gpu;
         byte[] image = JetBlockCuda.IMAGE.bytes();
         heads = new GatedDeltaHeadsCuda(gpu, image, c.numHeads(), c.dk(), c.dv(), c.where());
-        conv = gpu.kernel(image, "causal_conv_kernel1");
+        convs = new ShortConvCuda(gpu, image);
         silu = gpu.kernel(image, "jetblock_silu_kernel1");
         siluGrad = gpu.kernel(image, "jetblock_silu_grad_kernel1");
         convSiluGrad = gpu.kernel(image, "dynconv_silu_grad_kernel1");
@@ -79,8 +81,7 @@ final class JetBlockCudaTrainer implements DeviceTrainer {
         DeviceTensor empty = gpu.scratch(DType.F32, batch, vd, cw); // training starts from an empty cache
         gpu.zero(empty);
         DeviceTensor v = gpu.scratch(DType.F32, rows, vd);
-        gpu.launch(conv, gridFor((long) rows * vd, THREADS), 1, 1, THREADS, 1, 0, v, vd, at(proj, vOff), width, empty, kern, (long) kw,
-                w.get(JetBlockWeights.B2), 0L, tokens, vd, cw, 0L, (long) rows, 1);
+        convs.forward(v, vd, at(proj, vOff), width, empty, kern, kw, w.get(JetBlockWeights.B2), null, tokens, vd, cw, 0L, rows, true);
         var params = new GatedDeltaHeadsCuda.Params(w.get(GatedDeltaWeights.A_LOG), w.get(GatedDeltaWeights.DT_BIAS),
                 w.get(GatedDeltaWeights.O_NORM), c.normEps(), c.betaScale(), true);
         GatedDeltaHeadsCuda.Saved saved = heads.forward(params, proj, width, at(proj, kd), width, v, vd, at(proj, aOff), at(proj, bOff), width,

@@ -1,6 +1,7 @@
 package io.jetrt.blocks.mamba2;
 
 import io.jetrt.blocks.common.ColumnSums;
+import io.jetrt.blocks.common.ShortConvCuda;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceTensor;
 import io.jetrt.spi.DeviceTrainer;
@@ -13,7 +14,6 @@ import static io.jetrt.blocks.common.DeviceTensors.at;
 import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
 import static io.jetrt.blocks.common.DeviceTensors.gridFor;
 import static io.jetrt.blocks.common.DeviceTensors.orNull;
-import static io.jetrt.blocks.common.DeviceTensors.view;
 
 /**
  * Mamba2's training math on the GPU ({@link Mamba2FastGrad}'s, with in_proj and out_proj as {@link GpuOps#matmul} in
@@ -29,8 +29,8 @@ final class Mamba2CudaTrainer implements DeviceTrainer {
     private final Mamba2Config c;
     private final GpuOps gpu;
     private final ColumnSums sums;
-    private final GpuKernel addBias, conv, gateNorm, forward, backward, groupSum, gateNormGrad, headSum, convSiluGrad, convInputGrad,
-            convWeightGrad;
+    private final ShortConvCuda convs;
+    private final GpuKernel addBias, gateNorm, forward, backward, groupSum, gateNormGrad, headSum;
     private final int d, di, cd, h, p, n, g, w, r;
 
     Mamba2CudaTrainer(Mamba2Config c, GpuOps gpu, byte[] image) {
@@ -42,16 +42,13 @@ final class Mamba2CudaTrainer implements DeviceTrainer {
         this.gpu = gpu;
         sums = new ColumnSums(gpu, image);
         addBias = gpu.kernel(image, "mamba2_add_bias_kernel1");
-        conv = gpu.kernel(image, "causal_conv_kernel1");
+        convs = new ShortConvCuda(gpu, image);
         gateNorm = gpu.kernel(image, "mamba2_gate_norm_kernel1");
         forward = gpu.kernel(image, "m2g_forward_kernel1");
         backward = gpu.kernel(image, "m2g_backward_kernel1");
         groupSum = gpu.kernel(image, "m2g_group_sum_kernel1");
         gateNormGrad = gpu.kernel(image, "m2g_gate_norm_kernel1");
         headSum = gpu.kernel(image, "m2g_head_sum_kernel1");
-        convSiluGrad = gpu.kernel(image, "conv_silu_grad_kernel1");
-        convInputGrad = gpu.kernel(image, "conv_input_grad_kernel1");
-        convWeightGrad = gpu.kernel(image, "conv_weight_grad_kernel1");
         d = c.hidden();
         di = c.dInner();
         cd = c.convDim();
@@ -76,8 +73,7 @@ final class Mamba2CudaTrainer implements DeviceTrainer {
         DeviceTensor empty = gpu.scratch(DType.F32, batch, cd, w); // training starts from an empty cache
         gpu.zero(empty);
         DeviceTensor xbc = gpu.scratch(DType.F32, rows, cd);
-        gpu.launch(conv, gridFor((long) rows * cd, THREADS), 1, 1, THREADS, 1, 0, xbc, cd, at(u, di), r, empty, wt.get("conv1d.weight"),
-                0L, 0L, orNull(wt.get("conv1d.bias")), tokens, cd, w, 0L, (long) rows, 1);
+        convs.forward(xbc, cd, at(u, di), r, empty, wt.get("conv1d.weight"), 0L, null, wt.get("conv1d.bias"), tokens, cd, w, 0L, rows, true);
         DeviceTensor ys = gpu.scratch(DType.F32, rows, di), ckpt = gpu.scratch(DType.F32, batch * h * nc, p * n);
         gpu.launch(forward, h, batch, 1, 32, WARPS, 0, ys, ckpt, u, r, xbc, cd, wt.get("dt_bias"), wt.get("A_log"), wt.get("D"),
                 c.dHasHdim() ? 1 : 0, tokens, h, p, n, g, di);
@@ -136,18 +132,8 @@ final class Mamba2CudaTrainer implements DeviceTrainer {
         }
 
         // the conv's silu and the conv, back into du's xBC columns; its weight's and bias's gradients
-        DeviceTensor ds = gpu.scratch(DType.F32, rows, cd);
-        gpu.launch(convSiluGrad, gridFor((long) rows * cd, THREADS), 1, 1, THREADS, 1, 0, ds, dxbc, cd, at(pass.u(), di), r,
-                wt.get("conv1d.weight"), orNull(wt.get("conv1d.bias")), tokens, cd, w, (long) rows);
-        gpu.launch(convInputGrad, gridFor((long) rows * cd, THREADS), 1, 1, THREADS, 1, 0, at(du, di), r, ds, wt.get("conv1d.weight"),
-                tokens, cd, w, (long) rows);
-        long seg = Math.max(256, (rows + 255L) / 256);
-        int segments = ceilDiv(rows, (int) seg);
-        DeviceTensor part = gpu.scratch(DType.F32, segments, cd * (w + 1)), convSums = gpu.scratch(DType.F32, cd * (w + 1));
-        gpu.launch(convWeightGrad, ceilDiv(cd, 32), segments, 1, 32, 8, 0, part, ds, at(pass.u(), di), r, tokens, cd, w, (long) rows, seg);
-        sums.sum(convSums, part, segments, cd * (w + 1));
-        gpu.copy(view(convSums, 0, cd * w), grads.get("conv1d.weight").reshape(cd * w));
-        if (c.convBias()) gpu.copy(view(convSums, (long) cd * w, cd), grads.get("conv1d.bias"));
+        convs.backward(at(du, di), r, dxbc, cd, at(pass.u(), di), r, wt.get("conv1d.weight"), wt.get("conv1d.bias"), pass.batch(), tokens,
+                cd, w, sums, grads.get("conv1d.weight"), c.convBias() ? grads.get("conv1d.bias") : null);
 
         // in_proj
         if (dx != null) gpu.matmul(du, false, wt.get("in_proj.weight"), false, dx.reshape(rows, d), 0f);
