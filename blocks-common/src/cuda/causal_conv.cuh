@@ -19,7 +19,7 @@ Kernels (version 1 each; causal_conv_kernel2 the fast form of kernel1):
                              each thread a run of CONV2_RUN consecutive rows of one channel: the row's (b, t) found
                              once per run, then counted on, so no division per element (kernel1's two 64-bit divisions
                              per element made it instruction-bound: 0.50 ms for a 16384 x 3072 conv, 4x its bytes).
-                             Launch: grid (ceil(C/128), ceil(nrows/CONV2_RUN)), block 128.
+                             Launch: grid (ceil(C/128), min(65535, ceil(nrows/CONV2_RUN))), block 128.
   causal_conv_state_kernel1  the cache after T tokens: slot s = x[b*T + T-W+s] if T-W+s >= 0, else old slot s+T.
                              One thread per (b, c). Launch: grid ceil(B*C/256), block 256.
   causal_conv_step_kernel1   one decode token (T = 1), fused: shift the cache row left, write x into slot W-1,
@@ -60,6 +60,49 @@ extern "C" __global__ void causal_conv_kernel1(float* __restrict__ out, int out_
     }
 }
 
+// One run of causal_conv_kernel2 at a width W known when compiled: the last W inputs in a register ring (one load per
+// row; refilled from the cache where a sequence starts), the taps unrolled, and the rows unrolled by 4 so that several
+// rows' loads are in flight together. Same sums, same order as kernel1.
+template <int W>
+__device__ __forceinline__ void conv2_run(float* __restrict__ out, int out_stride, const float* __restrict__ x, int x_stride,
+                                          const float* __restrict__ cache, const float* __restrict__ kern, long long kern_stride,
+                                          const float* __restrict__ kbias, const float* __restrict__ bias, int tokens, int channels,
+                                          int c, long long row0, long long rr0, long long rr1, int silu) {
+    long long bi = (row0 + rr0) / tokens;
+    int t = (int)((row0 + rr0) % tokens);
+    float ring[W], kb[W];
+#pragma unroll
+    for (int w = 0; w < W; w++) kb[w] = kbias != nullptr ? kbias[(long long)c * W + w] : 0.0f;
+    // ring[w] = in(t - W + w) before the first row's shift (w >= 1 used)
+#pragma unroll
+    for (int w = 1; w < W; w++) {
+        const int tau = t - W + w;
+        ring[w] = tau >= 0 ? x[(bi * tokens + tau) * x_stride + c] : cache[(bi * channels + c) * W + W + tau];
+    }
+    const float b = bias != nullptr ? bias[c] : 0.0f;
+#pragma unroll 4
+    for (long long rr = rr0; rr < rr1; rr++) {
+        if (t == 0 && rr > rr0) { // a new sequence: its earlier inputs are its cache
+#pragma unroll
+            for (int w = 1; w < W; w++) ring[w] = cache[(bi * channels + c) * W + w];
+        }
+#pragma unroll
+        for (int w = 0; w + 1 < W; w++) ring[w] = ring[w + 1];
+        ring[W - 1] = x[(bi * tokens + t) * x_stride + c];
+        const float* kr = kern + rr * kern_stride + (long long)c * W;
+        float acc = 0.0f;
+#pragma unroll
+        for (int w = 0; w < W; w++) {
+            float kw = kr[w];
+            if (kbias != nullptr) kw += kb[w];
+            acc += ring[w] * kw;
+        }
+        if (bias != nullptr) acc += b;
+        out[(row0 + rr) * out_stride + c] = silu ? silu_f(acc) : acc;
+        if (++t == tokens) { t = 0; bi++; }
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(128)
 causal_conv_kernel2(float* __restrict__ out, int out_stride, const float* __restrict__ x, int x_stride,
                     const float* __restrict__ cache, const float* __restrict__ kern, long long kern_stride,
@@ -67,23 +110,33 @@ causal_conv_kernel2(float* __restrict__ out, int out_stride, const float* __rest
                     int tokens, int channels, int width, long long row0, long long nrows, int silu) {
     const int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= channels) return;
-    const long long rr0 = (long long)blockIdx.y * CONV2_RUN, rr1 = min(nrows, rr0 + CONV2_RUN);
-    long long bi = (row0 + rr0) / tokens;
-    int t = (int)((row0 + rr0) % tokens);
     const float b = bias != nullptr ? bias[c] : 0.0f;
-    for (long long rr = rr0; rr < rr1; rr++) {
-        const float* kr = kern + rr * kern_stride + (long long)c * width;
-        float acc = 0.0f;
-        for (int w = 0; w < width; w++) {
-            const int tau = t - (width - 1) + w; // < 0: the cache, slot W + tau
-            const float in = tau >= 0 ? x[(bi * tokens + tau) * x_stride + c] : cache[(bi * channels + c) * width + width + tau];
-            float kw = kr[w];
-            if (kbias != nullptr) kw += kbias[(long long)c * width + w];
-            acc += in * kw;
+    for (long long run = blockIdx.y; run * CONV2_RUN < nrows; run += gridDim.y) { // gridDim.y <= 65535
+        const long long rr0 = run * CONV2_RUN, rr1 = min(nrows, rr0 + CONV2_RUN);
+        if (width == 4) { // the widths of the shipped configs
+            conv2_run<4>(out, out_stride, x, x_stride, cache, kern, kern_stride, kbias, bias, tokens, channels, c, row0, rr0, rr1, silu);
+            continue;
         }
-        if (bias != nullptr) acc += b;
-        out[(row0 + rr) * out_stride + c] = silu ? silu_f(acc) : acc;
-        if (++t == tokens) { t = 0; bi++; }
+        if (width == 3) {
+            conv2_run<3>(out, out_stride, x, x_stride, cache, kern, kern_stride, kbias, bias, tokens, channels, c, row0, rr0, rr1, silu);
+            continue;
+        }
+        long long bi = (row0 + rr0) / tokens;
+        int t = (int)((row0 + rr0) % tokens);
+        for (long long rr = rr0; rr < rr1; rr++) {
+            const float* kr = kern + rr * kern_stride + (long long)c * width;
+            float acc = 0.0f;
+            for (int w = 0; w < width; w++) {
+                const int tau = t - (width - 1) + w; // < 0: the cache, slot W + tau
+                const float in = tau >= 0 ? x[(bi * tokens + tau) * x_stride + c] : cache[(bi * channels + c) * width + width + tau];
+                float kw = kr[w];
+                if (kbias != nullptr) kw += kbias[(long long)c * width + w];
+                acc += in * kw;
+            }
+            if (bias != nullptr) acc += b;
+            out[(row0 + rr) * out_stride + c] = silu ? silu_f(acc) : acc;
+            if (++t == tokens) { t = 0; bi++; }
+        }
     }
 }
 

@@ -412,6 +412,7 @@ per-token recurrence of gdr_prefill_kernel1: unroll S_t = e^{g_t} S_{t-1} + k_t 
                          state update rows tg + (512/BV) m of each 64-row tile. Writes o [B*T, H*Dv] (as kernel1)
                          and the final state.
                          Launch: grid (ceil(Dv/GDR2_BV(Dk)), H, B), block 256; 40 KB static shared memory.
+  gdr_prefill_wide_kernel2  the same scan capped at two blocks per SM, for grids larger than the SMs.
 Both read qn, kn, gbq of gdr_prep_kernel1; kernel1 stays the reference they are tested against
 (gated_delta_rule_test.cu). fp32 throughout.
 */
@@ -928,6 +929,17 @@ extern "C" __global__ void __launch_bounds__(GDR2_THREADS)
 gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
                     int tokens, int heads, int dk, int dv) {
     __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32]; // tile, state slice [4096/BV, BV], u [64, BV]
+    if (GDR2_BV(dk) == 32) gdr2_scan<32>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
+    else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
+}
+
+// gdr_prefill_kernel2 capped at two blocks per SM (128 registers, a few spilled), for grids of more than one block per
+// SM, where the second block's latency hiding outweighs the spills: at B 8 x 2048 (768 blocks) the same scan, capped,
+// ran 1.83 ms (gdr_grad_forward_kernel2, which also writes ckpt and u) against 1.97 ms uncapped (gated_delta_rule_test.cu)
+extern "C" __global__ void __launch_bounds__(GDR2_THREADS, 2)
+gdr_prefill_wide_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
+                         int tokens, int heads, int dk, int dv) {
+    __shared__ __align__(16) float smem[4096 + 4096 + GDR2_C * 32];
     if (GDR2_BV(dk) == 32) gdr2_scan<32>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
     else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
 }

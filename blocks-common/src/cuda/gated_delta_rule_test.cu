@@ -133,6 +133,17 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         cmp(name, raw1, down(dO2, o.size()));
         snprintf(name, sizeof name, "prefill2 (chunk%d) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, down(dS, S.size()), down(dS2, S.size()));
+        if (chunk == 3) { // the scan capped at two blocks per SM: the same bits
+            float *dOw = nanbuf((size_t)rows * H * dv), *dSw = up(S0);
+            gdr_prefill_wide_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dSw, dOw, work, T, H, dk, dv);
+            CK(cudaDeviceSynchronize());
+            snprintf(name, sizeof name, "prefill2 wide = prefill2 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(dO2, o.size()), down(dOw, o.size()), 0.0);
+            snprintf(name, sizeof name, "prefill2 wide = prefill2 B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(dS2, S.size()), down(dSw, S.size()), 0.0);
+            cudaFree(dOw);
+            cudaFree(dSw);
+        }
         gdr_out_norm_kernel1<<<rows * H, 128>>>(dO2, dg, vs, dw, H, dv, 1e-5f);
         CK(cudaDeviceSynchronize());
         snprintf(name, sizeof name, "prefill2 (chunk%d) vs ref B%d T%d H%d Dk%d Dv%d silu%d: o", chunk, B, T, H, dk, dv, silu_qk);
@@ -402,6 +413,7 @@ static void bench_train(int B, int T, int H, int dk, int dv) {
     };
     time("gdr_chunk_kernel3", [&] { gdr_chunk_kernel3<<<chunks, TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv); });
     time("gdr_prefill_kernel2", [&] { gdr_prefill_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
+    time("gdr_prefill_wide_kernel2", [&] { gdr_prefill_wide_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
     time("gdr_grad_forward_kernel2", [&] { gdr_grad_forward_kernel2<<<scan, GDR2_THREADS>>>(S, o, ckpt, u, work, T, H, dk, dv); });
     time("gdr_grad_state_kernel2", [&] { gdr_grad_state_kernel2<<<scan, GDR2_THREADS>>>(dhs, du, work, dO, T, H, dk, dv); });
     time("gdr_grad_chunk_kernel2", [&] {

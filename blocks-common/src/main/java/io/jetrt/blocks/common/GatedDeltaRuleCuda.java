@@ -26,7 +26,7 @@ public final class GatedDeltaRuleCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv;
-    private final GpuKernel prep, scan, chunk3, scan2, step, step2, outNorm;
+    private final GpuKernel prep, scan, chunk3, scan2, scan2Wide, step, step2, outNorm;
 
     /** {@code image}: the bundle's fatbin (it includes the header); {@code where} names the block in errors. */
     public GatedDeltaRuleCuda(GpuOps gpu, byte[] image, int heads, int dk, int dv, String where) {
@@ -39,6 +39,7 @@ public final class GatedDeltaRuleCuda {
         scan = gpu.kernel(image, "gdr_prefill_kernel1");
         chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
+        scan2Wide = gpu.kernel(image, "gdr_prefill_wide_kernel2");
         step = gpu.kernel(image, "gdr_decode_kernel1");
         step2 = gpu.kernel(image, "gdr_decode_kernel2");
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
@@ -63,7 +64,10 @@ public final class GatedDeltaRuleCuda {
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
             gpu.launch(chunk3, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
             int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
-            gpu.launch(scan2, DeviceTensors.ceilDiv(dv, cols), h, batch, CHUNK_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
+            int slices = DeviceTensors.ceilDiv(dv, cols);
+            // more blocks than SMs: the kernel capped at two blocks per SM (its header says when each wins)
+            GpuKernel scanner = (long) slices * h * batch > gpu.multiprocessors() ? scan2Wide : scan2;
+            gpu.launch(scanner, slices, h, batch, CHUNK_THREADS, 1, 0, recurrent, o, work, tokens, h, dk, dv);
         } else {
             gpu.launch(scan, DeviceTensors.ceilDiv(dv, COLS), h, batch, COLS, ROWS, 0, recurrent, o, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
         }

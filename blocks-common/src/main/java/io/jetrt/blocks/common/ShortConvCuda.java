@@ -17,7 +17,7 @@ import static io.jetrt.blocks.common.DeviceTensors.view;
  */
 public final class ShortConvCuda {
     /** CONV2_RUN of causal_conv.cuh: rows per thread. */
-    private static final int RUN = 32, THREADS = 128;
+    private static final int RUN = 32, THREADS = 128, MAX_GRID_Y = 65535;
 
     private final GpuOps gpu;
     private final byte[] image;
@@ -38,7 +38,8 @@ public final class ShortConvCuda {
     public void forward(DeviceTensor out, int outStride, DeviceTensor x, int xStride, DeviceTensor cache, DeviceTensor kern,
                         long kernStride, DeviceTensor kbias, DeviceTensor bias, int tokens, int channels, int width,
                         long row0, long nrows, boolean silu) {
-        gpu.launch(conv, ceilDiv(channels, THREADS), Math.toIntExact((nrows + RUN - 1) / RUN), 1, THREADS, 1, 0,
+        int runs = (int) Math.min(MAX_GRID_Y, (nrows + RUN - 1) / RUN); // the kernel loops over the rest
+        gpu.launch(conv, ceilDiv(channels, THREADS), runs, 1, THREADS, 1, 0,
                 out, outStride, x, xStride, cache, kern, kernStride, orNull(kbias), orNull(bias), tokens, channels, width, row0, nrows,
                 silu ? 1 : 0);
     }
