@@ -38,7 +38,7 @@ public final class ShortConvCuda {
     public void forward(DeviceTensor out, int outStride, DeviceTensor x, int xStride, DeviceTensor cache, DeviceTensor kern,
                         long kernStride, DeviceTensor kbias, DeviceTensor bias, int tokens, int channels, int width,
                         long row0, long nrows, boolean silu) {
-        int runs = (int) Math.min(MAX_GRID_Y, (nrows + RUN - 1) / RUN); // the kernel loops over the rest
+        int runs = (int) Math.max(1, Math.min(MAX_GRID_Y, (nrows + RUN - 1) / RUN)); // the kernel loops over the rest
         gpu.launch(conv, ceilDiv(channels, THREADS), runs, 1, THREADS, 1, 0,
                 out, outStride, x, xStride, cache, kern, kernStride, orNull(kbias), orNull(bias), tokens, channels, width, row0, nrows,
                 silu ? 1 : 0);

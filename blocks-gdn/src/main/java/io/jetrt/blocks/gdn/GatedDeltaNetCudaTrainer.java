@@ -25,7 +25,6 @@ import static io.jetrt.blocks.common.DeviceTensors.at;
  * gradient are one product each.
  */
 final class GatedDeltaNetCudaTrainer implements DeviceTrainer {
-    private static final int THREADS = 256;
     private static final String[] KERNELS = {GatedDeltaNetWeights.Q_CONV, GatedDeltaNetWeights.K_CONV, GatedDeltaNetWeights.V_CONV};
     private static final String[] BIASES = {GatedDeltaNetWeights.Q_BIAS, GatedDeltaNetWeights.K_BIAS, GatedDeltaNetWeights.V_BIAS};
 
