@@ -18,6 +18,8 @@ public final class Cublas implements AutoCloseable {
     public static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
     public static final int CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14;
     public static final int CUBLAS_COMPUTE_32F = 68;
+    /** fp32 in and out, operands may be rounded to bf16 (or tf32) inside: the tensor cores at fp32 accumulation. */
+    public static final int CUBLAS_COMPUTE_32F_FAST_16BF = 75;
     static final int CUBLAS_GEMM_DEFAULT = -1;
 
     private final CublasLibrary lib;

@@ -121,27 +121,14 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
             throw new IllegalArgumentException(owner + ": matmul of a " + a + (transA ? "ᵀ" : "") + " and b " + b + (transB ? "ᵀ" : "")
                     + " into c " + c + ": shapes do not match");
         }
+        int compute = matrixType == DType.BF16 ? Cublas.CUBLAS_COMPUTE_32F_FAST_16BF : Cublas.CUBLAS_COMPUTE_32F;
         // row-major c = op(a)·op(b) is column-major cᵀ = op(b)ᵀ·op(a)ᵀ, and a row-major matrix read column-major is its transpose
-        int opA = transB ? CUBLAS_OP_T : CUBLAS_OP_N, opB = transA ? CUBLAS_OP_T : CUBLAS_OP_N, lda = transB ? k : n, ldb = transA ? m : k;
         synchronized (ctx) {
             open();
-            if (matrixType == DType.BF16) {
-                // bf16 copies of both operands (rounded to nearest, as cuBLAS's FAST_16BF rounds them), then a bf16
-                // GEMM with fp32 accumulation: FAST_16BF on fp32 operands ran the 2B retrofit's products at 260-390
-                // TFLOP/s, bf16 operands the teacher's at ~670. The copies are scratch given back once queued.
-                ctx.timed("matmul " + m + "x" + n + "x" + k + " bf16", () -> {
-                    long mark = ctx.mark();
-                    long ab = ctx.scratch(2L * a.elements()), bb = ctx.scratch(2L * b.elements());
-                    ctx.dense.toBf16(ctx.stream, ab, a.address(), a.elements());
-                    ctx.dense.toBf16(ctx.stream, bb, b.address(), b.elements());
-                    ctx.cublas.gemmEx(opA, opB, n, m, k, 1f, bb, CUDA_R_16BF, lda, ab, CUDA_R_16BF, ldb, beta, c.address(), CUDA_R_32F, n,
-                            Cublas.CUBLAS_COMPUTE_32F);
-                    ctx.release(mark);
-                });
-                return;
-            }
-            ctx.timed("matmul " + m + "x" + n + "x" + k + " f32", () -> ctx.cublas.gemmEx(opA, opB, n, m, k, 1f, b.address(), CUDA_R_32F, lda,
-                    a.address(), CUDA_R_32F, ldb, beta, c.address(), CUDA_R_32F, n, Cublas.CUBLAS_COMPUTE_32F));
+            ctx.timed("matmul " + m + "x" + n + "x" + k + (compute == Cublas.CUBLAS_COMPUTE_32F ? " f32" : " bf16"),
+                    () -> ctx.cublas.gemmEx(transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, 1f,
+                            b.address(), CUDA_R_32F, transB ? k : n, a.address(), CUDA_R_32F, transA ? m : k, beta,
+                            c.address(), CUDA_R_32F, n, compute));
         }
     }
 
