@@ -5,7 +5,10 @@ push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/pref
 shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
 this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2, after gdr_chunk_kernel2 and after
 its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference;
-decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference):
+decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference; conv2 and
+grad2 lines: causal_conv_kernel2 and conv_grad_kernel2 against their kernel1s; "bench train" and "bench conv" lines:
+the training kernels and the short conv's kernels at the 2B retrofit's shape, B 8 x 2048; `./gdr_test train` runs
+only those two benches):
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o gdr_test blocks-common/src/cuda/gated_delta_rule_test.cu && ./gdr_test
 */
 #include "causal_conv.cuh"
