@@ -18,7 +18,9 @@ Kernels (version 1 each: the reference conv_grad_kernel2 is tested against, in g
                             W ds (the run's last W-1 tokens need W-1 ds past it: recomputed, not exchanged), and the
                             run's kernel and bias partials into part[(b * runs + run), .] as kernel1's layout
                             (runs = ceil(T/CONV2_RUN)); grad_sum_rows_kernel1 sums them. One read of dy and x, one
-                            write of dx, instead of kernel1's three passes and the ds round trip.
+                            write of dx, instead of kernel1's three passes and the ds round trip: 0.63 ms against
+                            1.08 ms for 16384 x 3072 at W 4 on an H200 (its 604 MB at 4.2 TB/s: 0.14 ms; one token's
+                            loads at a time per thread still leave it waiting on memory).
                             Launch: grid (ceil(C/128), runs, B), block 128. W <= CONV_GRAD_MAX_W.
 Inputs x and outputs dy, dx are (pointer, row stride) pairs: column ranges of one fused projection.
 */

@@ -934,8 +934,8 @@ gdr_prefill_kernel2(float* __restrict__ state, float* __restrict__ o, const floa
 }
 
 // gdr_prefill_kernel2 capped at two blocks per SM (128 registers, a few spilled), for grids of more than one block per
-// SM, where the second block's latency hiding outweighs the spills: at B 8 x 2048 (768 blocks) the same scan, capped,
-// ran 1.83 ms (gdr_grad_forward_kernel2, which also writes ckpt and u) against 1.97 ms uncapped (gated_delta_rule_test.cu)
+// SM, where the second block's latency hiding outweighs the spills: at B 8 x 2048 x 12 heads (768 blocks) 1.66 ms
+// against 1.98 ms uncapped on an H200 (gated_delta_rule_test.cu, bench train); the same output bits (checked there)
 extern "C" __global__ void __launch_bounds__(GDR2_THREADS, 2)
 gdr_prefill_wide_kernel2(float* __restrict__ state, float* __restrict__ o, const float* __restrict__ work,
                          int tokens, int heads, int dk, int dv) {

@@ -12,8 +12,7 @@ import static io.jetrt.blocks.common.DeviceTensors.view;
 /**
  * The causal depthwise conv's version-2 kernels of a bundle's image ({@code causal_conv_kernel2} of
  * {@code causal_conv.cuh}; for training {@code conv_grad_kernel2} of {@code causal_conv_grad.cuh}): each thread a run of
- * {@link #RUN} rows of one channel. Inputs and outputs are (tensor, row stride) pairs, column ranges of one fused
- * projection.
+ * 32 rows of one channel. Inputs and outputs are (tensor, row stride) pairs, column ranges of one fused projection.
  */
 public final class ShortConvCuda {
     /** CONV2_RUN of causal_conv.cuh: rows per thread. */
