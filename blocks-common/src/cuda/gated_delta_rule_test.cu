@@ -388,6 +388,22 @@ static void bench(int B, int T, int H, int dk, int dv) {
     for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);
 }
 
+// One launch's times in ms over 10 runs after 2 warm-ups: median, min, max
+struct Times { float median, min, max; };
+template <class F> static Times times(F launch) {
+    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+    std::vector<float> ts;
+    for (int it = 0; it < 12; it++) {
+        cudaEventRecord(e0);
+        launch();
+        cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+        float ms; cudaEventElapsedTime(&ms, e0, e1);
+        if (it >= 2) ts.push_back(ms);
+    }
+    std::sort(ts.begin(), ts.end());
+    return {ts[ts.size() / 2], ts[0], ts.back()};
+}
+
 // The chunked training kernels at the retrofit's shape, each the median of 10 launches after 2 warm-ups (their
 // correctness is the Java suite's: GatedDeltaNetCudaTrainingTest against the float64 backward)
 static void bench_train(int B, int T, int H, int dk, int dv) {
@@ -402,17 +418,8 @@ static void bench_train(int B, int T, int H, int dk, int dv) {
     gdr_prep_kernel1<<<(rows * H + 3) / 4, 128>>>(qn, kn, gbq, q, H * dk, q + 1, H * dk, ab, ab + H, 2 * H, al, dt, rows, H, dk, 1, 1.f);
     const dim3 scan((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), chunks(nc, H, B);
     auto time = [&](const char* what, auto launch) {
-        cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
-        std::vector<float> ts;
-        for (int it = 0; it < 12; it++) {
-            cudaEventRecord(e0);
-            launch();
-            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
-            float ms; cudaEventElapsedTime(&ms, e0, e1);
-            if (it >= 2) ts.push_back(ms);
-        }
-        std::sort(ts.begin(), ts.end());
-        printf("bench train B%d T%d H%d Dk%d Dv%d %-26s median %.3f ms (min %.3f, max %.3f)\n", B, T, H, dk, dv, what, ts[ts.size() / 2], ts[0], ts.back());
+        const Times t = times(launch);
+        printf("bench train B%d T%d H%d Dk%d Dv%d %-26s median %.3f ms (min %.3f, max %.3f)\n", B, T, H, dk, dv, what, t.median, t.min, t.max);
     };
     time("gdr_chunk_kernel3", [&] { gdr_chunk_kernel3<<<chunks, TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv); });
     time("gdr_prefill_kernel2", [&] { gdr_prefill_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
@@ -441,18 +448,9 @@ static void bench_conv(int rows, int T, int C, int P, int W) {
     float* part = nanbuf((size_t)segs * C * (W + 1));
     const int grid = (int)std::min(65536LL, ((long long)rows * C + 255) / 256);
     auto time = [&](const char* what, double mb, auto launch) {
-        cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
-        std::vector<float> ts;
-        for (int it = 0; it < 12; it++) {
-            cudaEventRecord(e0);
-            launch();
-            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
-            float ms; cudaEventElapsedTime(&ms, e0, e1);
-            if (it >= 2) ts.push_back(ms);
-        }
-        std::sort(ts.begin(), ts.end());
+        const Times t = times(launch);
         printf("bench conv rows %d C %d W %d %-26s median %.3f ms (min %.3f, max %.3f); %.0f MB at 4.2 TB/s: %.3f ms\n", rows, C, W, what,
-               ts[ts.size() / 2], ts[0], ts.back(), mb, mb / 4.2e3);
+               t.median, t.min, t.max, mb, mb / 4.2e3);
     };
     const double m = (double)rows * C * 4 / 1e6;
     time("causal_conv_kernel1", 2 * m, [&] {
