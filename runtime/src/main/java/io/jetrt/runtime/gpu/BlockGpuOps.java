@@ -121,6 +121,8 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
             throw new IllegalArgumentException(owner + ": matmul of a " + a + (transA ? "ᵀ" : "") + " and b " + b + (transB ? "ᵀ" : "")
                     + " into c " + c + ": shapes do not match");
         }
+        // FAST_16BF on the fp32 operands, not bf16 copies of them: copies ran the 2B retrofit's products 1.6x faster
+        // but put the CUDA gradient fixtures 2-10x further off (see BlockGpuOpsTest's matmul bound)
         int compute = matrixType == DType.BF16 ? Cublas.CUBLAS_COMPUTE_32F_FAST_16BF : Cublas.CUBLAS_COMPUTE_32F;
         // row-major c = op(a)·op(b) is column-major cᵀ = op(b)ᵀ·op(a)ᵀ, and a row-major matrix read column-major is its transpose
         synchronized (ctx) {

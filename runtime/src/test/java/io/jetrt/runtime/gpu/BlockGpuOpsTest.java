@@ -58,8 +58,10 @@ class BlockGpuOpsTest {
 
     /**
      * {@code c = op(a)·op(b) + beta·c} at odd shapes, every transpose, beta 0 and 1. Error model per element, against
-     * the float64 sum: fp32 products accumulate within ~1e-6 of {@code Σ|a·b|}; with bf16 operands (matrix type BF16:
-     * cuBLAS may round each operand to bf16, 2⁻⁹ relative, or to tf32) a product is off by at most ~2⁻⁸ of itself.
+     * the float64 sum: fp32 products accumulate within ~1e-6 of {@code Σ|a·b|}; with matrix type BF16 (cuBLAS's
+     * FAST_16BF on fp32 operands) a product is off by at most ~2⁻⁸ of itself. Operands rounded to one bf16 each (unit
+     * roundoff 2⁻⁸, so up to 2⁻⁷ per product) do not meet this: bf16 copies of both operands failed it, and put the
+     * CUDA gradient fixtures 2-10x further off, so matmul keeps FAST_16BF.
      */
     @Test
     void matmulMatchesJavaInEveryTransposeAndPrecision() {
