@@ -943,3 +943,5 @@ gdr_prefill_wide_kernel2(float* __restrict__ state, float* __restrict__ o, const
     if (GDR2_BV(dk) == 32) gdr2_scan<32>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
     else gdr2_scan<16>(smem, smem + 4096, smem + 8192, state, o, work, tokens, heads, dk, dv);
 }
+
+#include "gated_delta_scan3.cuh" // version 3 of the scan across chunks, on tensor cores

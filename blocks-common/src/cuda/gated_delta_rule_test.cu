@@ -4,7 +4,9 @@ against a literal CPU reference (the C++ twin of GatedDeltaRule.step, GatedRmsNo
 push/convolve), on odd shapes, outputs poisoned with NaN first; then decode/prefill timings at Jet-Nemotron-2B
 shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCudaTest) are the real contract;
 this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2, after gdr_chunk_kernel2 and after
-its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference;
+its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference; prefill3 and "grad forward3" lines: the
+tensor-core scans gdr_prefill_kernel3 and gdr_grad_forward_kernel3 (gated_delta_scan3.cuh) against kernel1, the
+reference and gdr_grad_forward_kernel2's chunk states, u and o;
 decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference; conv2 and
 grad2 lines: causal_conv_kernel2 and conv_grad_kernel2 against their kernel1s; "bench train" and "bench conv" lines:
 the training kernels and the short conv's kernels at the 2B retrofit's shape, B 8 x 2048; `./gdr_test train` runs
@@ -98,6 +100,18 @@ static void ref_norm(float* o, const float* gate, const float* w, int dv, float 
     for (int j = 0; j < dv; j++) o[j] = o[j] * r * w[j] * silu(gate[j]);
 }
 
+// a version-3 scan kernel with its dynamic shared memory (above the 48 KB default: opted in once per kernel)
+template <class K, class... A> static void scan3(K kernel, int dk, dim3 grid, A... args) {
+    CK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, gdr3_smem_bytes(dk)));
+    kernel<<<grid, 256, gdr3_smem_bytes(dk)>>>(args...);
+    CK(cudaGetLastError());
+}
+template <class... A> static void state3(int dk, dim3 grid, A... args) {
+    CK(cudaFuncSetAttribute(gdr_grad_state_kernel3, cudaFuncAttributeMaxDynamicSharedMemorySize, gdr3_state_smem_bytes(dk, 64)));
+    gdr_grad_state_kernel3<<<grid, 512, gdr3_state_smem_bytes(dk, 64)>>>(args...);
+    CK(cudaGetLastError());
+}
+
 static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs) {
     char name[200];
     int rows = B * T, qs = H * dk + 3, vs = H * dv + 1, abs_ = H + 2; // strided inputs, as column ranges of a fused projection
@@ -136,6 +150,43 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         cmp(name, raw1, down(dO2, o.size()));
         snprintf(name, sizeof name, "prefill2 (chunk%d) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", chunk, B, T, H, dk, dv, silu_qk);
         cmp(name, down(dS, S.size()), down(dS2, S.size()));
+        if (chunk == 3 && dk <= GDR3_MAX_DK) { // the tensor-core scan: o and state against kernel1's, then (below) the CPU twin
+            float *dO3 = nanbuf((size_t)rows * H * dv), *dS3 = up(S0);
+            scan3(gdr_prefill_kernel3, dk, dim3((dv + GDR3_BV - 1) / GDR3_BV, H, B), dS3, dO3, work, T, H, dk, dv);
+            CK(cudaDeviceSynchronize());
+            snprintf(name, sizeof name, "prefill3 (chunk3) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+            cmp(name, raw1, down(dO3, o.size()));
+            snprintf(name, sizeof name, "prefill3 (chunk3) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(dS, S.size()), down(dS3, S.size()));
+            gdr_out_norm_kernel1<<<rows * H, 128>>>(dO3, dg, vs, dw, H, dv, 1e-5f);
+            CK(cudaDeviceSynchronize());
+            snprintf(name, sizeof name, "prefill3 (chunk3) vs ref B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+            cmp(name, o, down(dO3, o.size()));
+            // the training forward: its chunk-entry states and u against version 2's
+            const size_t nck = (size_t)B * H * nc * dk * dv;
+            float *ck2 = nanbuf(nck), *ck3 = nanbuf(nck), *u2 = nanbuf((size_t)rows * H * dv), *u3 = nanbuf((size_t)rows * H * dv);
+            float *o2 = nanbuf((size_t)rows * H * dv), *s2 = up(S0), *s3 = up(S0);
+            gdr_grad_forward_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(s2, o2, ck2, u2, work, T, H, dk, dv);
+            scan3(gdr_grad_forward_kernel3, dk, dim3((dv + GDR3_BV - 1) / GDR3_BV, H, B), s3, dO3, ck3, u3, work, T, H, dk, dv);
+            CK(cudaDeviceSynchronize());
+            snprintf(name, sizeof name, "grad forward3 vs 2 B%d T%d H%d Dk%d Dv%d silu%d: chunk states", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(ck2, nck), down(ck3, nck));
+            snprintf(name, sizeof name, "grad forward3 vs 2 B%d T%d H%d Dk%d Dv%d silu%d: u", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(u2, o.size()), down(u3, o.size()));
+            snprintf(name, sizeof name, "grad forward3 vs 2 B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(o2, o.size()), down(dO3, o.size()));
+            // the state gradient's scan: dH at every chunk's end and du against version 2's, for a random dO
+            float *gO = up(randn((size_t)rows * H * dv, 1)), *dh2 = nanbuf(nck), *dh3 = nanbuf(nck);
+            float *du2 = nanbuf((size_t)rows * H * dv), *du3 = nanbuf((size_t)rows * H * dv);
+            gdr_grad_state_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dh2, du2, work, gO, T, H, dk, dv);
+            state3(dk, dim3((dv + 63) / 64, H, B), dh3, du3, work, gO, T, H, dk, dv);
+            CK(cudaDeviceSynchronize());
+            snprintf(name, sizeof name, "grad state3 vs 2 B%d T%d H%d Dk%d Dv%d silu%d: dH", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(dh2, nck), down(dh3, nck));
+            snprintf(name, sizeof name, "grad state3 vs 2 B%d T%d H%d Dk%d Dv%d silu%d: du", B, T, H, dk, dv, silu_qk);
+            cmp(name, down(du2, o.size()), down(du3, o.size()));
+            for (float* p : {dO3, dS3, ck2, ck3, u2, u3, o2, s2, s3, gO, dh2, dh3, du2, du3}) cudaFree(p);
+        }
         if (chunk == 3) { // the scan capped at two blocks per SM: the same bits
             float *dOw = nanbuf((size_t)rows * H * dv), *dSw = up(S0);
             gdr_prefill_wide_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dSw, dOw, work, T, H, dk, dv);
@@ -383,6 +434,19 @@ static void bench(int B, int T, int H, int dk, int dv) {
         printf("bench prefill2 B%d T%d H%d Dk%d Dv%d: chunk%d %.3f ms + scan %.3f ms = %.3f ms (%.0f tok/s; kernel1 %.3f ms, %.1fx)\n",
                B, T, H, dk, dv, chunk, mc, msc, mc + msc, rows / ((mc + msc) * 1e-3), ms, ms / (mc + msc));
         }
+        if (dk <= GDR3_MAX_DK) { // the tensor-core scan on the same work buffer
+            std::vector<float> t3;
+            for (int it = 0; it < 23; it++) {
+                cudaEventRecord(e0);
+                scan3(gdr_prefill_kernel3, dk, dim3((dv + GDR3_BV - 1) / GDR3_BV, H, B), S, o, work, T, H, dk, dv);
+                cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+                float a; cudaEventElapsedTime(&a, e0, e1);
+                if (it >= 3) t3.push_back(a);
+            }
+            std::sort(t3.begin(), t3.end());
+            printf("bench prefill3 B%d T%d H%d Dk%d Dv%d: scan3 median %.3f ms (min %.3f, max %.3f)\n", B, T, H, dk, dv, t3[t3.size() / 2],
+                   t3[0], t3.back());
+        }
         cudaFree(work);
     }
     for (float* p : {q, v, ab, al, dt, S, o, qn, kn, gbq}) cudaFree(p);
@@ -425,7 +489,11 @@ static void bench_train(int B, int T, int H, int dk, int dv) {
     time("gdr_prefill_kernel2", [&] { gdr_prefill_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
     time("gdr_prefill_wide_kernel2", [&] { gdr_prefill_wide_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
     time("gdr_grad_forward_kernel2", [&] { gdr_grad_forward_kernel2<<<scan, GDR2_THREADS>>>(S, o, ckpt, u, work, T, H, dk, dv); });
+    const dim3 scan3g((dv + GDR3_BV - 1) / GDR3_BV, H, B);
+    time("gdr_prefill_kernel3", [&] { scan3(gdr_prefill_kernel3, dk, scan3g, S, o, work, T, H, dk, dv); });
+    time("gdr_grad_forward_kernel3", [&] { scan3(gdr_grad_forward_kernel3, dk, scan3g, S, o, ckpt, u, work, T, H, dk, dv); });
     time("gdr_grad_state_kernel2", [&] { gdr_grad_state_kernel2<<<scan, GDR2_THREADS>>>(dhs, du, work, dO, T, H, dk, dv); });
+    time("gdr_grad_state_kernel3", [&] { state3(dk, dim3((dv + 63) / 64, H, B), dhs, du, work, dO, T, H, dk, dv); });
     time("gdr_grad_chunk_kernel2", [&] {
         gdr_grad_chunk_kernel2<<<chunks, TILE64_THREADS>>>(dq, dkk, dvv, H * dv, dg, db, mats, qn, kn, v, H * dv, gbq, ckpt, dhs, u, du, dO,
                                                            T, H, dk, dv);

@@ -17,10 +17,14 @@ operand may be a masked, scaled or transposed view of global or shared memory; e
 __device__ __forceinline__ int tile64_row(int q) { return 16 * ((threadIdx.x >> 5) & 3) + ((threadIdx.x & 31) >> 2) + 8 * (q >> 1); }
 __device__ __forceinline__ int tile64_col(int p, int q) { return 32 * (threadIdx.x >> 7) + 8 * p + 2 * (threadIdx.x & 3) + (q & 1); }
 
-// x = hi + lo, both tf32 (10-bit mantissas): hi*hi + hi*lo + lo*hi misses only lo*lo, 2^-22 of |x y| (3xTF32)
+// x = hi + lo, both tf32 (10-bit mantissas): hi*hi + hi*lo + lo*hi misses only lo*lo, 2^-22 of |x y| (3xTF32).
+// Each part rounds to nearest, ties away from zero, as cvt.rna.tf32.f32 does, but in two integer instructions: add half a
+// tf32 unit in the last place to the bits, clear the 13 bits below it (a carry into the exponent is the correct round-up).
+// cvt.rna compiled to compare-and-select sequences and made the version-3 scan issue-bound: 1.28 -> 1.06 ms at the
+// retrofit's shape (gated_delta_rule_test.cu). Same bits for every finite x; a NaN still comes out NaN in lo.
 __device__ __forceinline__ void tile64_split(float x, unsigned& hi, unsigned& lo) {
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(hi) : "f"(x));
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(lo) : "f"(x - __uint_as_float(hi)));
+    hi = (__float_as_uint(x) + 0x1000u) & 0xffffe000u;
+    lo = (__float_as_uint(x - __uint_as_float(hi)) + 0x1000u) & 0xffffe000u;
 }
 
 __device__ __forceinline__ void tile64_mma_tf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {

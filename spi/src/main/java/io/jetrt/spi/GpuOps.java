@@ -30,7 +30,8 @@ public interface GpuOps {
 
     /**
      * Queues {@code kernel} on a {@code gridX × gridY × gridZ} grid of {@code blockX × blockY} threads with
-     * {@code sharedBytes} of dynamic shared memory. Arguments map to the kernel's parameters in order:
+     * {@code sharedBytes} of dynamic shared memory (more than 48 KB up to the device's opt-in limit, 227 KB on Hopper:
+     * the runtime raises the kernel's limit first). Arguments map to the kernel's parameters in order:
      * {@link DeviceTensor} to a pointer, {@link Integer} to {@code int}, {@link Long} to {@code long long},
      * {@link Float} to {@code float}, and since 1.4 {@link Double} to {@code double}.
      */

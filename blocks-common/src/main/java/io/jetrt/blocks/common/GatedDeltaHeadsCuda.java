@@ -15,7 +15,8 @@ import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
  * Inputs are (pointer, row stride) pairs: column ranges of a fused projection.
  *
  * <p>The rule's scan runs in version 2 by default: the chunked (WY) form of {@code gdr_grad_forward_kernel2},
- * {@code gdr_grad_state_kernel2} and {@code gdr_grad_chunk_kernel2}. Version 1, the per-token scan with checkpoints every
+ * {@code gdr_grad_state_kernel2} and {@code gdr_grad_chunk_kernel2}, the two scans in their tensor-core version 3
+ * where {@link TensorCoreScan} applies. Version 1, the per-token scan with checkpoints every
  * 32 tokens, stays as the reference they are tested against ({@code -Djetrt.gdr.train=1} selects it everywhere).
  */
 public final class GatedDeltaHeadsCuda {
@@ -28,7 +29,8 @@ public final class GatedDeltaHeadsCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv, version;
-    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, chunk3, forward2, state2, backward2;
+    private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, chunk3, forward2, forward3, state2, state3, backward2;
+    private final boolean tensorCoreScan;
     private final ColumnSums sums;
 
     /**
@@ -61,7 +63,10 @@ public final class GatedDeltaHeadsCuda {
         normGrad = gpu.kernel(image, "gdr_grad_norm_kernel1");
         chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         forward2 = gpu.kernel(image, "gdr_grad_forward_kernel2");
+        forward3 = gpu.kernel(image, "gdr_grad_forward_kernel3");
+        tensorCoreScan = TensorCoreScan.applies(dk);
         state2 = gpu.kernel(image, "gdr_grad_state_kernel2");
+        state3 = gpu.kernel(image, "gdr_grad_state_kernel3");
         backward2 = gpu.kernel(image, "gdr_grad_chunk_kernel2");
         sums = new ColumnSums(gpu, image);
     }
@@ -89,7 +94,12 @@ public final class GatedDeltaHeadsCuda {
             gpu.zero(state);
             checkpoints = gpu.scratch(DType.F32, batch * h * nc2, dk * dv);
             u = gpu.scratch(DType.F32, rows, vd);
-            gpu.launch(forward2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, state, o, checkpoints, u, work, tokens, h, dk, dv);
+            if (tensorCoreScan) {
+                gpu.launch(forward3, ceilDiv(dv, TensorCoreScan.COLUMNS), h, batch, TensorCoreScan.THREADS, 1, TensorCoreScan.sharedBytes(dk),
+                        state, o, checkpoints, u, work, tokens, h, dk, dv);
+            } else {
+                gpu.launch(forward2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, state, o, checkpoints, u, work, tokens, h, dk, dv);
+            }
         }
         gpu.copy(o, y);
         gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, y, gate, gateStride, p.oNorm(), h, dv, p.normEps());
@@ -126,7 +136,12 @@ public final class GatedDeltaHeadsCuda {
         } else {
             int nc2 = ceilDiv(tokens, CHUNK2);
             DeviceTensor dhs = gpu.scratch(DType.F32, batch * h * nc2, dk * dv), du = gpu.scratch(DType.F32, rows, vd);
-            gpu.launch(state2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, dhs, du, s.work(), dO, tokens, h, dk, dv);
+            if (tensorCoreScan) {
+                gpu.launch(state3, ceilDiv(dv, TensorCoreScan.STATE_GRAD_COLUMNS), h, batch, TensorCoreScan.STATE_GRAD_THREADS, 1,
+                        TensorCoreScan.stateGradSharedBytes(dk), dhs, du, s.work(), dO, tokens, h, dk, dv);
+            } else {
+                gpu.launch(state2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, dhs, du, s.work(), dO, tokens, h, dk, dv);
+            }
             DeviceTensor mats = gpu.scratch(DType.F32, batch * h * nc2, MATS2 + CHUNK2 * dk);
             gpu.launch(backward2, nc2, h, batch, THREADS2, 1, 0, dqp, dkp, dvOut, dvStride, dgp, dbp, mats, s.qn(), s.kn(), s.v(),
                     s.vStride(), s.gbq(), s.checkpoints(), dhs, s.u(), du, dO, tokens, h, dk, dv);

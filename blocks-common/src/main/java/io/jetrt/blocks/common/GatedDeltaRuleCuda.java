@@ -9,9 +9,10 @@ import io.jetrt.spi.GpuOps;
  * Java launchers of the gated delta rule kernels JetBlock and gated DeltaNet share
  * ({@code blocks-common/src/cuda/gated_delta_rule.cuh}, included by each bundle's .cu, whose header says what
  * each kernel computes and how it was measured): the q/k prep, the prefill scan (chunked from
- * {@link #CHUNKED_FROM} tokens on, {@code gdr_chunk_kernel3}'s tensor-core chunk products then
- * {@code gdr_prefill_kernel2}'s scan across chunks; the per-token scan below that and as its reference), the decode step and the
- * gated output norm. Heads {@code H}, key dim {@code Dk} and value dim {@code Dv} are fixed per block.
+ * {@link #CHUNKED_FROM} tokens on, {@code gdr_chunk_kernel3}'s tensor-core chunk products then the scan across chunks,
+ * {@code gdr_prefill_kernel3} on tensor cores ({@link TensorCoreScan}) or version 2; the per-token scan below that and
+ * as its reference), the decode step and the gated output norm. Heads {@code H}, key dim {@code Dk} and value dim
+ * {@code Dv} are fixed per block.
  */
 public final class GatedDeltaRuleCuda {
     /** The kernels keep at most this many state rows per (batch, head) in registers. */
@@ -26,7 +27,8 @@ public final class GatedDeltaRuleCuda {
 
     private final GpuOps gpu;
     private final int h, dk, dv;
-    private final GpuKernel prep, scan, chunk3, scan2, scan2Wide, step, step2, outNorm;
+    private final GpuKernel prep, scan, chunk3, scan2, scan2Wide, scan3, step, step2, outNorm;
+    private final boolean tensorCoreScan;
 
     /** {@code image}: the bundle's fatbin (it includes the header); {@code where} names the block in errors. */
     public GatedDeltaRuleCuda(GpuOps gpu, byte[] image, int heads, int dk, int dv, String where) {
@@ -40,6 +42,8 @@ public final class GatedDeltaRuleCuda {
         chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         scan2 = gpu.kernel(image, "gdr_prefill_kernel2");
         scan2Wide = gpu.kernel(image, "gdr_prefill_wide_kernel2");
+        scan3 = gpu.kernel(image, "gdr_prefill_kernel3");
+        tensorCoreScan = TensorCoreScan.applies(dk);
         step = gpu.kernel(image, "gdr_decode_kernel1");
         step2 = gpu.kernel(image, "gdr_decode_kernel2");
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
@@ -63,6 +67,11 @@ public final class GatedDeltaRuleCuda {
             int nc = DeviceTensors.ceilDiv(tokens, CHUNK);
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
             gpu.launch(chunk3, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            if (tensorCoreScan) {
+                gpu.launch(scan3, DeviceTensors.ceilDiv(dv, TensorCoreScan.COLUMNS), h, batch, TensorCoreScan.THREADS, 1,
+                        TensorCoreScan.sharedBytes(dk), recurrent, o, work, tokens, h, dk, dv);
+                return;
+            }
             int cols = dk <= 128 ? 32 : 16; // GDR2_BV(dk): state columns per gdr_prefill_kernel2 block
             int slices = DeviceTensors.ceilDiv(dv, cols);
             // more blocks than SMs: the kernel capped at two blocks per SM (its header says when each wins)

@@ -1,6 +1,7 @@
 package io.jetrt.runtime.cuda;
 
 import jcuda.Pointer;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.JCudaDriver;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,9 @@ public final class Launcher {
     private final int count;
     private final ByteBuffer table;
     private final Pointer params;
+    /** The dynamic shared memory this function was opted in to, above the 48 KB every kernel may use. */
+    private int sharedOptIn = DEFAULT_SHARED;
+    private static final int DEFAULT_SHARED = 48 * 1024;
 
     public Launcher(CudaFunction function, int arguments) {
         if (arguments < 0 || arguments > 64) throw new IllegalArgumentException("Launcher: arguments must be in [0, 64]; got " + arguments);
@@ -74,11 +78,22 @@ public final class Launcher {
     /** Queues the kernel on {@code stream}; errors of the kernel itself surface at the next synchronize. */
     public void launch(Stream stream, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ, int sharedBytes) {
         function.module().device().makeCurrent();
+        if (sharedBytes > sharedOptIn) optIn(sharedBytes);
         int r = JCudaDriver.cuLaunchKernel(function.handle(), gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
                 stream.handle(), params, null);
         if (r != 0) {
             throw new CudaException("cuLaunchKernel(" + function + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block "
                     + blockX + "x" + blockY + "x" + blockZ + ", " + sharedBytes + " B shared) failed: " + CudaException.name(r));
         }
+    }
+
+    /** More than 48 KB of dynamic shared memory needs the function's limit raised first (up to the device's opt-in maximum). */
+    private void optIn(int sharedBytes) {
+        int r = JCudaDriver.cuFuncSetAttribute(function.handle(), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+        if (r != 0) {
+            throw new CudaException("cuFuncSetAttribute(" + function + ", max dynamic shared memory " + sharedBytes + " B) failed: "
+                    + CudaException.name(r));
+        }
+        sharedOptIn = sharedBytes;
     }
 }
