@@ -30,7 +30,7 @@ public final class GatedDeltaHeadsCuda {
     private final GpuOps gpu;
     private final int h, dk, dv, version;
     private final GpuKernel prep, outNorm, forward, backward, prepGrad, normGrad, chunk3, forward2, forward3, state2, state3, backward2;
-    private final boolean tensorCoreScan;
+    private final boolean tensorCoreScan, tensorCoreStateScan;
     private final ColumnSums sums;
 
     /**
@@ -65,6 +65,7 @@ public final class GatedDeltaHeadsCuda {
         forward2 = gpu.kernel(image, "gdr_grad_forward_kernel2");
         forward3 = gpu.kernel(image, "gdr_grad_forward_kernel3");
         tensorCoreScan = TensorCoreScan.applies(dk);
+        tensorCoreStateScan = TensorCoreScan.appliesToStateGradient(dk);
         state2 = gpu.kernel(image, "gdr_grad_state_kernel2");
         state3 = gpu.kernel(image, "gdr_grad_state_kernel3");
         backward2 = gpu.kernel(image, "gdr_grad_chunk_kernel2");
@@ -136,7 +137,7 @@ public final class GatedDeltaHeadsCuda {
         } else {
             int nc2 = ceilDiv(tokens, CHUNK2);
             DeviceTensor dhs = gpu.scratch(DType.F32, batch * h * nc2, dk * dv), du = gpu.scratch(DType.F32, rows, vd);
-            if (tensorCoreScan) {
+            if (tensorCoreStateScan) {
                 gpu.launch(state3, ceilDiv(dv, TensorCoreScan.STATE_GRAD_COLUMNS), h, batch, TensorCoreScan.STATE_GRAD_THREADS, 1,
                         TensorCoreScan.stateGradSharedBytes(dk), dhs, du, s.work(), dO, tokens, h, dk, dv);
             } else {
