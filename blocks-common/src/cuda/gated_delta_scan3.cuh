@@ -95,6 +95,38 @@ __device__ __forceinline__ void gdr3_mma3(float (&acc)[4], const unsigned (&ah)[
     tile64_mma_tf32(acc, ah, bh);
 }
 
+// The chunk work buffer's parts (gdr_chunk_kernel2's layout) for n chunks
+struct gdr3_work {
+    const float *WT, *QT, *KT, *AT, *UT, *dec;
+    __device__ gdr3_work(const float* work, long long n, int dk, int dv)
+        : WT(work), QT(work + n * dk * 64), KT(work + 2 * n * dk * 64), AT(work + 3 * n * dk * 64),
+          UT(work + 3 * n * dk * 64 + n * 4096), dec(work + 3 * n * dk * 64 + n * 4096 + n * dv * 64) {}
+};
+
+// The warp's state (or state-gradient) tiles st[r][p] (rows m0 + 64 r.., columns n0 + 8 p.., the C fragment layout):
+// scaled by the chunk's decay, and stored into the shared [dkp, BV] copy
+__device__ __forceinline__ void gdr3_tiles_scale(float (&st)[2][2][4], float decay) {
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+#pragma unroll
+        for (int p = 0; p < 2; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) st[r][p][q] *= decay;
+}
+template <int BV>
+__device__ __forceinline__ void gdr3_tiles_store(float* Ss, const float (&st)[2][2][4], int m0, int n0, int dkp) {
+    const int g = (threadIdx.x & 31) >> 2, cq = threadIdx.x & 3;
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+#pragma unroll
+        for (int p = 0; p < 2; p++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int i = m0 + 64 * r + g + 8 * (q >> 1), j = n0 + 8 * p + 2 * cq + (q & 1);
+                if (i < dkp) Ss[gdr3_sidx<BV>(i, j)] = st[r][p][q];
+            }
+}
+
 template <int BV>
 __device__ __forceinline__ void gdr3_scan(float* smem, float* __restrict__ state, float* __restrict__ o,
                                           const float* __restrict__ work, int tokens, int heads, int dk, int dv,
@@ -114,21 +146,16 @@ __device__ __forceinline__ void gdr3_scan(float* smem, float* __restrict__ state
     const int ob[2] = {gdr3_sidx<BV>(cq, n0 + g), gdr3_sidx<BV>(cq, n0 + 8 + g)};
     const int nc = (tokens + GDR2_C - 1) / GDR2_C, jvalid = min(BV, dv - jbase);
     const long long n = (long long)gridDim.z * heads * nc, bh = (long long)bi * heads + h, vd = (long long)heads * dv;
-    const float* WT = work;
-    const float* QT = WT + n * dk * 64;
-    const float* KT = QT + n * dk * 64;
-    const float* AT = KT + n * dk * 64;
-    const float* UT = AT + n * 4096;
-    const float* dec = UT + n * dv * 64;
+    const gdr3_work wk(work, n, dk, dv);
     float* S = state + bh * dk * dv;
     auto load_a = [&](long long bhc) {
-        gdr3_load<true>(Ws, WT + bhc * dk * 64, dkp, dk);
-        gdr3_load<true>(Qs, QT + bhc * dk * 64, dkp, dk);
+        gdr3_load<true>(Ws, wk.WT + bhc * dk * 64, dkp, dk);
+        gdr3_load<true>(Qs, wk.QT + bhc * dk * 64, dkp, dk);
         gdr3_commit();
     };
     auto load_b = [&](long long bhc) {
-        gdr3_load<true>(As, AT + bhc * 4096, 64, 64);
-        gdr3_load<false>(Ks, KT + bhc * dk * 64, dkp, dk);
+        gdr3_load<true>(As, wk.AT + bhc * 4096, 64, 64);
+        gdr3_load<false>(Ks, wk.KT + bhc * dk * 64, dkp, dk);
         gdr3_commit();
     };
     load_a(bh * nc);
@@ -168,7 +195,7 @@ __device__ __forceinline__ void gdr3_scan(float* smem, float* __restrict__ state
 #pragma unroll
             for (int q = 0; q < 4; q++) {
                 const int t = m0 + g + 8 * (q >> 1), j = n0 + 8 * p + 2 * cq + (q & 1);
-                uin[p][q] = j < jvalid ? UT[(bhc * dv + jbase + j) * 64 + t] : 0.f;
+                uin[p][q] = j < jvalid ? wk.UT[(bhc * dv + jbase + j) * 64 + t] : 0.f;
             }
         // P = W S0, R = Qd S0: rows m0.., columns n0 + 8p
         float P[2][4] = {}, R[2][4] = {};
@@ -200,13 +227,8 @@ __device__ __forceinline__ void gdr3_scan(float* smem, float* __restrict__ state
         gdr3_wait<1>();     // group B of this chunk
         __syncthreads();
         // o = R + Aqk u (Aqk[t][s] = 0 for s > t: k steps past the warp's rows are skipped); S = dec S + Kd^T u
-        const float decay = dec[bhc];
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-#pragma unroll
-            for (int p = 0; p < 2; p++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) st[r][p][q] *= decay;
+        const float decay = wk.dec[bhc];
+        gdr3_tiles_scale(st, decay);
 #pragma unroll
         for (int k0 = 0; k0 < 64; k0 += 8) {
             unsigned bh2[2][2], bl2[2][2];
@@ -234,15 +256,7 @@ __device__ __forceinline__ void gdr3_scan(float* smem, float* __restrict__ state
                 const int t = m0 + g + 8 * (q >> 1), j = n0 + 8 * p + 2 * cq + (q & 1);
                 if (t < len && j < jvalid) o[(row0 + t) * vd + (long long)h * dv + jbase + j] = R[p][q];
             }
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-#pragma unroll
-            for (int p = 0; p < 2; p++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const int i = m0 + 64 * r + g + 8 * (q >> 1), j = n0 + 8 * p + 2 * cq + (q & 1);
-                    if (i < dkp) Ss[gdr3_sidx<BV>(i, j)] = st[r][p][q];
-                }
+        gdr3_tiles_store<BV>(Ss, st, m0, n0, dkp);
     }
     gdr3_wait<0>();
     __syncthreads();
@@ -300,16 +314,12 @@ __device__ __forceinline__ void gdr3_state_scan(float* smem, float* __restrict__
     const int ob[2] = {gdr3_sidx<BV>(cq, n0 + g), gdr3_sidx<BV>(cq, n0 + 8 + g)};
     const int nc = (tokens + GDR2_C - 1) / GDR2_C, jvalid = min(BV, dv - jbase);
     const long long n = (long long)gridDim.z * heads * nc, bh = (long long)bi * heads + h, vd = (long long)heads * dv;
-    const float* WT = work;
-    const float* QT = WT + n * dk * 64;
-    const float* KT = QT + n * dk * 64;
-    const float* AT = KT + n * dk * 64;
-    const float* dec = AT + n * 4096 + n * dv * 64;
+    const gdr3_work wk(work, n, dk, dv);
     auto load_a = [&](int c) {
         const long long bhc = bh * nc + c, row0 = (long long)bi * tokens + c * GDR2_C;
         const int len = min(GDR2_C, tokens - c * GDR2_C);
-        gdr3_load<false>(As, AT + bhc * 4096, 64, 64);
-        gdr3_load<true>(Ks, KT + bhc * dk * 64, dkp, dk);
+        gdr3_load<false>(As, wk.AT + bhc * 4096, 64, 64);
+        gdr3_load<true>(Ks, wk.KT + bhc * dk * 64, dkp, dk);
         float* d = dOs + (c & 1) * 64 * BV;
         for (int e = tid; e < 64 * BV; e += blockDim.x) {
             const int t = e / BV, j = e % BV;
@@ -320,8 +330,8 @@ __device__ __forceinline__ void gdr3_state_scan(float* smem, float* __restrict__
         gdr3_commit();
     };
     auto load_b = [&](long long bhc) {
-        gdr3_load<false>(Qs, QT + bhc * dk * 64, dkp, dk);
-        gdr3_load<false>(Ws, WT + bhc * dk * 64, dkp, dk);
+        gdr3_load<false>(Qs, wk.QT + bhc * dk * 64, dkp, dk);
+        gdr3_load<false>(Ws, wk.WT + bhc * dk * 64, dkp, dk);
         gdr3_commit();
     };
     load_a(nc - 1);
@@ -375,13 +385,8 @@ __device__ __forceinline__ void gdr3_state_scan(float* smem, float* __restrict__
         gdr3_wait<1>(); // group B of this chunk
         __syncthreads();
         // dH = dec dH + Qd^T dO + W^T (-du)
-        const float decay = dec[bhc];
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-#pragma unroll
-            for (int p = 0; p < 2; p++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) st[r][p][q] *= decay;
+        const float decay = wk.dec[bhc];
+        gdr3_tiles_scale(st, decay);
 #pragma unroll
         for (int k0 = 0; k0 < 64; k0 += 8) {
             unsigned dh[2][2], dl[2][2], uh[2][2], ul[2][2];
@@ -402,15 +407,7 @@ __device__ __forceinline__ void gdr3_state_scan(float* smem, float* __restrict__
                 for (int p = 0; p < 2; p++) gdr3_mma3(st[r][p], ah, al, uh[p], ul[p]);
             }
         }
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-#pragma unroll
-            for (int p = 0; p < 2; p++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const int i = m0 + 64 * r + g + 8 * (q >> 1), j = n0 + 8 * p + 2 * cq + (q & 1);
-                    if (i < dkp) Hs[gdr3_sidx<BV>(i, j)] = st[r][p][q];
-                }
+        gdr3_tiles_store<BV>(Hs, st, m0, n0, dkp);
     }
     gdr3_wait<0>();
 }

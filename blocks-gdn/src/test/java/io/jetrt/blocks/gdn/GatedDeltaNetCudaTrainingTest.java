@@ -63,26 +63,26 @@ class GatedDeltaNetCudaTrainingTest {
             "7, 2, 3, 1.0, 3, true, true, 1, 500"})
     void thePerTokenScanStillMatchesTheReference(int hidden, int heads, int dk, double expandV, int conv, boolean bias, boolean negEig,
                                                  int batch, int tokens) {
-        System.setProperty("jetrt.gdr.train", "1");
-        try {
-            check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens);
-        } finally {
-            System.clearProperty("jetrt.gdr.train");
-        }
+        withProperty("jetrt.gdr.train", "1", () -> check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens));
     }
 
-    /** Version 2 of the forward's scan across chunks ({@code -Djetrt.gdr.scan=2}), which the tensor-core version 3 replaced. */
+    /** Version 2 of the scans across chunks ({@code -Djetrt.gdr.scan=2}), which the tensor-core version 3 replaced. */
     @ParameterizedTest(name = "scan v2 D={0} H={1} Dk={2} expand_v={3} W={4} bias={5} negEig={6} B={7} T={8}")
     @CsvSource({
             "13, 3, 5, 2.0, 4, true, false, 3, 65",
             "24, 1, 40, 2.0, 4, true, true, 1, 500"})
     void theVersion2ScanStillMatchesTheReference(int hidden, int heads, int dk, double expandV, int conv, boolean bias, boolean negEig,
                                                  int batch, int tokens) {
-        System.setProperty("jetrt.gdr.scan", "2");
+        withProperty("jetrt.gdr.scan", "2", () -> check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens));
+    }
+
+    /** Runs {@code body} with the system property {@code key} set (the trainers read it when built), then clears it. */
+    private static void withProperty(String key, String value, Runnable body) {
+        System.setProperty(key, value);
         try {
-            check(hidden, heads, dk, expandV, conv, bias, negEig, batch, tokens);
+            body.run();
         } finally {
-            System.clearProperty("jetrt.gdr.scan");
+            System.clearProperty(key);
         }
     }
 
