@@ -22,6 +22,11 @@ Needs Dk <= GDR3_MAX_DK; dynamic shared memory gdr3_smem_bytes(dk) (108 KB at Dk
   gdr_grad_state_kernel3    as gdr_grad_state_kernel2, 64 columns per block (its comment below).
 Version 2 stays the reference (gated_delta_rule_test.cu: the version-3 kernels against kernel1, version 2 and the CPU
 twin).
+Measured on an H200 (gated_delta_rule_test.cu, medians; H 12, Dk 96, Dv 256), version 2 -> 3:
+  prefill scan, B 1 x 4096                 0.661 -> 0.397 ms   (gdr_prefill_kernel2 -> gdr_prefill_kernel3)
+  prefill scan, B 8 x 2048                 1.654 -> 0.954 ms   (gdr_prefill_wide_kernel2 -> gdr_prefill_kernel3)
+  training forward, B 8 x 2048             1.830 -> 1.155 ms
+  state gradient, B 8 x 2048               2.640 -> 1.234 ms
 */
 #pragma once
 #include "tile64.cuh"
