@@ -5,8 +5,8 @@ gradient's), their products on tensor cores (mma.sync m16n8k8 in 3xTF32, tile64.
 fp32 state and accumulation).
 
 Why: version 2 does these products with scalar FMAs whose operands come from shared memory; ncu on an H200 showed it
-shared-memory bound (L1/MIO 70%, 34% of its stalls waiting on shared-memory loads). A tensor-core fragment feeds
-128 multiply-adds per warp and register where a scalar FMA feeds one.
+shared-memory bound (L1/MIO 70%, 34% of its stalls waiting on shared-memory loads): each FMA needs an operand
+loaded. One mma.sync m16n8k8 does 1024 multiply-adds from six registers per lane.
 
 Forward, per block: one (slice of GDR3_BV = 32 state columns, head, batch), 8 warps, the chunks in order. Warp w owns
 rows 16 (w % 4) .. +15 and columns 16 (w / 4) .. +15 of the chunk's [64, 32] products (u, o), and the state tiles
@@ -41,8 +41,9 @@ __host__ __device__ __forceinline__ int gdr3_smem_bytes(int dk, int bv = GDR3_BV
     return 4 * (3 * gdr3_dkp(dk) * 64 + 4096 + gdr3_dkp(dk) * bv + 64 * bv);
 }
 
-// Offsets into a [rows, 64] tile. k-major tiles (row = the product's k index, column = its m index: W^T, Qd^T, Aqk^T,
-// U^T) swizzle by row % 4, m-major ones (row = m, column = k: Kd^T) by row % 8; each keeps 16-byte groups whole.
+// Offsets into a [rows, 64] tile. k-major tiles (row = the product's k index, column = its m index: the forward's W^T,
+// Qd^T, Aqk^T) swizzle by row % 4, m-major ones (row = m, column = k: the forward's Kd^T) by row % 8; each keeps 16-byte
+// groups whole.
 __device__ __forceinline__ int gdr3_kmaj(int r, int c) { return r * 64 + (c ^ ((r & 3) << 3)); }
 __device__ __forceinline__ int gdr3_mmaj(int r, int c) { return r * 64 + (c ^ ((r & 7) << 2)); }
 
@@ -296,8 +297,8 @@ __device__ __forceinline__ void gdr3_cp4(float* dst, const float* src, bool ok) 
 // does (accumulators across chunks, a shared copy for the B operand):
 //   dhs[chunk] = dH;  du = Aqk^T dO + Kd dH;  dH = dec dH + Qd^T dO - W^T du
 // Warp w: du rows 16 (w % 4).., columns 16 (w / 4)..; dH tiles as gdr3_scan's state tiles. Operands by cp.async:
-//   group A: Aqk^T (read as [t][s]: m-major), Kd^T (k-major), the chunk's dO columns [64, BV] (two buffers: part 3
-//            reads them after the next chunk's group A is issued)
+//   group A: Aqk^T (read as [t][s]: m-major), Kd^T (k-major), the chunk's dO columns [64, BV] (two buffers: the dH
+//            update reads this chunk's after the next chunk's group A is issued)
 //   group B: Qd^T, W^T (m-major: their rows are dH's rows)
 // u holds -du, so that dH's update is two accumulating products.
 template <int BV>
