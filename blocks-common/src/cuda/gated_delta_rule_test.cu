@@ -6,7 +6,8 @@ shapes (H 12, Dk 96, Dv 256). The Java tests (GatedDeltaNetCudaTest, JetBlockCud
 this one needs only nvcc and a GPU (prefill2 lines: the chunked gdr_prefill_kernel2, after gdr_chunk_kernel2 and after
 its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference; prefill3 and "grad forward3" lines: the
 tensor-core scans gdr_prefill_kernel3 and gdr_grad_forward_kernel3 (gated_delta_scan3.cuh) against kernel1, the
-reference and gdr_grad_forward_kernel2's chunk states, u and o;
+reference and gdr_grad_forward_kernel2's chunk states, u and o; "grad state3" lines: gdr_grad_state_kernel3's dH and du
+against gdr_grad_state_kernel2's;
 decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference; conv2 and
 grad2 lines: causal_conv_kernel2 and conv_grad_kernel2 against their kernel1s; "bench train" and "bench conv" lines:
 the training kernels and the short conv's kernels at the 2B retrofit's shape, B 8 x 2048; `./gdr_test train` runs
@@ -100,7 +101,7 @@ static void ref_norm(float* o, const float* gate, const float* w, int dv, float 
     for (int j = 0; j < dv; j++) o[j] = o[j] * r * w[j] * silu(gate[j]);
 }
 
-// a version-3 scan kernel with its dynamic shared memory (above the 48 KB default: opted in once per kernel)
+// a version-3 scan kernel with its dynamic shared memory (above the 48 KB default: the kernel's limit raised first)
 template <class K, class... A> static void scan3(K kernel, int dk, dim3 grid, A... args) {
     CK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, gdr3_smem_bytes(dk)));
     kernel<<<grid, 256, gdr3_smem_bytes(dk)>>>(args...);
