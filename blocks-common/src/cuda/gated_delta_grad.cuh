@@ -358,7 +358,8 @@ Kernel1 above stays the reference.
                             dqn, dkn [B*T, H*Dk], dv (row stride dv_stride), dg, dbeta [B*T, H]. Its products are
                             64x64 output tiles on tensor cores in 3xTF32 (tile64.cuh); the 64x64 matrices the
                             phases share (KKE, M1, M2) and dW [64, Dk] in `mats` (GDRG2_MATS(dk) floats per chunk).
-                            Launch: grid (NC, H, B), block 256; 46 KB static shared memory.
+                            Launch: grid (NC, H, B), block 256; GDR_CHUNK_SMEM_FLOATS floats of dynamic shared memory
+                            (62.5 KB, gated_delta_rule.cuh).
 No atomics: row and column sums of a tile go through shared memory in a fixed order, so results are bit-reproducible.
 */
 #define GDRG2_MATS(dk) (3 * 4096 + 64 * (dk))
@@ -500,8 +501,12 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
                        const float* __restrict__ gbq, const float* __restrict__ ckpt, const float* __restrict__ dhs,
                        const float* __restrict__ u, const float* __restrict__ du, const float* __restrict__ dO,
                        int tokens, int heads, int dk, int dv) {
-    __shared__ __align__(16) float Tm[64 * TILE64_TS], Ct[64 * TILE64_TS], As[16 * TILE64_SS], Bs[16 * TILE64_SS];
-    __shared__ float gcs[64], gam[64], kap[64], bet[64], dgc[64], dbs[64], last[64], red[GDR2_THREADS];
+    extern __shared__ __align__(16) float smem[];
+    gdr2_check_smem();
+    float* Tm = smem;
+    float* Ct = Tm + 64 * TILE64_TS;
+    float* stages = Ct + 64 * TILE64_TS;
+    __shared__ float gcs[64], gam[64], kap[64], bet[64], bg[64], dgc[64], dbs[64], last[64], red[GDR2_THREADS / 32];
     const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
     const long long bhc = ((long long)bi * heads + h) * nc + c;
     const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
@@ -513,24 +518,28 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     float* dWg = M2g + 4096; // [64, Dk]
     const float* S0 = ckpt + bhc * dk * dv;
     const float* DH = dhs + bhc * dk * dv;
-    auto Q = [&](int t, int i) { return t < len && i < dk ? qn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
-    auto K = [&](int t, int i) { return t < len && i < dk ? kn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
-    auto V = [&](int t, int j) { return t < len && j < dv ? v[(row0 + t) * v_stride + (long long)h * dv + j] : 0.f; };
-    auto rowv = [&](const float* p, int t, int j) { return t < len && j < dv ? p[(row0 + t) * vd + (long long)h * dv + j] : 0.f; };
-    auto S0f = [&](int i, int j) { return i < dk && j < dv ? S0[(long long)i * dv + j] : 0.f; };
-    auto DHf = [&](int i, int j) { return i < dk && j < dv ? DH[(long long)i * dv + j] : 0.f; };
+    // the chunk's rows [64, Dk] or [64, Dv] (zero past T), the states [Dk, Dv], the shared 64x64 matrices and dW
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, kd, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, kd, 1, len, dk};
+    const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
+    const Tile64View dOv{dO + row0 * vd + (long long)h * dv, vd, 1, len, dv}, U{u + row0 * vd + (long long)h * dv, vd, 1, len, dv};
+    const Tile64View dU{du + row0 * vd + (long long)h * dv, vd, 1, len, dv};
+    const Tile64View S0t = Tile64View{S0, dv, 1, dk, dv}.t(), DHt = Tile64View{DH, dv, 1, dk, dv}.t(); // [Dv, Dk]
+    const Tile64View M1{M1g, 64, 1, 64, 64}, M2{M2g, 64, 1, 64, 64}, dW{dWg, dk, 1, 64, dk};
+    const int x = tid >> 2; // the row (or column) of tile64_row_dot / tile64_col_dot
+    const bool lead = (tid & 3) == 0;
     float acc[4][4], acc2[4][4];
 
     // 0. g and beta of the rows (0 past T), gc = inclusive prefix sum of g, gamma, kappa
     gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
     if (tid < 64) {
+        bg[tid] = bet[tid] * gam[tid];
         dgc[tid] = 0.f;
         dbs[tid] = 0.f;
         last[tid] = 0.f;
     }
 
     // 1. KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} (s < t); T = (I + diag(beta) KKE)^-1
-    gdr2_kke(acc, K, dk, gcs, As, Bs);
+    gdr2_kke(acc, K, dk, gcs, stages);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -540,9 +549,9 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
 
     // 2. dAqk = dO u^T (s <= t); G = dAqk * Aqk into dgc (rows minus columns); M1 = dAqk * E
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    tile64_mma<true, true>(acc, dk, Q, K.t(), stages);
     tile64_zero(acc2);
-    tile64_mma<true, true>(acc2, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int s) { return rowv(u, s, j); }, As, Bs);
+    tile64_mma<true, true>(acc2, dv, dOv, U.t(), stages);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -553,28 +562,24 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
             acc[p][q] = acc2[p][q] * acc[p][q] * e; // G
         }
     tile64_store(Ct, acc);
-    if (tid < 64) {
-        float r = 0.f, cs = 0.f;
-        for (int s = 0; s < 64; s++) { r += Ct[tid * TILE64_TS + s]; cs += Ct[s * TILE64_TS + tid]; }
-        dgc[tid] += r - cs;
+    {
+        const float r = tile64_row_dot(Ct, [](int, int) { return 1.f; }), cs = tile64_col_dot(Ct, [](int) { return 1.f; });
+        if (lead) dgc[x] += r - cs;
     }
     __syncthreads();
 
     // 3. dq = diag(gamma) dO S0^T + M1 K, by 64 columns of Dk; dgc += gamma (dO S0^T)_t . q_t
     for (int i0 = 0; i0 < dk; i0 += 64) {
         tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(dO, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+        tile64_mma<true, true>(acc, dv, dOv, S0t.cols(i0), stages);
         tile64_store(Ct, acc);
-        if (tid < 64) {
-            float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * Q(tid, i0 + i);
-            dgc[tid] += gam[tid] * r;
-        }
+        const float r = tile64_row_dot(Ct, [&](int t, int i) { return Q.at(t, i0 + i); });
+        if (lead) dgc[x] += gam[x] * r;
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) acc[p][q] *= gam[tile64_row(q)];
-        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return M1g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
+        tile64_mma<true, false>(acc, 64, M1, K.cols(i0), stages);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -584,10 +589,11 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
             }
     }
 
-    // 4. dW = -du S0^T into dWg; dT = du BV^T + dW BK^T; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
+    // 4. dW = -du S0^T into dWg; dT = du (diag(beta) V)^T + dW (diag(beta gamma) K)^T, the two products apart and
+    // scaled by column; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
     for (int i0 = 0; i0 < dk; i0 += 64) {
         tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int i) { return S0f(i0 + i, j); }, As, Bs);
+        tile64_mma<true, true>(acc, dv, dU, S0t.cols(i0), stages);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -598,15 +604,24 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     }
     __syncthreads();
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(du, t, j); }, [&](int j, int s) { return bet[s] * V(s, j); }, As, Bs);
-    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return dWg[t * dk + i]; },
-                          [&](int i, int s) { return bet[s] * gam[s] * K(s, i); }, As, Bs);
+    tile64_mma<true, true>(acc, dv, dU, V.t(), stages);
+    tile64_zero(acc2);
+    tile64_mma<true, true>(acc2, dk, dW, K.t(), stages);
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int s = tile64_col(p, q);
+            acc[p][q] = bet[s] * acc[p][q] + bg[s] * acc2[p][q];
+        }
     tile64_store(Ct, acc); // dT
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, 64, [&](int t, int r) { return Ct[t * TILE64_TS + r]; }, [&](int r, int s) { return Tm[s * TILE64_TS + r]; }, As, Bs);
-    tile64_store(Ct, acc); // Y = dT T^T (the tile's reads of dT finished inside tile64_mma)
+    tile64_mma<true, true>(acc, 64, [&](int t, int r) { return Ct[t * TILE64_TS + r]; }, [&](int r, int s) { return Tm[s * TILE64_TS + r]; },
+                           stages);
+    tile64_store(Ct, acc); // Y = dT T^T (tile64_mma returns after its last reads of dT)
     tile64_zero(acc);
-    tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, [&](int r, int s) { return Ct[r * TILE64_TS + s]; }, As, Bs);
+    tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, [&](int r, int s) { return Ct[r * TILE64_TS + s]; },
+                             stages);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -617,46 +632,44 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
             acc[p][q] = a * KKEg[t * 64 + s]; // P = dA * KKE
         }
     tile64_store(Ct, acc);
-    if (tid < 64) {
-        float r = 0.f, cs = 0.f;
-        for (int s = 0; s < 64; s++) { r += Ct[tid * TILE64_TS + s]; cs += bet[s] * Ct[s * TILE64_TS + tid]; }
-        dbs[tid] += r;
-        dgc[tid] += bet[tid] * r - cs;
+    {
+        const float r = tile64_row_dot(Ct, [](int, int) { return 1.f; }), cs = tile64_col_dot(Ct, [&](int s) { return bet[s]; });
+        if (lead) {
+            dbs[x] += r;
+            dgc[x] += bet[x] * r - cs;
+        }
     }
     __syncthreads();
 
     // 5. dk = diag(kappa) u dH^T + diag(beta gamma) T^T dW + M1^T Q + M2 K + M2^T K, by 64 columns of Dk
     for (int i0 = 0; i0 < dk; i0 += 64) {
+        auto key = [&](int t, int i) { return K.at(t, i0 + i); };
         tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, [&](int t, int j) { return rowv(u, t, j); }, [&](int j, int i) { return DHf(i0 + i, j); }, As, Bs);
+        tile64_mma<true, true>(acc, dv, U, DHt.cols(i0), stages);
         tile64_store(Ct, acc);
-        if (tid < 64) {
-            float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * K(tid, i0 + i);
-            dgc[tid] -= kap[tid] * r;
-            last[tid] += kap[tid] * r;
+        float r = tile64_row_dot(Ct, key);
+        if (lead) {
+            dgc[x] -= kap[x] * r;
+            last[x] += kap[x] * r;
         }
-        __syncthreads(); // Ct is read before the next store
         tile64_zero(acc2);
-        tile64_mma<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; },
-                                [&](int r, int i) { return i0 + i < dk ? dWg[r * dk + i0 + i] : 0.f; }, As, Bs);
-        tile64_store(Ct, acc2);
-        if (tid < 64) {
-            float r = 0.f;
-            for (int i = 0; i < 64; i++) r += Ct[tid * TILE64_TS + i] * K(tid, i0 + i);
-            dbs[tid] += gam[tid] * r;
-            dgc[tid] += bet[tid] * gam[tid] * r;
+        tile64_mma<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, dW.cols(i0), stages);
+        tile64_store(Ct, acc2); // tile64_mma's barriers: the row sums above have read Ct
+        r = tile64_row_dot(Ct, key);
+        if (lead) {
+            dbs[x] += gam[x] * r;
+            dgc[x] += bg[x] * r;
         }
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
                 const int t = tile64_row(q);
-                acc[p][q] = kap[t] * acc[p][q] + bet[t] * gam[t] * acc2[p][q];
+                acc[p][q] = kap[t] * acc[p][q] + bg[t] * acc2[p][q];
             }
-        tile64_mma<false, false>(acc, 64, [&](int s, int t) { return M1g[t * 64 + s]; }, [&](int t, int i) { return Q(t, i0 + i); }, As, Bs);
-        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return M2g[t * 64 + s]; }, [&](int s, int i) { return K(s, i0 + i); }, As, Bs);
-        tile64_mma<false, false>(acc, 64, [&](int s, int t) { return M2g[t * 64 + s]; }, [&](int t, int i) { return K(t, i0 + i); }, As, Bs);
+        tile64_mma<false, false>(acc, 64, M1.t(), Q.cols(i0), stages);
+        tile64_mma<true, false>(acc, 64, M2, K.cols(i0), stages);
+        tile64_mma<false, false>(acc, 64, M2.t(), K.cols(i0), stages);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -669,14 +682,10 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     // 6. dv = diag(beta) T^T du, dbeta += (T^T du)_t . v_t, by 64 columns of Dv
     for (int j0 = 0; j0 < dv; j0 += 64) {
         tile64_zero(acc);
-        tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, [&](int r, int j) { return rowv(du, r, j0 + j); },
-                                As, Bs);
+        tile64_mma<false, false>(acc, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, dU.cols(j0), stages);
         tile64_store(Ct, acc);
-        if (tid < 64) {
-            float r = 0.f;
-            for (int j = 0; j < 64; j++) r += Ct[tid * TILE64_TS + j] * V(tid, j0 + j);
-            dbs[tid] += r;
-        }
+        const float r = tile64_row_dot(Ct, [&](int t, int j) { return V.at(t, j0 + j); });
+        if (lead) dbs[x] += r;
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -684,25 +693,36 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
                 const int t = tile64_row(q), j = j0 + tile64_col(p, q);
                 if (t < len && j < dv) dv_out[(row0 + t) * dv_stride + (long long)h * dv + j] = bet[t] * acc[p][q];
             }
-        __syncthreads(); // Ct is read before the next store
     }
 
-    // 7. dgc_63 += sum_t kappa_t (u dH^T)_t . k_t + dec sum(dH * S0); dg = reverse prefix sum of dgc
+    // 7. dgc_63 += sum_t kappa_t (u dH^T)_t . k_t + dec sum(dH * S0); dg = reverse prefix sum of dgc, by one warp
     float hs = 0.f;
     for (long long e = tid; e < (long long)dk * dv; e += GDR2_THREADS) hs += DH[e] * S0[e];
-    red[tid] = hs;
+    for (int off = 16; off > 0; off >>= 1) hs += __shfl_xor_sync(0xffffffffu, hs, off);
+    if ((tid & 31) == 0) red[tid >> 5] = hs;
     __syncthreads();
-    if (tid == 0) {
-        float tot = 0.f, lt = 0.f;
-        for (int x = 0; x < GDR2_THREADS; x++) tot += red[x];
-        for (int t = 0; t < 64; t++) lt += last[t];
-        float a = 0.f;
-        for (int t = 63; t >= 0; t--) {
-            a += dgc[t] + (t == 63 ? lt + expf(gcs[63]) * tot : 0.f);
-            if (t < len) {
-                dg[(row0 + t) * heads + h] = a;
-                dbeta[(row0 + t) * heads + h] = dbs[t];
-            }
+    if (tid < 32) {
+        float tot = 0.f;
+        for (int w = 0; w < GDR2_THREADS / 32; w++) tot += red[w];
+        float lt = last[2 * tid] + last[2 * tid + 1];
+        for (int off = 16; off > 0; off >>= 1) lt += __shfl_xor_sync(0xffffffffu, lt, off);
+        // lane l holds rows ta = 63 - 2l and ta - 1: an inclusive scan over the lanes sums rows from 63 down
+        const int ta = 63 - 2 * tid, tb = ta - 1;
+        const float da = dgc[ta] + (ta == 63 ? lt + expf(gcs[63]) * tot : 0.f), db = dgc[tb];
+        float incl = da + db;
+        for (int off = 1; off < 32; off <<= 1) {
+            const float y = __shfl_up_sync(0xffffffffu, incl, off);
+            if (tid >= off) incl += y;
+        }
+        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
+        if (tid == 0) excl = 0.f;
+        if (ta < len) {
+            dg[(row0 + ta) * heads + h] = excl + da;
+            dbeta[(row0 + ta) * heads + h] = dbs[ta];
+        }
+        if (tb < len) {
+            dg[(row0 + tb) * heads + h] = incl;
+            dbeta[(row0 + tb) * heads + h] = dbs[tb];
         }
     }
 }

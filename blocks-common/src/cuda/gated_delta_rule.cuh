@@ -635,11 +635,10 @@ __device__ __forceinline__ void gdr2_gates(float* gcs, float* bet, float* gam, f
     __syncthreads();
 }
 
-// KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} for s < t (else 0) into acc, from the chunk's keys K(t, i), i < dk.
-template <class FK>
-__device__ __forceinline__ void gdr2_kke(float (&acc)[4][4], FK K, int dk, const float* gcs, float* As, float* Bs) {
+// KKE[t][s] = (k_t.k_s) e^{gc_t - gc_s} for s < t (else 0) into acc, from the chunk's keys K [64, Dk].
+__device__ __forceinline__ void gdr2_kke(float (&acc)[4][4], const Tile64View& K, int dk, const float* gcs, float* stages) {
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return K(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    tile64_mma<true, true>(acc, dk, K, K.t(), stages);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -649,40 +648,74 @@ __device__ __forceinline__ void gdr2_kke(float (&acc)[4][4], FK K, int dk, const
         }
 }
 
-// T = (I + diag(beta) KKE)^-1 into Tm (row stride TILE64_TS) from KKE in Ct: thread x < 64 solves column x by forward
-// substitution in place in Tm (Ct[t][s] is the same address for every thread: a broadcast; Tm[s][x] the thread's own
-// column, no bank conflicts). T is unit lower triangular: rows above x stay zero. Synchronises.
+// T = (I + diag(beta) KKE)^-1 into Tm (row stride TILE64_TS) from KKE in Ct, by forward substitution down the rows,
+//   T[t][x] = -beta_t sum_{x <= s < t} KKE[t][s] T[s][x]   (t > x; T[x][x] = 1, zero above),
+// column x by the four lanes 4x .. 4x+3, each summing every fourth term, then two shuffles; __syncwarp publishes each
+// row to the group. A warp's eight columns start their sums at its first column (T[s][x] = 0 for s < x adds zeros), so
+// its loops stay uniform. One column per thread (64 threads, a serial chain per column) was a fifth of
+// gdr_chunk_kernel3's time in ncu. Synchronises.
 __device__ __forceinline__ void gdr2_solve_t(float* Tm, const float* Ct, const float* bet) {
-    const int x = threadIdx.x;
-    if (x < 64) {
-        for (int t = 0; t < x; t++) Tm[t * TILE64_TS + x] = 0.f;
-        Tm[x * TILE64_TS + x] = 1.f;
-        for (int t = x + 1; t < 64; t++) {
-            float a0 = 0.f, a1 = 0.f; // two chains: the sum's latency, not its length, bounds this loop
-            int s = x;
-            for (; s + 1 < t; s += 2) {
-                a0 += Ct[t * TILE64_TS + s] * Tm[s * TILE64_TS + x];
-                a1 += Ct[t * TILE64_TS + s + 1] * Tm[(s + 1) * TILE64_TS + x];
-            }
-            if (s < t) a0 += Ct[t * TILE64_TS + s] * Tm[s * TILE64_TS + x];
-            Tm[t * TILE64_TS + x] = -bet[t] * (a0 + a1);
-        }
+    const int tid = threadIdx.x, x = tid >> 2, part = tid & 3, s0 = 8 * (tid >> 5);
+    for (int t = part; t <= x; t += 4) Tm[t * TILE64_TS + x] = t == x ? 1.f : 0.f;
+    __syncwarp();
+    for (int t = s0 + 1; t < 64; t++) {
+        float a = 0.f;
+        for (int s = s0 + part; s < t; s += 4) a += Ct[t * TILE64_TS + s] * Tm[s * TILE64_TS + x];
+        a += __shfl_xor_sync(0xffffffffu, a, 1);
+        a += __shfl_xor_sync(0xffffffffu, a, 2);
+        if (part == 0 && t > x) Tm[t * TILE64_TS + x] = -bet[t] * a;
+        __syncwarp();
     }
     __syncthreads();
+}
+
+// The shared memory of the chunk kernels (gdr_chunk_kernel3, gdr_grad_chunk_kernel2), dynamic: T and a scratch tile
+// [64, TILE64_TS], then tile64_mma's ring of slices.
+#define GDR_CHUNK_SMEM_FLOATS (2 * 64 * TILE64_TS + TILE64_STAGES * TILE64_STAGE_FLOATS)
+
+// A launch with less dynamic shared memory than GDR_CHUNK_SMEM_FLOATS traps (a launch failure) instead of writing
+// past the allocation: the size is passed from Java (TensorCoreChunk), apart from this header.
+__device__ __forceinline__ void gdr2_check_smem() {
+    unsigned bytes;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(bytes));
+    if (bytes < GDR_CHUNK_SMEM_FLOATS * sizeof(float)) __trap();
+}
+
+// 64 rows x Dk of a chunk, transposed and row-scaled: dst[i][t] = scale[t] src[t][i] ([Dk, 64], i < dk), through the
+// scratch tile (64 columns at a time) so that both the reads of src and the writes of dst are coalesced.
+__device__ __forceinline__ void gdr2_store_scaled_t(float* __restrict__ dst, const Tile64View& src, const float* scale,
+                                                    int dk, float* Ct) {
+    const int tid = threadIdx.x;
+    for (int i0 = 0; i0 < dk; i0 += 64) {
+        for (int e = tid; e < 64 * 64; e += TILE64_THREADS) {
+            const int t = e >> 6, i = e & 63;
+            Ct[i * TILE64_TS + t] = scale[t] * src.at(t, i0 + i);
+        }
+        __syncthreads();
+        for (int e = tid; e < 64 * 64; e += TILE64_THREADS) {
+            const int i = e >> 6, t = e & 63;
+            if (i0 + i < dk) dst[(long long)(i0 + i) * 64 + t] = Ct[i * TILE64_TS + t];
+        }
+        __syncthreads();
+    }
 }
 
 /*
 gdr_chunk_kernel3: gdr_chunk_kernel2's work buffer (same layout, same math), its products on tensor cores (tile64.cuh,
 3xTF32): the Gram matrices K K^T and Q K^T, then W = T BK and U = T BV by 64-column tiles; T by forward substitution
 (gdr2_solve_t). Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
-Launch: grid (NC, H, B), block 256; 44 KB static shared memory.
+Launch: grid (NC, H, B), block 256; GDR_CHUNK_SMEM_FLOATS floats of dynamic shared memory (62.5 KB).
 */
 extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
                   const float* __restrict__ v, int v_stride, const float* __restrict__ gbq,
                   int tokens, int heads, int dk, int dv) {
-    __shared__ __align__(16) float Tm[64 * TILE64_TS], Ct[64 * TILE64_TS], As[16 * TILE64_SS], Bs[16 * TILE64_SS];
-    __shared__ float gcs[64], gam[64], kap[64], bet[64];
+    extern __shared__ __align__(16) float smem[];
+    gdr2_check_smem();
+    float* Tm = smem;
+    float* Ct = Tm + 64 * TILE64_TS;
+    float* stages = Ct + 64 * TILE64_TS;
+    __shared__ float gcs[64], gam[64], kap[64], bet[64], bg[64];
     const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, nc = gridDim.x;
     const long long n = (long long)gridDim.z * heads * nc, bhc = ((long long)bi * heads + h) * nc + c;
     const int t0 = c * GDR2_C, len = min(GDR2_C, tokens - t0);
@@ -693,19 +726,19 @@ gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const 
     float* AT = KT + n * dk * 64;
     float* UT = AT + n * 4096;
     float* dec = UT + n * dv * 64;
-    auto Q = [&](int t, int i) { return t < len && i < dk ? qn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
-    auto K = [&](int t, int i) { return t < len && i < dk ? kn[(row0 + t) * kd + (long long)h * dk + i] : 0.f; };
-    auto V = [&](int t, int j) { return t < len && j < dv ? v[(row0 + t) * v_stride + (long long)h * dv + j] : 0.f; };
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, kd, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, kd, 1, len, dk};
+    const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
     gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
     if (tid == 0) dec[bhc] = expf(gcs[63]);
+    if (tid < 64) bg[tid] = bet[tid] * gam[tid];
     float acc[4][4];
-    gdr2_kke(acc, K, dk, gcs, As, Bs);
+    gdr2_kke(acc, K, dk, gcs, stages);
     tile64_store(Ct, acc);
     gdr2_solve_t(Tm, Ct, bet);
 
     // Aqk^T: AT[s][t] = (q_t.k_s) e^{gc_t - gc_s} for s <= t, else 0
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, dk, [&](int t, int i) { return Q(t, i); }, [&](int i, int s) { return K(s, i); }, As, Bs);
+    tile64_mma<true, true>(acc, dk, Q, K.t(), stages);
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -714,17 +747,12 @@ gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const 
             AT[bhc * 4096 + s * 64 + t] = s <= t ? acc[p][q] * expf(gcs[t] - gcs[s]) : 0.f;
         }
     // Qd^T = (gam Q)^T, Kd^T = (kap K)^T
-    for (int e = tid; e < 64 * dk; e += TILE64_THREADS) {
-        const int i = e >> 6, t = e & 63;
-        const long long at = (bhc * dk + i) * 64 + t;
-        QT[at] = gam[t] * Q(t, i);
-        KT[at] = kap[t] * K(t, i);
-    }
+    gdr2_store_scaled_t(QT + bhc * dk * 64, Q, gam, dk, Ct);
+    gdr2_store_scaled_t(KT + bhc * dk * 64, K, kap, dk, Ct);
     // W^T = (T diag(beta gam) K)^T, U^T = (T diag(beta) V)^T by 64 columns
     for (int i0 = 0; i0 < dk; i0 += 64) {
         tile64_zero(acc);
-        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s]; },
-                                [&](int s, int i) { return bet[s] * gam[s] * K(s, i0 + i); }, As, Bs);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s] * bg[s]; }, K.cols(i0), stages);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -735,8 +763,7 @@ gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const 
     }
     for (int j0 = 0; j0 < dv; j0 += 64) {
         tile64_zero(acc);
-        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s]; },
-                                [&](int s, int j) { return bet[s] * V(s, j0 + j); }, As, Bs);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Tm[t * TILE64_TS + s] * bet[s]; }, V.cols(j0), stages);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll

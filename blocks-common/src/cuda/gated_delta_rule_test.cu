@@ -107,6 +107,13 @@ template <class K, class... A> static void scan3(K kernel, int dk, dim3 grid, A.
     kernel<<<grid, 256, gdr3_smem_bytes(dk)>>>(args...);
     CK(cudaGetLastError());
 }
+// a chunk kernel (gdr_chunk_kernel3, gdr_grad_chunk_kernel2) with its dynamic shared memory, likewise above 48 KB
+template <class K, class... A> static void launch_chunk(K kernel, dim3 grid, A... args) {
+    const int bytes = GDR_CHUNK_SMEM_FLOATS * sizeof(float);
+    CK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    kernel<<<grid, TILE64_THREADS, bytes>>>(args...);
+    CK(cudaGetLastError());
+}
 template <class... A> static void state3(int dk, dim3 grid, A... args) {
     CK(cudaFuncSetAttribute(gdr_grad_state_kernel3, cudaFuncAttributeMaxDynamicSharedMemorySize, gdr3_state_smem_bytes(dk, 64)));
     gdr_grad_state_kernel3<<<grid, 512, gdr3_state_smem_bytes(dk, 64)>>>(args...);
@@ -144,7 +151,7 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         float *work = nanbuf((size_t)GDR2_WORK(B * H * nc, dk, dv)), *dO2 = nanbuf((size_t)rows * H * dv);
         float* dS2 = up(S0); // from the same initial state and the same prep outputs
         if (chunk == 2) gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
-        else gdr_chunk_kernel3<<<dim3(nc, H, B), TILE64_THREADS>>>(work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
+        else launch_chunk(gdr_chunk_kernel3, dim3(nc, H, B), work, qn, kn, dv_, vs, gbq, T, H, dk, dv);
         gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(dS2, dO2, work, T, H, dk, dv);
         CK(cudaDeviceSynchronize());
         snprintf(name, sizeof name, "prefill2 (chunk%d) vs 1 B%d T%d H%d Dk%d Dv%d silu%d: o", chunk, B, T, H, dk, dv, silu_qk);
@@ -423,7 +430,7 @@ static void bench(int B, int T, int H, int dk, int dv) {
         for (int it = 0; it < 23; it++) {
             cudaEventRecord(e0);
             if (chunk == 2) gdr_chunk_kernel2<<<dim3(nc, H, B), GDR2_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
-            else gdr_chunk_kernel3<<<dim3(nc, H, B), TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
+            else launch_chunk(gdr_chunk_kernel3, dim3(nc, H, B), work, qn, kn, v, H * dv, gbq, T, H, dk, dv);
             cudaEventRecord(e1);
             gdr_prefill_kernel2<<<dim3((dv + GDR2_BV(dk) - 1) / GDR2_BV(dk), H, B), GDR2_THREADS>>>(S, o, work, T, H, dk, dv);
             cudaEventRecord(e2); CK(cudaEventSynchronize(e2));
@@ -486,7 +493,7 @@ static void bench_train(int B, int T, int H, int dk, int dv) {
         const Times t = times(launch);
         printf("bench train B%d T%d H%d Dk%d Dv%d %-26s median %.3f ms (min %.3f, max %.3f)\n", B, T, H, dk, dv, what, t.median, t.min, t.max);
     };
-    time("gdr_chunk_kernel3", [&] { gdr_chunk_kernel3<<<chunks, TILE64_THREADS>>>(work, qn, kn, v, H * dv, gbq, T, H, dk, dv); });
+    time("gdr_chunk_kernel3", [&] { launch_chunk(gdr_chunk_kernel3, chunks, work, qn, kn, v, H * dv, gbq, T, H, dk, dv); });
     time("gdr_prefill_kernel2", [&] { gdr_prefill_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
     time("gdr_prefill_wide_kernel2", [&] { gdr_prefill_wide_kernel2<<<scan, GDR2_THREADS>>>(S, o, work, T, H, dk, dv); });
     time("gdr_grad_forward_kernel2", [&] { gdr_grad_forward_kernel2<<<scan, GDR2_THREADS>>>(S, o, ckpt, u, work, T, H, dk, dv); });
@@ -496,8 +503,7 @@ static void bench_train(int B, int T, int H, int dk, int dv) {
     time("gdr_grad_state_kernel2", [&] { gdr_grad_state_kernel2<<<scan, GDR2_THREADS>>>(dhs, du, work, dO, T, H, dk, dv); });
     time("gdr_grad_state_kernel3", [&] { state3(dk, dim3((dv + 63) / 64, H, B), dhs, du, work, dO, T, H, dk, dv); });
     time("gdr_grad_chunk_kernel2", [&] {
-        gdr_grad_chunk_kernel2<<<chunks, TILE64_THREADS>>>(dq, dkk, dvv, H * dv, dg, db, mats, qn, kn, v, H * dv, gbq, ckpt, dhs, u, du, dO,
-                                                           T, H, dk, dv);
+        launch_chunk(gdr_grad_chunk_kernel2, chunks, dq, dkk, dvv, H * dv, dg, db, mats, qn, kn, v, H * dv, gbq, ckpt, dhs, u, du, dO, T, H, dk, dv);
     });
     std::vector<float> g = down(dg, (size_t)rows * H);
     int bad = 0;

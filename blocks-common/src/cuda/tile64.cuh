@@ -2,15 +2,19 @@
 tile64.cuh: one 64x64 output tile of a matrix product per block of 256 threads, on tensor cores (mma.sync m16n8k8)
 in 3xTF32: each operand x = hi + lo, both tf32, and hi*hi + hi*lo + lo*hi accumulate in fp32, so products keep
 about fp32's precision (only lo*lo, 2^-22 of |x y|, is dropped). The chunked gated-delta kernels (gated_delta_rule.cuh,
-gated_delta_grad.cuh) build their per-chunk products from it: operands come from functors fa(m, x), fb(x, n), so an
-operand may be a masked, scaled or transposed view of global or shared memory; epilogues read the accumulator by
-(tile64_row, tile64_col), or through a shared tile (tile64_store).
+gated_delta_grad.cuh) build their per-chunk products from it: an operand is a strided view of global memory
+(Tile64View, streamed in by cp.async) or a functor fa(m, x), fb(x, n) (a masked, scaled or transposed view of shared
+memory, say); epilogues read the accumulator by (tile64_row, tile64_col), or through a shared tile (tile64_store).
+Version 1 staged every operand through registers, one slice ahead with two barriers per slice; ncu found the chunk
+kernels waiting on global loads and barriers (long-scoreboard and barrier stalls, 5.6 of 11.8 cycles per issue).
 */
 #pragma once
 
 #define TILE64_THREADS 256
 #define TILE64_TS 68 // row stride of 64-wide shared tiles (16-byte rows)
 #define TILE64_SS 72 // row stride of tile64_mma's staged slices: conflict-free fragment loads
+#define TILE64_STAGES 3 // tile64_mma's ring of staged slices
+#define TILE64_STAGE_FLOATS (2 * 16 * TILE64_SS) // one slice: A and B, 16 deep
 
 // The 64x64 output tile of tile64_mma: warp w owns rows 16 (w % 4) .. +15 and columns 32 (w / 4) .. +31, as four
 // m16n8 accumulators; acc[p][q] is the element at (tile64_row(q), tile64_col(p, q)) (mma.m16n8k8's C fragment layout).
@@ -33,37 +37,63 @@ __device__ __forceinline__ void tile64_mma_tf32(float (&d)[4], const unsigned (&
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
+// An operand in global memory: element (a, b) = p[a * sa + b * sb], 0 outside [0, alim) x [0, blim). tile64_mma copies
+// it to shared memory with cp.async, so its loads are in flight while earlier slices' products run.
+struct Tile64View {
+    const float* p;
+    long long sa, sb;
+    int alim, blim;
+    __device__ Tile64View t() const { return {p, sb, sa, blim, alim}; }                // the transpose: (b, a)
+    __device__ Tile64View cols(int b0) const { return {p + b0 * sb, sa, sb, alim, blim - b0}; } // columns b0..
+    __device__ float at(int a, int b) const { return a < alim && b < blim ? p[a * sa + b * sb] : 0.f; }
+};
+
+// dst = f(a, b), 0 where x (the product's inner index, a or b) is past K. A functor operand (a value computed from
+// shared memory, say) is stored at once; a Tile64View is copied by a 4-byte cp.async that fills zeros out of bounds.
+template <class F>
+__device__ __forceinline__ void tile64_put(float* dst, const F& f, int a, int b, bool in_k) { *dst = in_k ? f(a, b) : 0.f; }
+__device__ __forceinline__ void tile64_put(float* dst, const Tile64View& v, int a, int b, bool in_k) {
+    const bool in = in_k && a < v.alim && b < v.blim;
+    const float* src = in ? v.p + a * v.sa + b * v.sb : v.p;
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src),
+                 "r"(in ? 4 : 0)
+                 : "memory");
+}
+
 // acc += sum_{x < K} fa(m, x) fb(x, n) over the 64x64 tile, on tensor cores in 3xTF32 (fp32-level products, fp32
-// accumulation). Operands are staged 16 deep in As, Bs [16][TILE64_SS]; AX / BX: the operand is contiguous along x in
-// memory, so consecutive threads stage consecutive x (else consecutive m or n). Every thread must call it (it
-// synchronises).
+// accumulation). Operands (functors or Tile64Views) are staged 16 deep, As and Bs [16][TILE64_SS] per slice, in a ring
+// of TILE64_STAGES slices in `stages` (TILE64_STAGE_FLOATS each): slice s + 2 is in flight while slice s's products
+// run, and one barrier per slice both publishes slice s and frees the buffer slice s - 1 used. AX / BX: the operand is
+// contiguous along x in memory, so consecutive threads stage consecutive x (else consecutive m or n). Every thread
+// must call it (it synchronises, also on return: the caller may then overwrite what the operands read).
 template <bool AX, bool BX, class FA, class FB>
-__device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, FA fa, FB fb, float* As, float* Bs) {
+__device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, const FA& fa, const FB& fb, float* stages) {
     const int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, cq = lane & 3;
     const int m0 = 16 * ((tid >> 5) & 3) + g, n0 = 32 * (tid >> 7) + g;
-    // the next slice's operands are loaded into registers before the current slice's products: their latency
-    // overlaps the tensor-core work instead of stalling every slice
-    float ra[4], rb[4];
-    auto fetch = [&](int x0) {
+    const int slices = (K + 15) / 16;
+    auto issue = [&](int s) { // slice s into its ring buffer, as one cp.async group (empty past the last slice)
+        if (s < slices) {
+            float* As = stages + (s % TILE64_STAGES) * TILE64_STAGE_FLOATS;
+            float* Bs = As + 16 * TILE64_SS;
 #pragma unroll
-        for (int r = 0; r < 4; r++) {
-            const int e = tid + TILE64_THREADS * r;
-            const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
-            const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
-            ra[r] = x0 + xa < K ? fa(ma, x0 + xa) : 0.f;
-            rb[r] = x0 + xb < K ? fb(x0 + xb, nb) : 0.f;
+            for (int r = 0; r < 4; r++) {
+                const int e = tid + TILE64_THREADS * r;
+                const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
+                const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
+                tile64_put(&As[xa * TILE64_SS + ma], fa, ma, 16 * s + xa, 16 * s + xa < K);
+                tile64_put(&Bs[xb * TILE64_SS + nb], fb, 16 * s + xb, nb, 16 * s + xb < K);
+            }
         }
+        asm volatile("cp.async.commit_group;" ::: "memory");
     };
-    fetch(0);
-    for (int x0 = 0; x0 < K; x0 += 16) {
-#pragma unroll
-        for (int r = 0; r < 4; r++) {
-            const int e = tid + TILE64_THREADS * r;
-            As[(AX ? (e & 15) : (e >> 6)) * TILE64_SS + (AX ? (e >> 4) : (e & 63))] = ra[r];
-            Bs[(BX ? (e & 15) : (e >> 6)) * TILE64_SS + (BX ? (e >> 4) : (e & 63))] = rb[r];
-        }
-        __syncthreads();
-        if (x0 + 16 < K) fetch(x0 + 16);
+    issue(0);
+    issue(1);
+    for (int s = 0; s < slices; s++) {
+        asm volatile("cp.async.wait_group 1;" ::: "memory"); // this thread's copies of slice s have landed
+        __syncthreads();                                     // everyone's have, and slice s - 1 is done with
+        issue(s + 2);
+        const float* As = stages + (s % TILE64_STAGES) * TILE64_STAGE_FLOATS;
+        const float* Bs = As + 16 * TILE64_SS;
 #pragma unroll
         for (int kk = 0; kk < 16; kk += 8) {
             const float* a0 = As + (kk + cq) * TILE64_SS + m0;
@@ -84,8 +114,9 @@ __device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, FA fa, FB 
                 tile64_mma_tf32(acc[p], ah, bh);
             }
         }
-        __syncthreads();
     }
+    asm volatile("cp.async.wait_group 0;" ::: "memory");
+    __syncthreads();
 }
 
 __device__ __forceinline__ void tile64_zero(float (&acc)[4][4]) {
@@ -93,6 +124,26 @@ __device__ __forceinline__ void tile64_zero(float (&acc)[4][4]) {
     for (int p = 0; p < 4; p++)
 #pragma unroll
         for (int q = 0; q < 4; q++) acc[p][q] = 0.f;
+}
+
+// Row and column sums of the shared tile Ct for index x = tid / 4, by the four lanes 4x .. 4x+3 (every thread of the
+// block), each summing every fourth term, then two shuffles; all four lanes return the sum:
+//   tile64_row_dot: sum_i Ct[x][i] f(x, i)      tile64_col_dot: sum_s Ct[s][x] f(s)
+template <class F>
+__device__ __forceinline__ float tile64_row_dot(const float* Ct, const F& f) {
+    const int x = threadIdx.x >> 2;
+    float r = 0.f;
+    for (int i = threadIdx.x & 3; i < 64; i += 4) r += Ct[x * TILE64_TS + i] * f(x, i);
+    r += __shfl_xor_sync(0xffffffffu, r, 1);
+    return r + __shfl_xor_sync(0xffffffffu, r, 2);
+}
+template <class F>
+__device__ __forceinline__ float tile64_col_dot(const float* Ct, const F& f) {
+    const int x = threadIdx.x >> 2;
+    float r = 0.f;
+    for (int s = threadIdx.x & 3; s < 64; s += 4) r += Ct[s * TILE64_TS + x] * f(s);
+    r += __shfl_xor_sync(0xffffffffu, r, 1);
+    return r + __shfl_xor_sync(0xffffffffu, r, 2);
 }
 
 // acc into the shared tile Ct (then synchronised: every thread may read all of it)

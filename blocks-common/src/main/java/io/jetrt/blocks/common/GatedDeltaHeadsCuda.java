@@ -90,7 +90,7 @@ public final class GatedDeltaHeadsCuda {
         } else {
             int nc2 = ceilDiv(tokens, CHUNK2);
             work = gpu.scratch(DType.F32, batch * h * nc2, CHUNK2 * (3 * dk + dv) + CHUNK2 * CHUNK2 + 1);
-            gpu.launch(chunk3, nc2, h, batch, THREADS2, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(chunk3, nc2, h, batch, TensorCoreChunk.THREADS, 1, TensorCoreChunk.SHARED_BYTES, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
             DeviceTensor state = gpu.scratch(DType.F32, batch * h, dk * dv);
             gpu.zero(state);
             checkpoints = gpu.scratch(DType.F32, batch * h * nc2, dk * dv);
@@ -144,8 +144,8 @@ public final class GatedDeltaHeadsCuda {
                 gpu.launch(state2, ceilDiv(dv, stateColumns2()), h, batch, THREADS2, 1, 0, dhs, du, s.work(), dO, tokens, h, dk, dv);
             }
             DeviceTensor mats = gpu.scratch(DType.F32, batch * h * nc2, MATS2 + CHUNK2 * dk);
-            gpu.launch(backward2, nc2, h, batch, THREADS2, 1, 0, dqp, dkp, dvOut, dvStride, dgp, dbp, mats, s.qn(), s.kn(), s.v(),
-                    s.vStride(), s.gbq(), s.checkpoints(), dhs, s.u(), du, dO, tokens, h, dk, dv);
+            gpu.launch(backward2, nc2, h, batch, TensorCoreChunk.THREADS, 1, TensorCoreChunk.SHARED_BYTES, dqp, dkp, dvOut, dvStride,
+                    dgp, dbp, mats, s.qn(), s.kn(), s.v(), s.vStride(), s.gbq(), s.checkpoints(), dhs, s.u(), du, dO, tokens, h, dk, dv);
         }
 
         DeviceTensor aLogPart = gpu.scratch(DType.F32, rows, h), dtPart = gpu.scratch(DType.F32, rows, h);

@@ -66,7 +66,7 @@ public final class GatedDeltaRuleCuda {
         if (tokens >= CHUNKED_FROM) {
             int nc = DeviceTensors.ceilDiv(tokens, CHUNK);
             DeviceTensor work = gpu.scratch(DType.F32, batch * h * nc, CHUNK * (3 * dk + dv) + CHUNK * CHUNK + 1);
-            gpu.launch(chunk3, nc, h, batch, CHUNK_THREADS, 1, 0, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
+            gpu.launch(chunk3, nc, h, batch, TensorCoreChunk.THREADS, 1, TensorCoreChunk.SHARED_BYTES, work, qn, kn, v, vStride, gbq, tokens, h, dk, dv);
             if (tensorCoreScan) {
                 gpu.launch(scan3, DeviceTensors.ceilDiv(dv, TensorCoreScan.COLUMNS), h, batch, TensorCoreScan.THREADS, 1,
                         TensorCoreScan.sharedBytes(dk), recurrent, o, work, tokens, h, dk, dv);
