@@ -29,7 +29,9 @@ Kernels (version 1 each; they are the reference a faster chunked form would be t
                              Launch: grid ceil(rows*H/4), block 128.
   gdr_grad_norm_kernel1      the gated RMSNorm's backward per (row, head): from o (before the norm), gate, w and dy:
                              do [rows, H*Dv], dgate (row stride), and w's per-row partials dwp [rows*H, Dv].
-                             Launch: grid rows*H, block 128.
+                             Launch: grid rows*H, block 128. The reference of:
+  gdr_grad_norm_kernel2      kernel1's math with one warp per (row, head), 8 per block (as gdr_out_norm_kernel2).
+                             Launch: grid ceil(rows*H / 8), block 256.
 (The weights' per-row partials are summed by grad_sum_rows_kernel1 of grad_sum_rows.cuh.)
 */
 #pragma once
@@ -340,6 +342,38 @@ extern "C" __global__ void gdr_grad_norm_kernel1(float* __restrict__ dO, float* 
     }
 }
 
+extern "C" __global__ void gdr_grad_norm_kernel2(float* __restrict__ dO, float* __restrict__ dgate, int dgate_stride,
+                                                 float* __restrict__ dwp, const float* __restrict__ o,
+                                                 const float* __restrict__ gate, int gate_stride,
+                                                 const float* __restrict__ w, const float* __restrict__ dy,
+                                                 int rows, int heads, int dv, float eps) {
+    const long long unit = (long long)blockIdx.x * 8 + (threadIdx.x >> 5); // (row, head)
+    const int lane = threadIdx.x & 31;
+    if (unit >= (long long)rows * heads) return; // whole warps leave together: the shuffles stay full
+    const long long r = unit / heads, at = unit * dv;
+    const int h = (int)(unit % heads);
+    const float* x = o + at;
+    const float* z = gate + r * gate_stride + (long long)h * dv;
+    const float* g = dy + at;
+    float ss = 0.0f, co = 0.0f;
+#pragma unroll 4
+    for (int j = lane; j < dv; j += 32) {
+        ss += x[j] * x[j];
+        co += g[j] * w[j] * silu_f(z[j]) * x[j];
+    }
+    ss = warp_sum(ss);
+    co = warp_sum(co);
+    const float rs = 1.0f / sqrtf(ss / (float)dv + eps);
+    const float c3 = rs * rs * rs * co / (float)dv;
+#pragma unroll 4
+    for (int j = lane; j < dv; j += 32) {
+        const float sz = silu_f(z[j]);
+        dO[at + j] = rs * g[j] * w[j] * sz - c3 * x[j];
+        dgate[r * dgate_stride + (long long)h * dv + j] = g[j] * x[j] * rs * w[j] * dsilu_f(z[j]);
+        dwp[at + j] = g[j] * x[j] * rs * sz;
+    }
+}
+
 /*
 Version 2: the chunked (WY) training scan, chunks of GDR2_C = 64 tokens; the math, step by step, is
 io.jetrt.blocks.common.grad.ChunkedGatedDeltaRuleGrad's javadoc (that class is its float64 statement, tested against
@@ -359,7 +393,7 @@ Kernel1 above stays the reference.
                             64x64 output tiles on tensor cores in 3xTF32 (tile64.cuh); the 64x64 matrices the
                             phases share (KKE, M1, M2) and dW [64, Dk] in `mats` (GDRG2_MATS(dk) floats per chunk).
                             Launch: grid (NC, H, B), block 256; GDR_CHUNK_SMEM_FLOATS floats of dynamic shared memory
-                            (62.5 KB, gated_delta_rule.cuh).
+                            (74.5 KB, gated_delta_rule.cuh).
 No atomics: row and column sums of a tile go through shared memory in a fixed order, so results are bit-reproducible.
 */
 #define GDRG2_MATS(dk) (3 * 4096 + 64 * (dk))
@@ -494,6 +528,17 @@ gdr_grad_state_kernel2(float* __restrict__ dhs, float* __restrict__ du, const fl
     else gdr2_state_scan<16>(smem, smem + 4096, smem + 8192, smem + 8192 + GDR2_C * 16, dhs, du, work, dO, tokens, heads, dk, dv);
 }
 
+// The accumulator tile a as columns c0.. of rows [64, Dk] at dst (row stride ld), rows below len and columns below dk
+__device__ __forceinline__ void gdr2_store_rows(float* __restrict__ dst, long long ld, const float (&a)[4][4], int len, int dk, int c0) {
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = tile64_row(q), i = c0 + tile64_col(p, q);
+            if (t < len && i < dk) dst[t * ld + i] = a[p][q];
+        }
+}
+
 extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float* __restrict__ dv_out, int dv_stride,
                        float* __restrict__ dg, float* __restrict__ dbeta, float* __restrict__ mats,
@@ -519,10 +564,10 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     const float* S0 = ckpt + bhc * dk * dv;
     const float* DH = dhs + bhc * dk * dv;
     // the chunk's rows [64, Dk] or [64, Dv] (zero past T), the states [Dk, Dv], the shared 64x64 matrices and dW
-    const Tile64View Q{qn + row0 * kd + (long long)h * dk, kd, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, kd, 1, len, dk};
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
     const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
-    const Tile64View dOv{dO + row0 * vd + (long long)h * dv, vd, 1, len, dv}, U{u + row0 * vd + (long long)h * dv, vd, 1, len, dv};
-    const Tile64View dU{du + row0 * vd + (long long)h * dv, vd, 1, len, dv};
+    const Tile64View dOv{dO + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv}, U{u + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
+    const Tile64View dU{du + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
     const Tile64View S0t = Tile64View{S0, dv, 1, dk, dv}.t(), DHt = Tile64View{DH, dv, 1, dk, dv}.t(); // [Dv, Dk]
     const Tile64View M1{M1g, 64, 1, 64, 64}, M2{M2g, 64, 1, 64, 64}, dW{dWg, dk, 1, 64, dk};
     const int x = tid >> 2; // the row (or column) of tile64_row_dot / tile64_col_dot
@@ -568,45 +613,56 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     }
     __syncthreads();
 
-    // 3. dq = diag(gamma) dO S0^T + M1 K, by 64 columns of Dk; dgc += gamma (dO S0^T)_t . q_t
-    for (int i0 = 0; i0 < dk; i0 += 64) {
+    // 3. dq = diag(gamma) dO S0^T + M1 K; dgc += gamma (dO S0^T)_t . q_t. By 128 columns of Dk, as two 64-column tiles
+    // that share their A operand (dO, M1) in tile64_mma2; past Dk a tile is zeros.
+    for (int i0 = 0; i0 < dk; i0 += 128) {
         tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, dOv, S0t.cols(i0), stages);
-        tile64_store(Ct, acc);
-        const float r = tile64_row_dot(Ct, [&](int t, int i) { return Q.at(t, i0 + i); });
+        tile64_zero(acc2);
+        tile64_mma2<true, true>(acc, acc2, dv, dOv, S0t.cols(i0), S0t.cols(i0 + 64), stages);
+        float r = tile64_store_row_dot(Ct, acc, [&](int t, int i) { return Q.at(t, i0 + i); });
         if (lead) dgc[x] += gam[x] * r;
-#pragma unroll
-        for (int p = 0; p < 4; p++)
-#pragma unroll
-            for (int q = 0; q < 4; q++) acc[p][q] *= gam[tile64_row(q)];
-        tile64_mma<true, false>(acc, 64, M1, K.cols(i0), stages);
-#pragma unroll
-        for (int p = 0; p < 4; p++)
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                const int t = tile64_row(q), i = i0 + tile64_col(p, q);
-                if (t < len && i < dk) dq[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
-            }
+        r = tile64_store_row_dot(Ct, acc2, [&](int t, int i) { return Q.at(t, i0 + 64 + i); });
+        if (lead) dgc[x] += gam[x] * r;
+        tile64_scale_rows(acc, gam);
+        tile64_scale_rows(acc2, gam);
+        tile64_mma2<true, false>(acc, acc2, 64, M1, K.cols(i0), K.cols(i0 + 64), stages);
+        gdr2_store_rows(dq + row0 * kd + (long long)h * dk, kd, acc, len, dk, i0);
+        gdr2_store_rows(dq + row0 * kd + (long long)h * dk, kd, acc2, len, dk, i0 + 64);
     }
 
-    // 4. dW = -du S0^T into dWg; dT = du (diag(beta) V)^T + dW (diag(beta gamma) K)^T, the two products apart and
-    // scaled by column; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
-    for (int i0 = 0; i0 < dk; i0 += 64) {
-        tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, dU, S0t.cols(i0), stages);
+    // 4. dW = -du S0^T into dWg (by 128 columns as in 3); dT = du (diag(beta) V)^T + dW (diag(beta gamma) K)^T,
+    // the two products apart and scaled by column; dA = -T^T dT T^T (s < t): dbeta, dgc, M2 = diag(beta) dA * E
+    auto dw_tile = [&](const float(&a)[4][4], int c0) {
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
-                const int i = i0 + tile64_col(p, q);
-                if (i < dk) dWg[tile64_row(q) * dk + i] = -acc[p][q];
+                const int i = c0 + tile64_col(p, q);
+                if (i < dk) dWg[tile64_row(q) * dk + i] = -a[p][q];
             }
+    };
+    for (int i0 = 0; i0 < dk; i0 += 128) {
+        tile64_zero(acc);
+        tile64_zero(acc2);
+        tile64_mma2<true, true>(acc, acc2, dv, dU, S0t.cols(i0), S0t.cols(i0 + 64), stages);
+        dw_tile(acc, i0);
+        dw_tile(acc2, i0 + 64);
     }
     __syncthreads();
     tile64_zero(acc);
     tile64_mma<true, true>(acc, dv, dU, V.t(), stages);
     tile64_zero(acc2);
     tile64_mma<true, true>(acc2, dk, dW, K.t(), stages);
+    // dk's term diag(beta gamma) T^T dW, dotted with k_t: sum_r T[r][t] (dW K^T)[r][t], into dbeta and dgc here
+    tile64_store(Ct, acc2);
+    {
+        const float r = tile64_col_dot(Ct, [&](int s) { return Tm[s * TILE64_TS + x]; });
+        if (lead) {
+            dbs[x] += gam[x] * r;
+            dgc[x] += bg[x] * r;
+        }
+    }
+    __syncthreads(); // the column sums have read Ct
 #pragma unroll
     for (int p = 0; p < 4; p++)
 #pragma unroll
@@ -641,42 +697,26 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     }
     __syncthreads();
 
-    // 5. dk = diag(kappa) u dH^T + diag(beta gamma) T^T dW + M1^T Q + M2 K + M2^T K, by 64 columns of Dk
-    for (int i0 = 0; i0 < dk; i0 += 64) {
-        auto key = [&](int t, int i) { return K.at(t, i0 + i); };
+    // 5. dk = diag(kappa) u dH^T + diag(beta gamma) T^T dW + M1^T Q + M2 K + M2^T K, by 128 columns of Dk as in 3
+    for (int i0 = 0; i0 < dk; i0 += 128) {
         tile64_zero(acc);
-        tile64_mma<true, true>(acc, dv, U, DHt.cols(i0), stages);
-        tile64_store(Ct, acc);
-        float r = tile64_row_dot(Ct, key);
+        tile64_zero(acc2);
+        tile64_mma2<true, true>(acc, acc2, dv, U, DHt.cols(i0), DHt.cols(i0 + 64), stages);
+        float r = tile64_store_row_dot(Ct, acc, [&](int t, int i) { return K.at(t, i0 + i); });
+        r += tile64_store_row_dot(Ct, acc2, [&](int t, int i) { return K.at(t, i0 + 64 + i); });
         if (lead) {
             dgc[x] -= kap[x] * r;
             last[x] += kap[x] * r;
         }
-        tile64_zero(acc2);
-        tile64_mma<false, false>(acc2, 64, [&](int t, int r) { return Tm[r * TILE64_TS + t]; }, dW.cols(i0), stages);
-        tile64_store(Ct, acc2); // tile64_mma's barriers: the row sums above have read Ct
-        r = tile64_row_dot(Ct, key);
-        if (lead) {
-            dbs[x] += gam[x] * r;
-            dgc[x] += bg[x] * r;
-        }
-#pragma unroll
-        for (int p = 0; p < 4; p++)
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                const int t = tile64_row(q);
-                acc[p][q] = kap[t] * acc[p][q] + bg[t] * acc2[p][q];
-            }
-        tile64_mma<false, false>(acc, 64, M1.t(), Q.cols(i0), stages);
-        tile64_mma<true, false>(acc, 64, M2, K.cols(i0), stages);
-        tile64_mma<false, false>(acc, 64, M2.t(), K.cols(i0), stages);
-#pragma unroll
-        for (int p = 0; p < 4; p++)
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                const int t = tile64_row(q), i = i0 + tile64_col(p, q);
-                if (t < len && i < dk) dk_out[(row0 + t) * kd + (long long)h * dk + i] = acc[p][q];
-            }
+        tile64_scale_rows(acc, kap);
+        tile64_scale_rows(acc2, kap);
+        tile64_mma2<false, false>(acc, acc2, 64, [&](int t, int r) { return bg[t] * Tm[r * TILE64_TS + t]; }, dW.cols(i0), dW.cols(i0 + 64),
+                                  stages);
+        tile64_mma2<false, false>(acc, acc2, 64, M1.t(), Q.cols(i0), Q.cols(i0 + 64), stages);
+        tile64_mma2<true, false>(acc, acc2, 64, M2, K.cols(i0), K.cols(i0 + 64), stages);
+        tile64_mma2<false, false>(acc, acc2, 64, M2.t(), K.cols(i0), K.cols(i0 + 64), stages);
+        gdr2_store_rows(dk_out + row0 * kd + (long long)h * dk, kd, acc, len, dk, i0);
+        gdr2_store_rows(dk_out + row0 * kd + (long long)h * dk, kd, acc2, len, dk, i0 + 64);
     }
 
     // 6. dv = diag(beta) T^T du, dbeta += (T^T du)_t . v_t, by 64 columns of Dv
@@ -696,8 +736,20 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     }
 
     // 7. dgc_63 += sum_t kappa_t (u dH^T)_t . k_t + dec sum(dH * S0); dg = reverse prefix sum of dgc, by one warp
+    // (ncu: a tenth of the kernel's time went to this sum with 4-byte loads, latency-bound at the block's end)
     float hs = 0.f;
-    for (long long e = tid; e < (long long)dk * dv; e += GDR2_THREADS) hs += DH[e] * S0[e];
+    const long long nhs = (long long)dk * dv;
+    if (nhs % 4 == 0) { // DH and S0 start at multiples of nhs floats: 16-byte aligned
+        const float4 *d4 = (const float4*)DH, *s4 = (const float4*)S0;
+#pragma unroll 4
+        for (long long e = tid; e < nhs / 4; e += GDR2_THREADS) {
+            const float4 a = d4[e], b = s4[e];
+            hs += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+        }
+    } else {
+#pragma unroll 8
+        for (long long e = tid; e < nhs; e += GDR2_THREADS) hs += DH[e] * S0[e];
+    }
     for (int off = 16; off > 0; off >>= 1) hs += __shfl_xor_sync(0xffffffffu, hs, off);
     if ((tid & 31) == 0) red[tid >> 5] = hs;
     __syncthreads();

@@ -28,7 +28,9 @@ Kernels (version 1 each: the simplest correct form):
                          once. Launch: grid (ceil(Dv/32), H, B), block (32, 8): at Dv 256, H 12, B 1: 96 blocks.
                          The reference of gdr_decode_kernel2 (below), which the launchers run.
   gdr_out_norm_kernel1   in place on o [rows, H*Dv]: o = o * rsqrt(mean_Dv(o^2) + eps) * w[j] * silu(gate[j]).
-                         Launch: grid rows*H, block 128.
+                         Launch: grid rows*H, block 128. The reference of:
+  gdr_out_norm_kernel2   kernel1's math with one warp per (row, head), 8 per block: kernel1's block of 128 threads
+                         had two elements each at Dv 256. Launch: grid ceil(rows*H / 8), block 256.
 
 Inputs given as (pointer, row stride) so they can be column ranges of one fused projection [rows, P].
 Every kernel needs blockDim as its launch line says (the reductions assume it).
@@ -238,6 +240,21 @@ extern "C" __global__ void gdr_out_norm_kernel1(float* __restrict__ o, const flo
     for (int i = 0; i < warps; i++) ss += partial[i];
     float inv = 1.0f / sqrtf(ss / (float)dv + eps);
     for (int j = threadIdx.x; j < dv; j += blockDim.x) x[j] = x[j] * inv * w[j] * silu_f(g[j]);
+}
+
+extern "C" __global__ void gdr_out_norm_kernel2(float* __restrict__ o, const float* __restrict__ gate, int gate_stride,
+                                                const float* __restrict__ w, int rows, int heads, int dv, float eps) {
+    const long long unit = (long long)blockIdx.x * 8 + (threadIdx.x >> 5); // (row, head)
+    const int lane = threadIdx.x & 31;
+    if (unit >= (long long)rows * heads) return; // whole warps leave together: the shuffles stay full
+    float* x = o + unit * dv;
+    const float* g = gate + (unit / heads) * gate_stride + (unit % heads) * dv;
+    float ss = 0.0f;
+#pragma unroll 8
+    for (int j = lane; j < dv; j += 32) ss += x[j] * x[j];
+    const float inv = 1.0f / sqrtf(warp_sum(ss) / (float)dv + eps);
+#pragma unroll 8
+    for (int j = lane; j < dv; j += 32) x[j] = x[j] * inv * w[j] * silu_f(g[j]);
 }
 
 /*
@@ -687,13 +704,15 @@ __device__ __forceinline__ void gdr2_store_scaled_t(float* __restrict__ dst, con
                                                     int dk, float* Ct) {
     const int tid = threadIdx.x;
     for (int i0 = 0; i0 < dk; i0 += 64) {
-        for (int e = tid; e < 64 * 64; e += TILE64_THREADS) {
-            const int t = e >> 6, i = e & 63;
+#pragma unroll // a fixed count: all 16 loads in flight at once
+        for (int r = 0; r < 64 * 64 / TILE64_THREADS; r++) {
+            const int e = tid + TILE64_THREADS * r, t = e >> 6, i = e & 63;
             Ct[i * TILE64_TS + t] = scale[t] * src.at(t, i0 + i);
         }
         __syncthreads();
-        for (int e = tid; e < 64 * 64; e += TILE64_THREADS) {
-            const int i = e >> 6, t = e & 63;
+#pragma unroll
+        for (int r = 0; r < 64 * 64 / TILE64_THREADS; r++) {
+            const int e = tid + TILE64_THREADS * r, i = e >> 6, t = e & 63;
             if (i0 + i < dk) dst[(long long)(i0 + i) * 64 + t] = Ct[i * TILE64_TS + t];
         }
         __syncthreads();
@@ -704,7 +723,7 @@ __device__ __forceinline__ void gdr2_store_scaled_t(float* __restrict__ dst, con
 gdr_chunk_kernel3: gdr_chunk_kernel2's work buffer (same layout, same math), its products on tensor cores (tile64.cuh,
 3xTF32): the Gram matrices K K^T and Q K^T, then W = T BK and U = T BV by 64-column tiles; T by forward substitution
 (gdr2_solve_t). Kernel2 stays the reference (gated_delta_rule_test.cu runs both against kernel1 and the CPU twin).
-Launch: grid (NC, H, B), block 256; GDR_CHUNK_SMEM_FLOATS floats of dynamic shared memory (62.5 KB).
+Launch: grid (NC, H, B), block 256; GDR_CHUNK_SMEM_FLOATS floats of dynamic shared memory (74.5 KB).
 */
 extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
 gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const float* __restrict__ kn,
@@ -726,7 +745,7 @@ gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const 
     float* AT = KT + n * dk * 64;
     float* UT = AT + n * 4096;
     float* dec = UT + n * dv * 64;
-    const Tile64View Q{qn + row0 * kd + (long long)h * dk, kd, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, kd, 1, len, dk};
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
     const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
     gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
     if (tid == 0) dec[bhc] = expf(gcs[63]);

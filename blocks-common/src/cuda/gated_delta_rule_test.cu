@@ -142,6 +142,14 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
     auto raw1 = down(dO, o.size());
     gdr_out_norm_kernel1<<<rows * H, 128>>>(dO, dg, vs, dw, H, dv, 1e-5f);
     CK(cudaDeviceSynchronize());
+    { // gdr_out_norm_kernel2 on the same o, against kernel1
+        float* dOn = up(raw1);
+        gdr_out_norm_kernel2<<<(rows * H + 7) / 8, 256>>>(dOn, dg, vs, dw, rows, H, dv, 1e-5f);
+        CK(cudaDeviceSynchronize());
+        snprintf(name, sizeof name, "out norm2 B%d T%d H%d Dv%d: kernel1's", B, T, H, dv);
+        cmp(name, down(dO, o.size()), down(dOn, o.size()));
+        CK(cudaFree(dOn));
+    }
     snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: o", B, T, H, dk, dv, silu_qk);
     cmp(name, o, down(dO, o.size()));
     snprintf(name, sizeof name, "prefill B%d T%d H%d Dk%d Dv%d silu%d: state", B, T, H, dk, dv, silu_qk);
@@ -261,6 +269,26 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
 }
 
 // conv: static (dynamic=0) or a kernel per row; prefill in two row ranges, cache update, then 2 decode steps
+// gdr_grad_norm_kernel2 against kernel1 on random inputs, outputs poisoned first; the gate's rows wider than H*Dv
+static void test_grad_norm(int rows, int H, int dv) {
+    const int n = rows * H * dv, gs = H * dv + 3;
+    auto o = randn(n, 1.f), gate = randn((size_t)rows * gs, 1.f), w = randn(dv, 1.f), dy = randn(n, 1.f);
+    float *d_o = up(o), *d_gate = up(gate), *d_w = up(w), *d_dy = up(dy);
+    float* out[2][3]; // do, dgate, dw partials: [rows*H, Dv] each
+    for (int v = 0; v < 2; v++)
+        for (int i = 0; i < 3; i++) out[v][i] = nanbuf(n);
+    gdr_grad_norm_kernel1<<<rows * H, 128>>>(out[0][0], out[0][1], H * dv, out[0][2], d_o, d_gate, gs, d_w, d_dy, H, dv, 1e-5f);
+    gdr_grad_norm_kernel2<<<(rows * H + 7) / 8, 256>>>(out[1][0], out[1][1], H * dv, out[1][2], d_o, d_gate, gs, d_w, d_dy, rows, H, dv, 1e-5f);
+    CK(cudaDeviceSynchronize());
+    const char* names[3] = {"do", "dgate", "dw partials"};
+    for (int i = 0; i < 3; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "grad norm2 rows%d H%d Dv%d: %s = kernel1's", rows, H, dv, names[i]);
+        cmp(name, down(out[0][i], n), down(out[1][i], n));
+    }
+    for (float* p : {d_o, d_gate, d_w, d_dy, out[0][0], out[0][1], out[0][2], out[1][0], out[1][1], out[1][2]}) CK(cudaFree(p));
+}
+
 static void test_conv(int B, int T, int C, int W, int dynamic) {
     char name[200];
     int rows = B * T, xs = C + 3, os = C + 1;
@@ -564,6 +592,9 @@ int main(int argc, char** argv) {
     test_gdr(1, 128, 2, 33, 17, 0, 2.f);  // two full chunks, odd Dk/Dv
     test_gdr(3, 150, 2, 128, 70, 0, 2.f); // the widest Dk of 32-column scan slices
     test_gdr(1, 4096, 2, 96, 256, 1, 1.f); // many chunks at the 2B head shape
+    test_grad_norm(65, 3, 15);
+    test_grad_norm(7, 2, 256);
+    test_grad_norm(100, 12, 33);
     test_conv(3, 65, 37, 4, 0);
     test_conv(3, 2, 33, 4, 1);            // T < W - 1: the cache reaches further
     test_conv(1, 500, 300, 3, 1);

@@ -14,7 +14,7 @@ kernels waiting on global loads and barriers (long-scoreboard and barrier stalls
 #define TILE64_TS 68 // row stride of 64-wide shared tiles (16-byte rows)
 #define TILE64_SS 72 // row stride of tile64_mma's staged slices: conflict-free fragment loads
 #define TILE64_STAGES 3 // tile64_mma's ring of staged slices
-#define TILE64_STAGE_FLOATS (2 * 16 * TILE64_SS) // one slice: A and B, 16 deep
+#define TILE64_STAGE_FLOATS (3 * 16 * TILE64_SS) // one slice, 16 deep: A and up to two Bs
 
 // The 64x64 output tile of tile64_mma: warp w owns rows 16 (w % 4) .. +15 and columns 32 (w / 4) .. +31, as four
 // m16n8 accumulators; acc[p][q] is the element at (tile64_row(q), tile64_col(p, q)) (mma.m16n8k8's C fragment layout).
@@ -41,10 +41,11 @@ __device__ __forceinline__ void tile64_mma_tf32(float (&d)[4], const unsigned (&
 // it to shared memory with cp.async, so its loads are in flight while earlier slices' products run.
 struct Tile64View {
     const float* p;
-    long long sa, sb;
+    int sa, sb; // a tile's offsets fit in an int: the view's origin, p, carries the large part
     int alim, blim;
     __device__ Tile64View t() const { return {p, sb, sa, blim, alim}; }                // the transpose: (b, a)
-    __device__ Tile64View cols(int b0) const { return {p + b0 * sb, sa, sb, alim, blim - b0}; } // columns b0..
+    // columns b0.. (none past blim: then every element is 0, and p stays a valid address)
+    __device__ Tile64View cols(int b0) const { return {b0 < blim ? p + b0 * sb : p, sa, sb, alim, blim - b0}; }
     __device__ float at(int a, int b) const { return a < alim && b < blim ? p[a * sa + b * sb] : 0.f; }
 };
 
@@ -60,14 +61,16 @@ __device__ __forceinline__ void tile64_put(float* dst, const Tile64View& v, int 
                  : "memory");
 }
 
-// acc += sum_{x < K} fa(m, x) fb(x, n) over the 64x64 tile, on tensor cores in 3xTF32 (fp32-level products, fp32
-// accumulation). Operands (functors or Tile64Views) are staged 16 deep, As and Bs [16][TILE64_SS] per slice, in a ring
-// of TILE64_STAGES slices in `stages` (TILE64_STAGE_FLOATS each): slice s + 2 is in flight while slice s's products
-// run, and one barrier per slice both publishes slice s and frees the buffer slice s - 1 used. AX / BX: the operand is
-// contiguous along x in memory, so consecutive threads stage consecutive x (else consecutive m or n). Every thread
-// must call it (it synchronises, also on return: the caller may then overwrite what the operands read).
-template <bool AX, bool BX, class FA, class FB>
-__device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, const FA& fa, const FB& fb, float* stages) {
+// acc0 += A B0 and, when NB is 2, acc1 += A B1, with A(m, x) = fa(m, x), Bk(x, n) = fbk(x, n), over 64x64 tiles, on
+// tensor cores in 3xTF32 (fp32-level products, fp32 accumulation). Operands (functors or Tile64Views) are staged 16
+// deep, A then each B [16][TILE64_SS], in a ring of TILE64_STAGES slices in `stages` (TILE64_STAGE_FLOATS each): slice
+// s + 2 is in flight while slice s's products run, and one barrier per slice both publishes slice s and frees the
+// buffer slice s - 1 used. AX / BX: the operand is contiguous along x in memory, so consecutive threads stage
+// consecutive x (else consecutive m or n). Every thread must call it (it synchronises, also on return: the caller may
+// then overwrite what the operands read).
+template <int NB, bool AX, bool BX, class FA, class FB0, class FB1>
+__device__ __forceinline__ void tile64_mma_core(float (&acc0)[4][4], float (&acc1)[4][4], int K, const FA& fa, const FB0& fb0,
+                                                const FB1& fb1, float* stages) {
     const int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, cq = lane & 3;
     const int m0 = 16 * ((tid >> 5) & 3) + g, n0 = 32 * (tid >> 7) + g;
     const int slices = (K + 15) / 16;
@@ -81,7 +84,8 @@ __device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, const FA& 
                 const int xa = AX ? (e & 15) : (e >> 6), ma = AX ? (e >> 4) : (e & 63);
                 const int xb = BX ? (e & 15) : (e >> 6), nb = BX ? (e >> 4) : (e & 63);
                 tile64_put(&As[xa * TILE64_SS + ma], fa, ma, 16 * s + xa, 16 * s + xa < K);
-                tile64_put(&Bs[xb * TILE64_SS + nb], fb, 16 * s + xb, nb, 16 * s + xb < K);
+                tile64_put(&Bs[xb * TILE64_SS + nb], fb0, 16 * s + xb, nb, 16 * s + xb < K);
+                if constexpr (NB == 2) tile64_put(&Bs[(16 + xb) * TILE64_SS + nb], fb1, 16 * s + xb, nb, 16 * s + xb < K);
             }
         }
         asm volatile("cp.async.commit_group;" ::: "memory");
@@ -104,19 +108,36 @@ __device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, const FA& 
             tile64_split(a4[0], ah[2], al[2]);
             tile64_split(a4[8], ah[3], al[3]);
 #pragma unroll
-            for (int p = 0; p < 4; p++) {
-                const float* b0 = Bs + (kk + cq) * TILE64_SS + n0 + 8 * p;
-                unsigned bh[2], bl[2];
-                tile64_split(b0[0], bh[0], bl[0]);
-                tile64_split(b0[4 * TILE64_SS], bh[1], bl[1]);
-                tile64_mma_tf32(acc[p], al, bh);
-                tile64_mma_tf32(acc[p], ah, bl);
-                tile64_mma_tf32(acc[p], ah, bh);
+            for (int k = 0; k < NB; k++) {
+                float(&acc)[4][4] = k == 0 ? acc0 : acc1;
+#pragma unroll
+                for (int p = 0; p < 4; p++) {
+                    const float* b0 = Bs + (16 * k + kk + cq) * TILE64_SS + n0 + 8 * p;
+                    unsigned bh[2], bl[2];
+                    tile64_split(b0[0], bh[0], bl[0]);
+                    tile64_split(b0[4 * TILE64_SS], bh[1], bl[1]);
+                    tile64_mma_tf32(acc[p], al, bh);
+                    tile64_mma_tf32(acc[p], ah, bl);
+                    tile64_mma_tf32(acc[p], ah, bh);
+                }
             }
         }
     }
     asm volatile("cp.async.wait_group 0;" ::: "memory");
     __syncthreads();
+}
+
+// acc += A B over the 64x64 tile (tile64_mma_core with one B)
+template <bool AX, bool BX, class FA, class FB>
+__device__ __forceinline__ void tile64_mma(float (&acc)[4][4], int K, const FA& fa, const FB& fb, float* stages) {
+    tile64_mma_core<1, AX, BX>(acc, acc, K, fa, fb, fb, stages);
+}
+
+// acc0 += A B0 and acc1 += A B1: A is read and staged once for both (tile64_mma_core with two Bs)
+template <bool AX, bool BX, class FA, class FB0, class FB1>
+__device__ __forceinline__ void tile64_mma2(float (&acc0)[4][4], float (&acc1)[4][4], int K, const FA& fa, const FB0& fb0,
+                                            const FB1& fb1, float* stages) {
+    tile64_mma_core<2, AX, BX>(acc0, acc1, K, fa, fb0, fb1, stages);
 }
 
 __device__ __forceinline__ void tile64_zero(float (&acc)[4][4]) {
@@ -153,4 +174,20 @@ __device__ __forceinline__ void tile64_store(float* Ct, const float (&acc)[4][4]
 #pragma unroll
         for (int q = 0; q < 4; q += 2) *(float2*)&Ct[tile64_row(q) * TILE64_TS + tile64_col(p, q)] = make_float2(acc[p][q], acc[p][q + 1]);
     __syncthreads();
+}
+
+// tile64_row_dot of the tile a, through Ct: synchronises first, so Ct's earlier readers are done
+template <class F>
+__device__ __forceinline__ float tile64_store_row_dot(float* Ct, const float (&a)[4][4], const F& f) {
+    __syncthreads();
+    tile64_store(Ct, a);
+    return tile64_row_dot(Ct, f);
+}
+
+// a[t][.] *= w[t] for the accumulator tile's rows
+__device__ __forceinline__ void tile64_scale_rows(float (&a)[4][4], const float* w) {
+#pragma unroll
+    for (int p = 0; p < 4; p++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) a[p][q] *= w[tile64_row(q)];
 }

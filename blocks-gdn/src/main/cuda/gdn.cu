@@ -7,7 +7,7 @@ Gated DeltaNet has no kernel of its own: its parts are the ones JetBlock shares,
 (the build adds -I blocks-common/src/cuda):
   causal_conv.cuh       causal_conv_kernel1, causal_conv_state_kernel1, causal_conv_step_kernel1:
                         the q/k/v short convs (static weight [C, W], optional bias, silu) and their caches.
-  gated_delta_rule.cuh  gdr_prep_kernel1, gdr_prefill_kernel1, gdr_decode_kernel1/2 (kernel2 runs), gdr_out_norm_kernel1:
+  gated_delta_rule.cuh  gdr_prep_kernel1, gdr_prefill_kernel1, gdr_decode_kernel1/2, gdr_out_norm_kernel1/2 (kernel2s run):
                         q/k L2 norm, g and beta, the delta-rule scan (prefill) and step (decode), gated RMSNorm.
 Their headers say what each computes and how it is launched.
 
@@ -15,7 +15,7 @@ One step, as GatedDeltaNetCuda runs it:
   proj = x [rows, D] . W_all^T, W_all = [q_proj; k_proj; v_proj; g_proj; a_proj; b_proj] (bf16)  (one GEMM)
   qkv  = silu(shortconv(proj[:, 0 : 2Kd+Vd]))          three conv launches (one per cache slot)
   o    = gated delta rule(qkv, a, b)                   prep + prefill scan, or one decode kernel
-  o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel1
+  o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel2
   y    = o . o_proj^T                                  (one GEMM)
 */
 #include "common.cuh"        // silu_f and the reductions

@@ -9,7 +9,7 @@ From blocks-common/src/cuda (the build adds -I blocks-common/src/cuda), shared w
                         generator's bias b2 (kbias), silu after it; and conv_state [B, value_dim, W].
   gated_delta_rule.cuh  gdr_prep_kernel1 (with silu_qk = 1: q = silu(Wq x), k = silu(Wk x), then the L2 norm),
                         gdr_prefill_kernel1, gdr_decode_kernel1/2 (silu_qk = 1; kernel2 runs, kernel1 is
-                        its reference), gdr_out_norm_kernel1.
+                        its reference), gdr_out_norm_kernel1/2 (likewise).
   gated_delta_grad.cuh  training: the rule's and the gated norm's backward (JetBlockCudaTrainer, through
                         GatedDeltaHeadsCuda).
 JetBlock's own kernels (version 1 each):
@@ -30,7 +30,7 @@ One step, as JetBlockCuda runs it:
   kern = w2(silu(w1 x))   [rows, value_dim*W], in blocks of rows (two GEMMs + jetblock_silu_kernel1)
   v    = silu(dynconv(proj[:, v0], kern + b2))           causal_conv_kernel1 (+ causal_conv_state_kernel1)
   o    = gated delta rule(silu(q), silu(k), v, a, b)     prep + prefill scan, or one decode kernel
-  o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel1
+  o    = RMSNorm_Dv(o) * w * silu(gate)                 gdr_out_norm_kernel2
   y    = o . o_proj^T                                  (one GEMM)
 */
 #include "common.cuh"        // silu_f and the reductions

@@ -21,7 +21,7 @@ import static io.jetrt.blocks.common.DeviceTensors.ceilDiv;
  */
 public final class GatedDeltaHeadsCuda {
     /** Tokens between version 1's checkpoints ({@code GDRG_C}); state column block and row groups of its kernels. */
-    private static final int CHUNK = 32, COLS = 32, ROWS = 8, PREP_WARPS = 4, NORM_THREADS = 128;
+    private static final int CHUNK = 32, COLS = 32, ROWS = 8, PREP_WARPS = 4, NORM_WARPS = 8;
     /** Version 2: chunk length ({@code GDR2_C}), threads per block, 64x64 scratch tiles per chunk ({@code GDRG2_MATS}). */
     private static final int CHUNK2 = 64, THREADS2 = 256, MATS2 = 3 * 64 * 64;
     /** The scan version trainers get: 2 unless the system property {@code jetrt.gdr.train} is 1 (read per instance). */
@@ -56,11 +56,11 @@ public final class GatedDeltaHeadsCuda {
         this.dv = dv;
         this.version = version;
         prep = gpu.kernel(image, "gdr_prep_kernel1");
-        outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
+        outNorm = gpu.kernel(image, "gdr_out_norm_kernel2");
         forward = gpu.kernel(image, "gdr_grad_forward_kernel1");
         backward = gpu.kernel(image, "gdr_grad_backward_kernel1");
         prepGrad = gpu.kernel(image, "gdr_grad_prep_kernel1");
-        normGrad = gpu.kernel(image, "gdr_grad_norm_kernel1");
+        normGrad = gpu.kernel(image, "gdr_grad_norm_kernel2");
         chunk3 = gpu.kernel(image, "gdr_chunk_kernel3");
         forward2 = gpu.kernel(image, "gdr_grad_forward_kernel2");
         forward3 = gpu.kernel(image, "gdr_grad_forward_kernel3");
@@ -103,7 +103,8 @@ public final class GatedDeltaHeadsCuda {
             }
         }
         gpu.copy(o, y);
-        gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, y, gate, gateStride, p.oNorm(), h, dv, p.normEps());
+        gpu.launch(outNorm, ceilDiv((long) rows * h, NORM_WARPS), 1, 1, 32 * NORM_WARPS, 1, 0,
+                y, gate, gateStride, p.oNorm(), rows, h, dv, p.normEps());
         return new Saved(batch, tokens, qn, kn, gbq, v, vStride, checkpoints, o, y, work, u);
     }
 
@@ -124,8 +125,8 @@ public final class GatedDeltaHeadsCuda {
         int nb = version == 1 ? ceilDiv(dv, COLS) : 1; // version 2: a block owns every column of its chunk, no partials
         int ng = version == 1 ? nb * ROWS : 1;
         DeviceTensor dO = gpu.scratch(DType.F32, rows, vd), dwp = gpu.scratch(DType.F32, rows * h, dv);
-        gpu.launch(normGrad, rows * h, 1, 1, NORM_THREADS, 1, 0, dO, dGate, dGateStride, dwp, s.o(), gate, gateStride, p.oNorm(), dy, h, dv,
-                p.normEps());
+        gpu.launch(normGrad, ceilDiv((long) rows * h, NORM_WARPS), 1, 1, 32 * NORM_WARPS, 1, 0,
+                dO, dGate, dGateStride, dwp, s.o(), gate, gateStride, p.oNorm(), dy, rows, h, dv, p.normEps());
         sumRows(dONorm, dwp, (long) rows * h, dv);
 
         DeviceTensor dqp = gpu.scratch(DType.F32, nb, rows, kd), dkp = gpu.scratch(DType.F32, nb, rows, kd);

@@ -19,7 +19,7 @@ public final class GatedDeltaRuleCuda {
     public static final int MAX_DK = 256;
     /** Chunk length of the chunked form, and the prefill length from which it is used. */
     static final int CHUNK = 64, CHUNKED_FROM = 64;
-    private static final int COLS = 32, ROWS = 8, NORM_THREADS = 128, PREP_WARPS = 4, CHUNK_THREADS = 256;
+    private static final int COLS = 32, ROWS = 8, NORM_WARPS = 8, PREP_WARPS = 4, CHUNK_THREADS = 256;
     /** Column threads per block of gdr_decode_kernel2 (fastest at batch 1, 64 and 128 on an H100). */
     private static final int DECODE2_TX = 8;
     /** {@code -Djetrt.gdr.decode=1}: the decode step's reference kernel instead of kernel 2. */
@@ -46,7 +46,7 @@ public final class GatedDeltaRuleCuda {
         tensorCoreScan = TensorCoreScan.applies(dk);
         step = gpu.kernel(image, "gdr_decode_kernel1");
         step2 = gpu.kernel(image, "gdr_decode_kernel2");
-        outNorm = gpu.kernel(image, "gdr_out_norm_kernel1");
+        outNorm = gpu.kernel(image, "gdr_out_norm_kernel2");
     }
 
     /**
@@ -101,6 +101,7 @@ public final class GatedDeltaRuleCuda {
 
     /** In place on {@code o [rows, H·Dv]}: {@code o · rsqrt(mean(o²) + eps) · w · silu(gate)} per head. */
     public void outNorm(DeviceTensor o, DeviceTensor gate, int gateStride, DeviceTensor weight, int rows, float eps) {
-        gpu.launch(outNorm, rows * h, 1, 1, NORM_THREADS, 1, 0, o, gate, gateStride, weight, h, dv, eps);
+        gpu.launch(outNorm, DeviceTensors.ceilDiv((long) rows * h, NORM_WARPS), 1, 1, 32 * NORM_WARPS, 1, 0,
+                o, gate, gateStride, weight, rows, h, dv, eps);
     }
 }

@@ -17,7 +17,7 @@ public final class DenseKernels implements AutoCloseable {
     private final CudaDevice device;
     private final Launcher[] gemv = new Launcher[GEMV_ROWS.length], gemvF32 = new Launcher[GEMV_ROWS.length];
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, feed, embeddingF32, swigluPair, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, feed, embeddingF32, swigluPair, swigluPairBf16, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -36,6 +36,7 @@ public final class DenseKernels implements AutoCloseable {
         advance = new Launcher(module.function("advance_kernel1"), 5);
         feed = new Launcher(module.function("feed_kernel1"), 4);
         swigluPair = new Launcher(module.function("swiglu_pair_kernel1"), 4);
+        swigluPairBf16 = new Launcher(module.function("swiglu_pair_bf16_kernel1"), 5);
         toBf16 = new Launcher(module.function("to_bf16_kernel1"), 3);
         argmax = new Launcher(module.function("argmax_kernel1"), 4);
     }
@@ -158,6 +159,17 @@ public final class DenseKernels implements AutoCloseable {
             int n = Math.min(65535, rows - r0);
             swigluPair.address(0, out + 4L * r0 * inter).address(1, gu + 8L * r0 * inter).i32(2, n).i32(3, inter)
                     .launch(s, (inter + BLOCK - 1) / BLOCK, n, 1, BLOCK, 1, 1, 0);
+        }
+    }
+
+    /** {@link #swigluPair} into a bf16 {@code out}, rounded to nearest even as {@link #toBf16}: the same bits as both. */
+    public synchronized void swigluPairBf16(Stream s, long out, long gu, int rows, int inter) {
+        int vec4 = inter % 4 == 0 && gu % 16 == 0 && out % 8 == 0 ? 1 : 0; // four columns per thread either way
+        int threads = (inter + 3) / 4;
+        for (int r0 = 0; r0 < rows; r0 += 65535) {
+            int n = Math.min(65535, rows - r0);
+            swigluPairBf16.address(0, out + 2L * r0 * inter).address(1, gu + 8L * r0 * inter).i32(2, n).i32(3, inter).i32(4, vec4)
+                    .launch(s, (threads + BLOCK - 1) / BLOCK, n, 1, BLOCK, 1, 1, 0);
         }
     }
 

@@ -110,6 +110,24 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #linear} for an x that is bf16 already (a kernel wrote it so, as the MLP's activation): the bf16 GEMM reads
+     * it as is, with no cast kernel and no bf16 copy. bf16 w; f32 y.
+     */
+    public void linearBf16(DeviceTensor x, DeviceTensor w, DeviceTensor y) {
+        if (w.rank() != 2 || w.dtype() != DType.BF16) throw new IllegalArgumentException(owner + ": linearBf16 needs a bf16 weight [n, k]; got " + w);
+        int n = w.dim(0), k = w.dim(1);
+        if (x.dtype() != DType.BF16 || y.dtype() != DType.F32 || x.dim(-1) != k || y.dim(-1) != n || x.elements() / k != y.elements() / n) {
+            throw new IllegalArgumentException(owner + ": linearBf16 needs bf16 x [.., " + k + "] and f32 y [.., " + n
+                    + "] with the same rows for w " + Arrays.toString(w.shape()) + "; got x " + x + ", y " + y);
+        }
+        int m = Math.toIntExact(x.elements() / k);
+        synchronized (ctx) {
+            ctx.timed("linear " + m + "x" + n + "x" + k + " (bf16 gemm)", () -> ctx.cublas.gemmEx(CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, 1f,
+                    w.address(), CUDA_R_16BF, k, x.address(), CUDA_R_16BF, k, 0f, y.address(), CUDA_R_32F, n));
+        }
+    }
+
     @Override
     public void matmul(DeviceTensor a, boolean transA, DeviceTensor b, boolean transB, DeviceTensor c, float beta) {
         if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2 || a.dtype() != DType.F32 || b.dtype() != DType.F32 || c.dtype() != DType.F32) {

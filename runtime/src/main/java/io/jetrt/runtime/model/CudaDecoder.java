@@ -342,7 +342,11 @@ final class CudaDecoder implements Decoder<CudaState> {
         int d = cfg.hiddenSize(), v = cfg.vocabSize(), inter = cfg.intermediateSize(), rows = batch * steps;
         DeviceTensor h = ctx.scratchTensor(DType.F32, batch, steps, d), u = ctx.scratchTensor(DType.F32, batch, steps, d);
         DeviceTensor y = ctx.scratchTensor(DType.F32, batch, steps, d);
-        DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter), act = ctx.scratchTensor(DType.F32, rows, inter);
+        // the MLP's activation goes straight to bf16 for a bf16 down projection on cuBLAS (no fp32 copy and cast, same
+        // bits); the few rows of a decode step take the gemv, which reads fp32
+        boolean bf16Act = matrices == DType.BF16 && rows > DenseKernels.GEMV_MAX_M;
+        DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter);
+        DeviceTensor act = ctx.scratchTensor(bf16Act ? DType.BF16 : DType.F32, rows, inter);
         ctx.timed("embedding", () -> {
             if (matrices == DType.BF16) k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
             else k.embeddingF32(stream, h.address(), embed.address(), tok.address(), rows, d, v);
@@ -357,8 +361,13 @@ final class CudaDecoder implements Decoder<CudaState> {
             else if (observer != null && observer.wantsBlocks()) observer.block(i, weights.download(u), weights.download(y));
             ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
             linear(u.reshape(rows, d), gateUp[i], gu);
-            ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
-            linear(act, down[i], y.reshape(rows, d));
+            if (bf16Act) {
+                ctx.timed("swiglu", () -> k.swigluPairBf16(stream, act.address(), gu.address(), rows, inter));
+                weights.linearBf16(act, down[i], y.reshape(rows, d));
+            } else {
+                ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
+                linear(act, down[i], y.reshape(rows, d));
+            }
             DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
             ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps));
             if (observer != null && observer.wantsHidden()) observer.after(i, weights.download(h));

@@ -3,6 +3,8 @@ package io.jetrt.runtime.cuda;
 import io.jetrt.blocks.common.Activations;
 import io.jetrt.runtime.engine.Sampler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.SplittableRandom;
 
@@ -15,6 +17,7 @@ import static io.jetrt.runtime.cuda.CudaTestSupport.stream;
 import static io.jetrt.runtime.cuda.CudaTestSupport.widen;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -182,6 +185,27 @@ class DenseKernelsTest {
             out.fill(Float.NaN);
             kernels().swigluPair(stream(), out.address(), in.address(), rows, inter);
             assertClose("swigluPair [" + rows + ", " + inter + "]", out.download(), ref, 1e-5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {331, 332}) // four columns per thread: a ragged last group; 16-byte loads
+    void swigluPairBf16HasTheBitsOfSwigluPairThenToBf16(int inter) {
+        int rows = 65, n = rows * inter;
+        float[] gu = gaussian(rnd, rows * 2 * inter, 3);
+        try (DeviceBuffer in = device().alloc(DType.F32, gu.length); DeviceBuffer act = device().alloc(DType.F32, n);
+             DeviceBuffer cast = device().alloc(DType.BF16, n); DeviceBuffer direct = device().alloc(DType.BF16, n)) {
+            in.upload(gu);
+            cast.fill(Float.NaN);
+            direct.fill(Float.NaN);
+            kernels().swigluPair(stream(), act.address(), in.address(), rows, inter);
+            kernels().toBf16(stream(), cast.address(), act.address(), n);
+            kernels().swigluPairBf16(stream(), direct.address(), in.address(), rows, inter);
+            float[] want = cast.download(), got = direct.download();
+            for (int i = 0; i < n; i++) {
+                assertFalse(Float.isNaN(got[i]), "element " + i + " was not written");
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "element " + i);
+            }
         }
     }
 
