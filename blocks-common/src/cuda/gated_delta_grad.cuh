@@ -564,9 +564,11 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
     const float* S0 = ckpt + bhc * dk * dv;
     const float* DH = dhs + bhc * dk * dv;
     // the chunk's rows [64, Dk] or [64, Dv] (zero past T), the states [Dk, Dv], the shared 64x64 matrices and dW
-    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
+    const Tile64View K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
     const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
-    const Tile64View dOv{dO + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv}, U{u + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
+    const Tile64View dOv{dO + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
+    const Tile64View U{u + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
     const Tile64View dU{du + row0 * vd + (long long)h * dv, heads * dv, 1, len, dv};
     const Tile64View S0t = Tile64View{S0, dv, 1, dk, dv}.t(), DHt = Tile64View{DH, dv, 1, dk, dv}.t(); // [Dv, Dk]
     const Tile64View M1{M1g, 64, 1, 64, 64}, M2{M2g, 64, 1, 64, 64}, dW{dWg, dk, 1, 64, dk};

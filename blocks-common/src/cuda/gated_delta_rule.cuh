@@ -745,7 +745,8 @@ gdr_chunk_kernel3(float* __restrict__ work, const float* __restrict__ qn, const 
     float* AT = KT + n * dk * 64;
     float* UT = AT + n * 4096;
     float* dec = UT + n * dv * 64;
-    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk}, K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
+    const Tile64View Q{qn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
+    const Tile64View K{kn + row0 * kd + (long long)h * dk, heads * dk, 1, len, dk};
     const Tile64View V{v + row0 * v_stride + (long long)h * dv, v_stride, 1, len, dv};
     gdr2_gates(gcs, bet, gam, kap, gbq, row0, len, heads, h);
     if (tid == 0) dec[bhc] = expf(gcs[63]);
