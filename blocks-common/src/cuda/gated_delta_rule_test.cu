@@ -8,6 +8,7 @@ its tensor-core version gdr_chunk_kernel3, against kernel1 and the reference; pr
 tensor-core scans gdr_prefill_kernel3 and gdr_grad_forward_kernel3 (gated_delta_scan3.cuh) against kernel1, the
 reference and gdr_grad_forward_kernel2's chunk states, u and o; "grad state3" lines: gdr_grad_state_kernel3's dH and du
 against gdr_grad_state_kernel2's;
+"out norm2" and "grad norm2" lines: gdr_out_norm_kernel2 and gdr_grad_norm_kernel2 against their kernel1s;
 decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference; conv2 and
 grad2 lines: causal_conv_kernel2 and conv_grad_kernel2 against their kernel1s; "bench train" and "bench conv" lines:
 the training kernels and the short conv's kernels at the 2B retrofit's shape, B 8 x 2048; `./gdr_test train` runs
