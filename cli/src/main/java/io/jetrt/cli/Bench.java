@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
  * size × prompt length, each next to its floor on this machine (FLOPs / measured GEMM rate; bytes per step / measured
  * copy bandwidth), through the one {@link Measurement} engine. Per combination: one untimed warm-up run, then timed
  * runs (at least one, up to three while under ten seconds in all); the fastest prefill and the fastest decode count.
+ * With {@code --fill synthetic}, decode alone, at contexts filled with synthetic values.
  */
 final class Bench {
     private static final int MAX_RUNS = 3;
@@ -71,6 +72,7 @@ final class Bench {
     }
 
     private BenchRow measure(Model model, Path dir, MachineRates rates, int batch, int len, BenchOptions o) {
+        if (o.syntheticFill()) return measureSynthetic(model, dir, rates, batch, len, o);
         int[] prompt = prompt(model, batch, len);
         Measurement.greedy(model, prompt, batch, Math.min(o.gen(), 2), o.prefillRows()); // warm-up: JIT, module loads, scratch growth
         Measurement.Run last = null;
@@ -81,18 +83,40 @@ final class Bench {
             prefillMs = Math.min(prefillMs, last.prefillMs());
             decodeMs = Math.min(decodeMs, last.decodeMs());
         }
-        double tokens = (double) batch * len;
-        return new BenchRow(dir.toString().replace('\\', '/'), model.backend(), model.parameterCount(), batch, len, o.gen(),
+        return row(model, dir, rates, batch, len, o, "prefill", (double) batch * len / (prefillMs / 1e3), decodeMs, last);
+    }
+
+    /**
+     * Decode at a context of {@code len} tokens without its prefill ({@link Measurement#syntheticContext}): one untimed
+     * warm-up, then timed runs as {@link #measure}; the fastest decode counts.
+     */
+    private BenchRow measureSynthetic(Model model, Path dir, MachineRates rates, int batch, int len, BenchOptions o) {
+        Measurement.syntheticContext(model, len, prompt(model, batch, Math.min(o.gen(), 2)), batch); // warm-up
+        int[] forced = prompt(model, batch, o.gen());
+        Measurement.Run last = null;
+        double decodeMs = Double.MAX_VALUE;
+        long start = System.nanoTime();
+        for (int r = 0; r < MAX_RUNS && (r == 0 || (System.nanoTime() - start) / 1e9 < TIME_BOX_SECONDS); r++) {
+            last = Measurement.syntheticContext(model, len, forced, batch);
+            decodeMs = Math.min(decodeMs, last.decodeMs());
+        }
+        return row(model, dir, rates, batch, len, o, "synthetic", Double.NaN, decodeMs, last);
+    }
+
+    private static BenchRow row(Model model, Path dir, MachineRates rates, int batch, int len, BenchOptions o, String fill, double prefillTps,
+                                double decodeMs, Measurement.Run last) {
+        return new BenchRow(dir.toString().replace('\\', '/'), model.backend(), model.parameterCount(), batch, len, o.gen(), fill,
                 Prefill.chunkLength(batch, len, o.prefillRows()), rates.gemmFlops() / 1e9, rates.bandwidth() / 1e9,
-                tokens / (prefillMs / 1e3), Floors.prefillTokensPerSecond(model, batch, len, rates),
+                prefillTps, Floors.prefillTokensPerSecond(model, batch, len, rates),
                 (double) batch * o.gen() / (decodeMs / 1e3), Floors.decodeTokensPerSecond(model, batch, last.stateBytesPerSequence(), rates),
                 model.weightBytes(), last.stateBytesPerSequence());
     }
 
     private void print(BenchRow r) {
-        out.printf(Locale.ROOT, "batch %4d  prompt %6d | prefill %10.1f tok/s (floor %10.1f, %5.1f%%) | decode %9.2f tok/s (floor %9.2f, %5.1f%%)"
-                        + " | state %,d B/seq%n", r.batch(), r.promptLen(), r.prefillTps(), r.prefillFloorTps(), 100 * r.prefillTps() / r.prefillFloorTps(),
-                r.decodeTps(), r.decodeFloorTps(), 100 * r.decodeTps() / r.decodeFloorTps(), r.stateBytesPerSeq());
+        String prefill = r.fill().equals("synthetic") ? String.format(Locale.ROOT, "%-43s", "synthetic context fill, not timed")
+                : String.format(Locale.ROOT, "%10.1f tok/s (floor %10.1f, %5.1f%%)", r.prefillTps(), r.prefillFloorTps(), 100 * r.prefillTps() / r.prefillFloorTps());
+        out.printf(Locale.ROOT, "batch %4d  prompt %6d | prefill %s | decode %9.2f tok/s (floor %9.2f, %5.1f%%) | state %,d B/seq%n",
+                r.batch(), r.promptLen(), prefill, r.decodeTps(), r.decodeFloorTps(), 100 * r.decodeTps() / r.decodeFloorTps(), r.stateBytesPerSeq());
     }
 
     private void profile(Model model, int batch, int len, BenchOptions o) {

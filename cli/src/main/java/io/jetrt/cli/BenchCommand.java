@@ -43,6 +43,11 @@ final class BenchCommand implements JetrtCommand {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the rows there as a JSON array")
     Path json;
 
+    @Option(names = "--fill", paramLabel = "HOW", defaultValue = "prefill",
+            description = "how each context is filled: prefill (timed), or synthetic: states and caches filled with synthetic"
+                    + " values (decode timing does not depend on them), decode alone timed; long contexts in minutes (default: ${DEFAULT-VALUE})")
+    String fill;
+
     @Mixin ComposeMixin compose;
     @Mixin BundlesMixin bundles;
 
@@ -55,7 +60,10 @@ final class BenchCommand implements JetrtCommand {
     /** The options as {@link BenchOptions}; its range checks are usage errors, reported before the runtime starts. */
     @Override public void check() {
         try {
-            options = new BenchOptions(model, compose.options(), batches, promptLens, gen, prefillRows, profile, json);
+            if (!fill.equals("prefill") && !fill.equals("synthetic")) {
+                throw new IllegalArgumentException("--fill must be prefill or synthetic; got " + fill);
+            }
+            options = new BenchOptions(model, compose.options(), batches, promptLens, gen, prefillRows, profile, json, fill.equals("synthetic"));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

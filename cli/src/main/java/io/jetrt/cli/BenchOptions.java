@@ -9,10 +9,11 @@ import java.util.List;
  * What {@code jetrt bench} measures: every {@code batches} × {@code promptLens} combination of the model at
  * {@code model} (the tiny demo model when null), composed with {@code compose}; {@code gen} decode steps; the prompt
  * prefilled in chunks of at most {@code prefillRows} rows ({@code [B, chunk]} with B × chunk ≤ prefillRows); with
- * {@code profile}, device time per kernel; with {@code json} non-null, the rows written there as a JSON array.
+ * {@code profile}, device time per kernel; with {@code json} non-null, the rows written there as a JSON array. With
+ * {@code syntheticFill}, no prefill: each context is a fresh state filled with synthetic values, and decode alone is timed.
  */
 record BenchOptions(Path model, ComposeOptions compose, List<Integer> batches, List<Integer> promptLens, int gen, int prefillRows,
-                    boolean profile, Path json) {
+                    boolean profile, Path json, boolean syntheticFill) {
     BenchOptions {
         batches = List.copyOf(batches);
         promptLens = List.copyOf(promptLens);

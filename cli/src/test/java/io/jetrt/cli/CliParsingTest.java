@@ -118,6 +118,16 @@ class CliParsingTest {
         assertEquals(Path.of("rows.json"), o.json());
         assertNull(o.model());
         assertFalse(o.profile());
+        assertFalse(o.syntheticFill());
+    }
+
+    @Test
+    void benchFillIsPrefillOrSynthetic() {
+        BenchCommand b = parse("bench", "--fill", "synthetic", "--prompt-len", "65536", "--batch", "128");
+        b.check();
+        assertTrue(b.options().syntheticFill());
+        assertEquals(2, run("bench", "--fill", "random"));
+        assertEquals("jetrt bench: --fill must be prefill or synthetic; got random" + System.lineSeparator(), err());
     }
 
     @Test

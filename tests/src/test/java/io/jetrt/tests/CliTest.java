@@ -1,5 +1,7 @@
 package io.jetrt.tests;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jetrt.loader.safetensors.SafeTensorsFile;
 import io.jetrt.loader.safetensors.SafeTensorsWriter;
 import io.jetrt.cli.Main;
@@ -69,6 +71,21 @@ class CliTest {
     void generateOnTinyJetWithTokenIds() {
         assertEquals(0, run("generate", "--model", Fixtures.tinyJet().toString(), "--prompt-ids", "1,2,3,4,5", "--max-tokens", "6"), err.toString());
         assertEquals(6, out().strip().split("\\s+").length, out());
+    }
+
+    @Test
+    void benchWithSyntheticFillTimesDecodeOnlyAndSaysSo(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("rows.json");
+        assertEquals(0, run("bench", "--backend", "cpu", "--fill", "synthetic", "--prompt-len", "300", "--batch", "2", "--gen", "3",
+                "--json", json.toString()), err.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "batch +2 +prompt +300 \\| prefill synthetic context fill, not timed +\\| decode +([0-9.]+) tok/s").matcher(out());
+        assertTrue(m.find(), out());
+        assertTrue(Double.parseDouble(m.group(1)) > 0, out());
+        JsonNode row = new ObjectMapper().readTree(json.toFile()).get(0);
+        assertEquals("synthetic", row.get("fill").asText());
+        assertTrue(row.get("prefill_tps").isNull(), row.toString()); // no prefill ran: NaN, written as null
+        assertTrue(row.get("decode_tps").asDouble() > 0 && row.get("state_bytes_per_seq").asLong() > 0, row.toString());
     }
 
     @Test
