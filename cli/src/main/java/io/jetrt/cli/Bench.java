@@ -124,7 +124,8 @@ final class Bench {
             out.println("  --profile times kernels on the device; this model runs on " + model.backend());
             return;
         }
-        KernelProfile.print(model, prompt(model, batch, len), batch, o.prefillRows(), out);
+        if (o.syntheticFill()) KernelProfile.printSyntheticDecode(model, batch, len, out);
+        else KernelProfile.print(model, prompt(model, batch, len), batch, o.prefillRows(), out);
     }
 
     private static String flops(double perSecond) {

@@ -37,7 +37,8 @@ final class BenchCommand implements JetrtCommand {
             description = "prefill in chunks of at most ROWS rows, batch x chunk (default: ${DEFAULT-VALUE})")
     int prefillRows;
 
-    @Option(names = "--profile", description = "device time per kernel of one prefill chunk and one decode step (GPU)")
+    @Option(names = "--profile", description = "device time per kernel of one prefill chunk and one decode step (GPU; with --fill synthetic,"
+            + " the decode step alone)")
     boolean profile;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the rows there as a JSON array")

@@ -29,6 +29,16 @@ final class KernelProfile {
         }
     }
 
+    /** One decode step at position {@code len} of a state filled with synthetic values: bench's {@code --fill synthetic}, no prefill. */
+    static void printSyntheticDecode(Model model, int batch, int len, PrintStream out) {
+        GpuContext ctx = GpuContext.get();
+        try (ModelState state = model.newState(batch, len + 1)) {
+            state.fillSynthetic(len);
+            print("one decode step at position " + len + " of a synthetic context (launched one by one, not from the graph)",
+                    profiled(ctx, () -> model.forward(new int[batch], batch, state, false, null)), out);
+        }
+    }
+
     private static List<KernelProfiler.Entry> profiled(GpuContext ctx, Runnable step) {
         KernelProfiler p = ctx.startProfiling();
         try {
