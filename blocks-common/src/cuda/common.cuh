@@ -34,6 +34,18 @@ __device__ __forceinline__ float warp_sum(float v) {
     return v;
 }
 
+// Prefix sums of v over the warp's lanes: returns the inclusive one, v_0 + ... + v_lane, and sets excl to the
+// exclusive one (0 at lane 0). Every lane of the warp calls it.
+__device__ __forceinline__ float warp_prefix_sum(float v, int lane, float& excl) {
+    for (int off = 1; off < 32; off <<= 1) {
+        const float y = __shfl_up_sync(0xffffffffu, v, off);
+        if (lane >= off) v += y;
+    }
+    excl = __shfl_up_sync(0xffffffffu, v, 1);
+    if (lane == 0) excl = 0.f;
+    return v;
+}
+
 // Sum of a double over the warp; every lane gets it.
 __device__ __forceinline__ double warp_sum_d(double v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

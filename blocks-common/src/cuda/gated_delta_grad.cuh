@@ -752,24 +752,19 @@ gdr_grad_chunk_kernel2(float* __restrict__ dq, float* __restrict__ dk_out, float
 #pragma unroll 8
         for (long long e = tid; e < nhs; e += GDR2_THREADS) hs += DH[e] * S0[e];
     }
-    for (int off = 16; off > 0; off >>= 1) hs += __shfl_xor_sync(0xffffffffu, hs, off);
+    hs = warp_sum(hs);
     if ((tid & 31) == 0) red[tid >> 5] = hs;
     __syncthreads();
     if (tid < 32) {
         float tot = 0.f;
         for (int w = 0; w < GDR2_THREADS / 32; w++) tot += red[w];
         float lt = last[2 * tid] + last[2 * tid + 1];
-        for (int off = 16; off > 0; off >>= 1) lt += __shfl_xor_sync(0xffffffffu, lt, off);
+        lt = warp_sum(lt);
         // lane l holds rows ta = 63 - 2l and ta - 1: an inclusive scan over the lanes sums rows from 63 down
         const int ta = 63 - 2 * tid, tb = ta - 1;
         const float da = dgc[ta] + (ta == 63 ? lt + expf(gcs[63]) * tot : 0.f), db = dgc[tb];
-        float incl = da + db;
-        for (int off = 1; off < 32; off <<= 1) {
-            const float y = __shfl_up_sync(0xffffffffu, incl, off);
-            if (tid >= off) incl += y;
-        }
-        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
-        if (tid == 0) excl = 0.f;
+        float excl;
+        const float incl = warp_prefix_sum(da + db, tid, excl);
         if (ta < len) {
             dg[(row0 + ta) * heads + h] = excl + da;
             dbeta[(row0 + ta) * heads + h] = dbs[ta];

@@ -463,13 +463,8 @@ gdr_chunk_kernel2(float* __restrict__ work, const float* __restrict__ qn, const 
         float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
         if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
         if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
-        float incl = ga + gb;
-        for (int off = 1; off < 32; off <<= 1) {
-            float y = __shfl_up_sync(0xffffffffu, incl, off);
-            if (tid >= off) incl += y;
-        }
-        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
-        if (tid == 0) excl = 0.f;
+        float excl;
+        const float incl = warp_prefix_sum(ga + gb, tid, excl);
         gcs[ta] = excl + ga;
         gcs[tb] = incl;
         bet[ta] = ba;
@@ -632,13 +627,8 @@ __device__ __forceinline__ void gdr2_gates(float* gcs, float* bet, float* gam, f
         float ga = 0.f, gb = 0.f, ba = 0.f, bb = 0.f;
         if (ta < len) { const float* p = gbq + ((row0 + ta) * heads + h) * 3; ga = p[0]; ba = p[1]; }
         if (tb < len) { const float* p = gbq + ((row0 + tb) * heads + h) * 3; gb = p[0]; bb = p[1]; }
-        float incl = ga + gb;
-        for (int off = 1; off < 32; off <<= 1) {
-            float y = __shfl_up_sync(0xffffffffu, incl, off);
-            if (tid >= off) incl += y;
-        }
-        float excl = __shfl_up_sync(0xffffffffu, incl, 1);
-        if (tid == 0) excl = 0.f;
+        float excl;
+        const float incl = warp_prefix_sum(ga + gb, tid, excl);
         gcs[ta] = excl + ga;
         gcs[tb] = incl;
         bet[ta] = ba;
