@@ -57,7 +57,8 @@ Kernels (version 1 each: the simplest correct form):
                              one block serves the G query heads of one KV head, so each K/V tile is read
                              once per group. S depends only on B, the config and the cache length (never
                              on positions), so the launch is the same at every step (CUDA graphs).
-  attention_decode_kernel2   (version 2 of the decode, the one AttentionCuda runs when Dh % 4 == 0; kernel1 is its
+  attention_decode_kernel2   (version 2 of the decode, the one AttentionCuda runs when Dh % 4 == 0 and Dh > 128, and for
+                             fp32-only tests; kernel1 is its
                              reference, AttentionCudaTest.decodeKernel2EqualsKernel1) the same partials without shared
                              tiles: each warp walks its own keys of the split 4 at a time (2 for _wide, Dh > 128), a key
                              row one coalesced float4 per lane, K and V of the 4 rows loaded before any is used; the
@@ -67,6 +68,15 @@ Kernels (version 1 each: the simplest correct form):
                              (AttentionCuda.splits2: ~8 blocks per SM, >= 32 keys of the cache length per split).
                              On an H100 (12 heads over 2, Dh 128, all at position 4096, with the combine): B 64 605 ->
                              301 us, B 128 1083 -> 649 us, B 1 45 -> 39 us (window 1152: 202 -> 103, 334 -> 207, 25 -> 20).
+  attention_decode_kernel3   (version 3 of the decode, the one AttentionCuda runs when Dh <= 128 and Dh % 4 == 0;
+                             kernel1 is its reference, AttentionCudaTest.decodeKernel3EqualsKernel1, within the prefill
+                             kernel2's fp16 error model) the same partials on tensor cores: the <= 16 query heads of a
+                             KV group are the rows of an mma.m16n8k16 tile, 64-key tiles staged as fp16 in shared
+                             memory, each warp 16 keys of a tile with its own online softmax. Grid (S, Hkv·ceil(G / 16),
+                             B), block 128; S (AttentionCuda.splits3) the fewest that fill the last wave of 3 resident
+                             blocks per SM to 95%. On an H200 (12 heads over 2, Dh 128, with the combine; kernel2 ->
+                             kernel3): B 128 at 65536 9856 -> 4863 us (1.74 -> 3.53 TB/s of K/V), B 64 at 4096
+                             304 -> 185 us, B 1 at 65536 131 -> 71 us; window 1152 at B 128 203 -> 113 us.
   attention_combine_kernel1  o = Σ_s o_s e^(m_s - M) / Σ_s l_s e^(m_s - M), M = max_s m_s. Grid (H, B), 128;
                              warp 0 reduces over the splits into shared weights, then every thread sums
                              its channels with 8 independent loads and sums in flight (the first version, a
@@ -829,4 +839,202 @@ extern "C" __global__ void __launch_bounds__(128) attention_decode_kernel2_wide(
                                                     const int* __restrict__ positions, int H, int Hkv, int dh,
                                                     int L, int window, float scale, int splits) {
     decode2<2, 2>(opart, mpart, lpart, q, kc, vc, kn, vn, positions, H, Hkv, dh, L, window, scale, splits);
+}
+
+// ---- attention_decode_kernel3 ----------------------------------------------------------------------------------
+// Version 3 of the decode attention (kernel1 is its reference; the same partial outputs for attention_combine_kernel1)
+// on tensor cores, as the prefill's kernel2: the query heads of one KV group are the 16 rows of an mma.m16n8k16 tile
+// (G <= 16 per block; padding rows have q = 0 and are not written), so a key tile is read once for the whole group
+// and the scores and P·V cost 16 + NT mma per 16 keys instead of a butterfly sum per key and head.
+// Grid (S, Hkv·ceil(G / 16), B), block 128 = 4 warps; the block's split [lo, hi) of the visible virtual keys is
+// staged in tiles of 64 keys (fp32 loads, 16 bytes a lane, DEC3_U of K and of V in flight per thread) into shared
+// memory as fp16, K and V row-major [64][DEC3_KSTR]; warp w scores keys 16w .. 16w + 15 of each tile and keeps its own
+// online softmax (scores in log2 units); the 4 warps are merged through shared memory at the end, m written in
+// natural-log units as kernels 1 and 2 write it. Dh <= 128 and Dh % 4 == 0 (16-byte rows; AttentionCuda picks it).
+#define DEC3_KT 64
+#define DEC3_KSTR 136   // halves per staged row: 128 + 8, conflict-free fragment loads for any Dh <= 128
+#define DEC3_U 4        // float4 of K and of V per thread in flight while staging
+
+extern "C" __global__ void __launch_bounds__(128, 3) attention_decode_kernel3(float* __restrict__ opart, float* __restrict__ mpart, float* __restrict__ lpart,
+                                                    const float* __restrict__ q,
+                                                    const float* __restrict__ kc, const float* __restrict__ vc,
+                                                    const float* __restrict__ kn, const float* __restrict__ vn,
+                                                    const int* __restrict__ positions, int H, int Hkv, int dh,
+                                                    int L, int window, float scale, int splits) {
+    constexpr int NT = 16, KQ = NT / 2;    // Dh <= 128: 16 tiles of 8 output channels, 8 k-steps of 16
+    __shared__ __align__(16) __half kvs[2 * DEC3_KT * DEC3_KSTR];
+    __shared__ float ms[4][16], ls[4][16];
+    __half* Ks = kvs;
+    __half* Vs = kvs + DEC3_KT * DEC3_KSTR;
+    int G = H / Hkv, chunks = (G + 15) / 16;
+    int b = blockIdx.z, s = blockIdx.x, kvh = blockIdx.y / chunks, g0 = (blockIdx.y % chunks) * 16;
+    int ng = min(16, G - g0);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, c2 = (lane & 3) * 2;
+    int dp = (dh + 15) & ~15, nd4 = dh >> 2;
+    int pos = positions[b], past = past_rows(pos, window, L), n = past + 1;
+    // visible virtual rows [first, n) (with a window: key position pos - past + j > pos - W); this split's [lo, hi)
+    int first = window > 0 ? max(0, n - window) : 0, cnt = n - first;
+    int per = (cnt + splits - 1) / splits;
+    int lo = first + min(cnt, s * per), hi = first + min(cnt, (s + 1) * per);
+    const float* kb = kc + ((size_t)b * Hkv + kvh) * L * dh;
+    const float* vb = vc + ((size_t)b * Hkv + kvh) * L * dh;
+    const float* knb = kn + ((size_t)b * Hkv + kvh) * dh;
+    const float* vnb = vn + ((size_t)b * Hkv + kvh) * dh;
+
+    // channels [Dh, DP) of K and V stay zero (the staging writes channels < Dh only)
+    for (int e = threadIdx.x; e < DEC3_KT * (dp - dh); e += blockDim.x) {
+        int r = e / (dp - dh), c = dh + e % (dp - dh);
+        Ks[r * DEC3_KSTR + c] = __float2half_rn(0.0f);
+        Vs[r * DEC3_KSTR + c] = __float2half_rn(0.0f);
+    }
+    // this lane's query rows: heads g0 + g (fragment row g) and g0 + g + 8
+    float qscale = scale * 1.4426950408889634f;   // scores in log2 units: p = 2^(s - m)
+    unsigned qf[KQ][4];
+    {
+        bool va = g < ng, vb8 = g + 8 < ng;
+        const float* ra = q + ((size_t)b * H + kvh * G + g0 + (va ? g : 0)) * dh;
+        const float* rb = q + ((size_t)b * H + kvh * G + g0 + (vb8 ? g + 8 : 0)) * dh;
+#pragma unroll
+        for (int kk = 0; kk < KQ; kk++) {
+            int c = kk * 16 + c2;
+            qf[kk][0] = load_q2(ra, va, c, dh, qscale);
+            qf[kk][1] = load_q2(rb, vb8, c, dh, qscale);
+            qf[kk][2] = load_q2(ra, va, c + 8, dh, qscale);
+            qf[kk][3] = load_q2(rb, vb8, c + 8, dh, qscale);
+        }
+    }
+    float o[NT][4], m[2] = {-CUDART_INF_F, -CUDART_INF_F}, l[2] = {0.0f, 0.0f};
+#pragma unroll
+    for (int t = 0; t < NT; t++) o[t][0] = o[t][1] = o[t][2] = o[t][3] = 0.0f;
+
+    for (int j0 = lo; j0 < hi; j0 += DEC3_KT) {
+        int rows = min(DEC3_KT, hi - j0);
+        __syncthreads();                   // the previous tile is no longer read
+        for (int base = threadIdx.x; base < DEC3_KT * nd4; base += DEC3_U * blockDim.x) {
+            float4 kv4[DEC3_U], vv4[DEC3_U];
+#pragma unroll
+            for (int u = 0; u < DEC3_U; u++) {
+                int e = base + u * blockDim.x, r = e / nd4, c4 = e - r * nd4, j = j0 + r;
+                kv4[u] = vv4[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                if (e < DEC3_KT * nd4 && r < rows) {
+                    const float* kp = j < past ? kb + (size_t)j * dh : knb;
+                    const float* vp = j < past ? vb + (size_t)j * dh : vnb;
+                    kv4[u] = __ldg(reinterpret_cast<const float4*>(kp) + c4);
+                    vv4[u] = __ldg(reinterpret_cast<const float4*>(vp) + c4);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < DEC3_U; u++) {
+                int e = base + u * blockDim.x, r = e / nd4, c4 = e - r * nd4;
+                if (e < DEC3_KT * nd4) {
+                    uint2 kh = make_uint2(pack_half2(kv4[u].x, kv4[u].y), pack_half2(kv4[u].z, kv4[u].w));
+                    uint2 vh = make_uint2(pack_half2(vv4[u].x, vv4[u].y), pack_half2(vv4[u].z, vv4[u].w));
+                    *reinterpret_cast<uint2*>(Ks + r * DEC3_KSTR + 4 * c4) = kh;
+                    *reinterpret_cast<uint2*>(Vs + r * DEC3_KSTR + 4 * c4) = vh;
+                }
+            }
+        }
+        __syncthreads();
+        int kw = warp * 16;                // this warp's keys of the tile
+        if (kw >= rows) continue;          // warp-uniform
+        float sc[2][4];
+#pragma unroll
+        for (int t = 0; t < 2; t++) sc[t][0] = sc[t][1] = sc[t][2] = sc[t][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < KQ; kk++) {
+            if (kk * 16 >= dp) break;
+#pragma unroll
+            for (int t = 0; t < 2; t++) {
+                const __half* kr = Ks + (kw + t * 8 + g) * DEC3_KSTR + kk * 16 + c2;
+                mma_16816(sc[t], qf[kk], *reinterpret_cast<const unsigned*>(kr), *reinterpret_cast<const unsigned*>(kr + 8));
+            }
+        }
+        float mx[2] = {-CUDART_INF_F, -CUDART_INF_F};
+#pragma unroll
+        for (int t = 0; t < 2; t++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int r = kw + t * 8 + c2 + (e & 1);
+                sc[t][e] = r < rows ? sc[t][e] : -CUDART_INF_F;
+                mx[e >> 1] = fmaxf(mx[e >> 1], sc[t][e]);
+            }
+        }
+        float mref[2], sum[2] = {0.0f, 0.0f};
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            // the 4 lanes of a quad hold one row; key kw < rows is seen by every row, so mx is finite
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+            float mnew = fmaxf(m[r], mx[r]);
+            mref[r] = mnew;
+            float corr = exp2f(m[r] - mnew);   // m = -inf: 0 (l and o are still 0)
+            l[r] *= corr;
+            m[r] = mnew;
+#pragma unroll
+            for (int t = 0; t < NT; t++) {
+                o[t][2 * r] *= corr;
+                o[t][2 * r + 1] *= corr;
+            }
+        }
+#pragma unroll
+        for (int t = 0; t < 2; t++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                float p = exp2f(sc[t][e] - mref[e >> 1]);
+                sc[t][e] = p;
+                sum[e >> 1] += p;
+            }
+        }
+        l[0] += sum[0];                    // this lane's keys only; the quad is summed at the end
+        l[1] += sum[1];
+        // o += P · V over the warp's 16 keys: P from the score accumulators (two 8-key tiles make the A fragment)
+        unsigned a[4] = {pack_half2(sc[0][0], sc[0][1]), pack_half2(sc[0][2], sc[0][3]),
+                         pack_half2(sc[1][0], sc[1][1]), pack_half2(sc[1][2], sc[1][3])};
+#pragma unroll
+        for (int t = 0; t < NT; t++) {
+            if (t * 8 >= dp) break;
+            const __half* vr = Vs + (kw + c2) * DEC3_KSTR + t * 8 + g;   // keys c2, c2+1 (b0), c2+8, c2+9 (b1); channel g
+            mma_16816(o[t], a, pair_rows(vr, DEC3_KSTR), pair_rows(vr + 8 * DEC3_KSTR, DEC3_KSTR));
+        }
+    }
+    // merge the 4 warps: each one's o [16][DP] in fp32 over the staging buffer (32 KiB of its 34)
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+    }
+    __syncthreads();                       // every warp is done with the last tile
+    float* os = reinterpret_cast<float*>(kvs);
+#pragma unroll
+    for (int t = 0; t < NT; t++) {
+        int c = t * 8 + c2;
+        if (c < dp) {
+            float* ra = os + (warp * 16 + g) * 128 + c;
+            float* rb = ra + 8 * 128;
+            ra[0] = o[t][0]; ra[1] = o[t][1];
+            rb[0] = o[t][2]; rb[1] = o[t][3];
+        }
+    }
+    if ((lane & 3) == 0) {
+        ms[warp][g] = m[0]; ms[warp][g + 8] = m[1];
+        ls[warp][g] = l[0]; ls[warp][g + 8] = l[1];
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < ng * dh; e += blockDim.x) {
+        int r = e / dh, i = e - r * dh;
+        float M = fmaxf(fmaxf(ms[0][r], ms[1][r]), fmaxf(ms[2][r], ms[3][r]));
+        float acc = 0.0f, lsum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < 4; w++) {
+            float e_w = ms[w][r] == -CUDART_INF_F ? 0.0f : exp2f(ms[w][r] - M);
+            acc += e_w * os[(w * 16 + r) * 128 + i];
+            lsum += e_w * ls[w][r];
+        }
+        size_t ps = ((size_t)b * H + kvh * G + g0 + r) * splits + s;
+        opart[ps * dh + i] = acc;
+        if (i == 0) {
+            mpart[ps] = M * 0.6931471805599453f;   // natural-log units, as kernels 1 and 2 (-inf stays -inf)
+            lpart[ps] = lsum;
+        }
+    }
 }

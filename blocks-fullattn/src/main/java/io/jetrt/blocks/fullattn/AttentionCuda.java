@@ -22,8 +22,8 @@ import java.util.Map;
  *   <li>bias and RoPE into {@code q [B·T, H, Dh]}, {@code kn, vn [B·T, Hkv, Dh]} ({@code attention_rope_kernel2});</li>
  *   <li>for a sliding window, a copy of the cache (the window shift below reads the old rows from it);</li>
  *   <li>attention over the cache's past rows then the call's own keys: {@code attention_prefill_kernel2} (tensor cores; kernel1, fp32, kept as its reference),
- *       or in decode {@code attention_decode_kernel2} (keys split over blocks; kernel1 where Dh % 4 != 0, and as its
- *       reference) and {@code attention_combine_kernel1};</li>
+ *       or in decode {@code attention_decode_kernel3} (keys split over blocks, tensor cores; kernel2 where Dh > 128,
+ *       kernel1 where Dh % 4 != 0, and as their reference) and {@code attention_combine_kernel1};</li>
  *   <li>the cache update in the {@link KvCache} layout ({@code attention_append_kernel1} for full attention,
  *       {@code attention_window_kernel1} for a window);</li>
  *   <li>{@code y = o · Woᵀ}.</li>
@@ -46,20 +46,28 @@ final class AttentionCuda extends HostBridgedBlock {
     /** attention_prefill_kernel2: key tile and warps (16 queries each); Dh <= 128, else the _wide variant (32 keys). */
     private static final int KT2 = 64, KT2_WIDE = 32, WARPS2 = 4;
     /**
-     * The decode kernel: 2 (16-byte key rows per lane, all query heads of a group per load; Dh % 4 == 0) or 1
-     * (tiles in shared memory; any Dh), see AttentionCudaTest.decodeKernel2EqualsKernel1.
+     * The decode kernel where Dh allows it: 3 (tensor cores, fp16 q/k/v/p with fp32 accumulation and softmax, as the
+     * prefill's kernel2; Dh <= 128, Dh % 4 == 0), 2 (fp32, 16-byte key rows per lane, all query heads of a group per
+     * load; Dh % 4 == 0) or 1 (fp32, tiles in shared memory; any Dh); see AttentionCudaTest.decodeKernel2EqualsKernel1
+     * and decodeKernel3EqualsKernel1.
      */
-    static final int DECODE_VERSION = 2;
+    static final int DECODE_VERSION = 3;
     /** attention_decode_kernel2: query heads per block (DQ), and the fewest keys a split is given. */
     private static final int DQ2 = 8, MIN_SPLIT_KEYS2 = 32;
+    /**
+     * attention_decode_kernel3: query heads per block (the 16 rows of an mma tile), keys per tile (the fewest a split
+     * is given), and blocks resident per multiprocessor (its __launch_bounds__: 168 registers a thread, 35 KiB of
+     * shared memory).
+     */
+    private static final int DQ3 = 16, KT3 = 64, RESIDENT3 = 3;
 
     private final AttentionConfig cfg;
     private final DeviceTensor wqkv, bqkv, wo;
     /** Rope.java's inverse frequencies {@code [Dh/2]} as float64, stored as int pairs (the kernel reads doubles). */
     private final DeviceTensor invFreq;
-    private final GpuKernel rope, prefill, prefill2, decode, decode2, combine, append, window;
-    /** The prefill kernel this block runs (PREFILL_VERSION unless a test asks for another). */
-    private final int prefillVersion;
+    private final GpuKernel rope, prefill, prefill2, decode, decode2, decode3, combine, append, window;
+    /** fp32 kernels only (prefill kernel1, decode kernel2 or 1): tests holding the kernels to the CPU within 1e-3. */
+    private final boolean fp32Only;
     /** Key tile and warps per block of the attention kernels: 32 keys and 4 warps, or 16 and 2 when Dh > 128. */
     private final int keyTile, warps;
     private final float scale;
@@ -73,14 +81,13 @@ final class AttentionCuda extends HostBridgedBlock {
      * hold the kernels to float32 agreement with the CPU, apart from bf16 rounding.
      */
     AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections) {
-        this(cfg, weights, gpu, image, projections, PREFILL_VERSION);
+        this(cfg, weights, gpu, image, projections, false);
     }
 
-    /** {@code prefillVersion}: 1 or 2, the attention_prefill_kernel version (tests compare them). */
-    AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections, int prefillVersion) {
+    /** {@code fp32Only}: no fp16 tensor-core kernel (prefill kernel1, decode kernel2 or 1), for exactness tests. */
+    AttentionCuda(AttentionConfig cfg, Weights weights, GpuOps gpu, byte[] image, DType projections, boolean fp32Only) {
         super(gpu);
-        if (prefillVersion != 1 && prefillVersion != 2) throw new IllegalArgumentException("prefill kernel version 1 or 2; got " + prefillVersion);
-        this.prefillVersion = prefillVersion;
+        this.fp32Only = fp32Only;
         if (cfg.headDim() > MAX_HEAD_DIM) {
             throw new IllegalArgumentException("attention (cuda): head_dim must be <= " + MAX_HEAD_DIM
                     + " (attention.cu keeps 8 channels per lane); got " + cfg.headDim());
@@ -115,6 +122,7 @@ final class AttentionCuda extends HostBridgedBlock {
         prefill2 = gpu.kernel(image, cfg.headDim() <= 128 ? "attention_prefill_kernel2" : "attention_prefill_kernel2_wide");
         decode = gpu.kernel(image, "attention_decode_kernel1");
         decode2 = cfg.headDim() % 4 == 0 ? gpu.kernel(image, cfg.headDim() <= 128 ? "attention_decode_kernel2" : "attention_decode_kernel2_wide") : null;
+        decode3 = cfg.headDim() % 4 == 0 && cfg.headDim() <= 128 ? gpu.kernel(image, "attention_decode_kernel3") : null;
         combine = gpu.kernel(image, "attention_combine_kernel1");
         append = gpu.kernel(image, "attention_append_kernel1");
         window = gpu.kernel(image, "attention_window_kernel1");
@@ -158,23 +166,36 @@ final class AttentionCuda extends HostBridgedBlock {
         }
     }
 
-    /** The decode kernel version this block runs: DECODE_VERSION where Dh allows it (Dh % 4 == 0), else 1. */
-    int decodeVersion() { return decode2 != null ? DECODE_VERSION : 1; }
+    /** The decode kernel version this block runs: DECODE_VERSION where Dh allows it, else the highest that does (fp32 ones only for fp32Only). */
+    int decodeVersion() { return decode3 != null && !fp32Only ? DECODE_VERSION : decode2 != null ? 2 : 1; }
 
     /**
-     * Decode attention with kernel {@code version} (1 or 2) then the combine: {@code o [B, H, Dh]} of the one query
+     * Decode attention with kernel {@code version} (1, 2 or 3) then the combine: {@code o [B, H, Dh]} of the one query
      * per sequence {@code q [B, H, Dh]} over the cache rows then {@code kn, vn [B, Hkv, Dh]}. Package-private for the
      * tests and the bench; launches depend on B, the config and the cache length only.
      */
     void attendDecode(int version, DeviceTensor o, DeviceTensor q, DeviceTensor kc, DeviceTensor vc, DeviceTensor kn, DeviceTensor vn,
                       DeviceTensor positions, int batch) {
+        int len = kc.dim(2);
+        int splits = version == 3 ? splits3(batch, len) : version == 2 ? splits2(batch, len) : splits(batch, len);
+        attendDecode(version, splits, o, q, kc, vc, kn, vn, positions, batch);
+    }
+
+    /** {@link #attendDecode(int, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, int)} over {@code splits} key splits (tests: one split walks many tiles). */
+    void attendDecode(int version, int splits, DeviceTensor o, DeviceTensor q, DeviceTensor kc, DeviceTensor vc, DeviceTensor kn, DeviceTensor vn,
+                      DeviceTensor positions, int batch) {
         int dh = cfg.headDim(), h = cfg.heads(), hkv = cfg.kvHeads(), len = kc.dim(2), win = cfg.window();
         if (version == 2 && decode2 == null) throw new IllegalArgumentException("attention_decode_kernel2 needs Dh % 4 == 0; got " + dh);
-        int splits = version == 2 ? splits2(batch, len) : splits(batch, len);
+        if (version == 3 && decode3 == null) throw new IllegalArgumentException("attention_decode_kernel3 needs Dh % 4 == 0 and Dh <= 128; got " + dh);
+        if (splits < 1 || splits > MAX_SPLITS) throw new IllegalArgumentException("decode key splits must be in [1, " + MAX_SPLITS + "]; got " + splits);
         DeviceTensor opart = gpu.scratch(DType.F32, batch, h, splits, dh);
         DeviceTensor mpart = gpu.scratch(DType.F32, batch, h, splits);
         DeviceTensor lpart = gpu.scratch(DType.F32, batch, h, splits);
-        if (version == 2) {
+        if (version == 3) {
+            int chunks = (cfg.group() + DQ3 - 1) / DQ3;
+            gpu.launch(decode3, splits, hkv * chunks, batch, 128, 1, 0, opart, mpart, lpart, q, kc, vc, kn, vn, positions,
+                    h, hkv, dh, len, win, scale, splits);
+        } else if (version == 2) {
             int chunks = (cfg.group() + DQ2 - 1) / DQ2;
             gpu.launch(decode2, splits, hkv * chunks, batch, 128, 1, 0, opart, mpart, lpart, q, kc, vc, kn, vn, positions,
                     h, hkv, dh, len, win, scale, splits);
@@ -196,6 +217,30 @@ final class AttentionCuda extends HostBridgedBlock {
         int want = (8 * gpu.multiprocessors() + perSplit - 1) / perSplit;
         int most = (cacheLength + 1 + MIN_SPLIT_KEYS2 - 1) / MIN_SPLIT_KEYS2;
         return Math.max(1, Math.min(Math.min(want, most), MAX_SPLITS));
+    }
+
+    /**
+     * Key splits of attention_decode_kernel3: the fewest whose grid fills its last wave of RESIDENT3 blocks per
+     * multiprocessor to at least 95% (a split is one block's serial walk over its keys, so a ragged last wave idles
+     * multiprocessors for a whole split), else the best filled; no split shorter than a key tile of the cache length.
+     * Depends on B, the config and the cache length only.
+     */
+    int splits3(int batch, int cacheLength) {
+        int perSplit = batch * cfg.kvHeads() * ((cfg.group() + DQ3 - 1) / DQ3);
+        int slots = RESIDENT3 * gpu.multiprocessors();
+        int most = Math.min(MAX_SPLITS, Math.max(1, (cacheLength + 1 + KT3 - 1) / KT3));
+        int best = 1;
+        double bestFill = 0;
+        for (int s = 1; s <= most; s++) {
+            long blocks = (long) s * perSplit;
+            double fill = (double) blocks / ((blocks + slots - 1) / slots * slots);
+            if (blocks >= slots && fill >= 0.95) return s;
+            if (fill > bestFill + 1e-9) {
+                best = s;
+                bestFill = fill;
+            }
+        }
+        return best;
     }
 
     @Override
@@ -246,7 +291,7 @@ final class AttentionCuda extends HostBridgedBlock {
         if (oneStep) {
             attendDecode(decodeVersion(), o, q, kc, vc, kn, vn, positions, batch);
         } else {
-            attend(prefillVersion, o, q, kc, vc, kn, vn, positions, batch, steps);
+            attend(fp32Only ? 1 : PREFILL_VERSION, o, q, kc, vc, kn, vn, positions, batch, steps);
         }
 
         int copyThreads = Math.min(128, (dh + 31) / 32 * 32);

@@ -41,7 +41,9 @@ public final class AttentionCudaBench {
                 AttentionCuda block = (AttentionCuda) provider.create(c, new MapWeights("bench", w), io.jetrt.spi.Backend.CUDA, s);
                 int ctx = 4096;
                 kernelTimes(gpu, block, c, window, ctx, rng);
-                for (int batch : new int[] {1, 64, 128}) decodeTimes(gpu, block, c, window, ctx, batch);
+                for (int decodeCtx : new int[] {ctx, 65536}) {
+                    for (int batch : new int[] {1, 64, 128}) decodeTimes(gpu, block, c, window, decodeCtx, batch);
+                }
                 if (args.length > 0 && args[0].equals("decode")) continue;
                 for (int batch : new int[] {1, 4}) {
                     DeviceState st = state(gpu, provider, c, batch, ctx + 64);
@@ -108,7 +110,9 @@ public final class AttentionCudaBench {
 
     /**
      * The decode attention alone (kernel + combine; one layer, 12 heads, Dh 128) at batch B, every sequence at
-     * position ctx of a cache of ctx + 64 rows (or the window): kernel 1 vs kernel 2, and the K/V bytes it must read.
+     * position ctx of a cache of ctx + 64 rows (or the window): kernels 2 and 3 (kernel 1, their fp32 reference, is
+     * left out: at 64K x 128 it takes seconds), the K/V bytes each must read, and the median and spread of 7 runs
+     * of 20 calls each.
      */
     private static void decodeTimes(GpuOps gpu, AttentionCuda block, BlockConfig c, int window, int ctx, int batch) {
         int h = 12, hkv = 2, dh = 128, len = window > 0 ? window : ctx + 64;
@@ -120,19 +124,25 @@ public final class AttentionCudaBench {
         java.util.Arrays.fill(hp, ctx);
         DeviceTensor pos = gpu.upload(hp);
         double bytes = 2.0 * batch * hkv * (Math.min(ctx, window > 0 ? window : ctx) + 1) * dh * 4;
-        for (int version = 1; version <= 2; version++) {
-            int reps = 50;
+        for (int version = 2; version <= 3; version++) {
+            int reps = 20;
             for (int r = 0; r < 5; r++) block.attendDecode(version, o, q, kc, vc, kn, vn, pos, batch);
             gpu.download(pos);
-            long t0 = System.nanoTime();
-            for (int r = 0; r < reps; r++) {
-                block.attendDecode(version, o, q, kc, vc, kn, vn, pos, batch);
-                if (r % 10 == 9) gpu.download(pos);
+            double[] runs = new double[7];
+            for (int run = 0; run < runs.length; run++) {
+                long t0 = System.nanoTime();
+                for (int r = 0; r < reps; r++) {
+                    block.attendDecode(version, o, q, kc, vc, kn, vn, pos, batch);
+                    if (r % 10 == 9) gpu.download(pos);
+                }
+                gpu.download(pos);
+                runs[run] = (System.nanoTime() - t0) / 1e3 / reps;
             }
-            gpu.download(pos);
-            double us = (System.nanoTime() - t0) / 1e3 / reps;
-            System.out.printf(Locale.ROOT, "%s: attention_decode_kernel%d + combine, B %d at %d, 12 heads, Dh 128: %.1f us (%.0f GB/s of K/V), splits %d%n",
-                    c.where(), version, batch, ctx, us, bytes / us / 1e3, version == 2 ? block.splits2(batch, len) : block.splits(batch, len));
+            java.util.Arrays.sort(runs);
+            double us = runs[runs.length / 2];
+            System.out.printf(Locale.ROOT, "%s: attention_decode_kernel%d + combine, B %d at %d, 12 heads, Dh 128: %.1f us [%.1f, %.1f] (%.0f GB/s of K/V), splits %d%n",
+                    c.where(), version, batch, ctx, us, runs[0], runs[runs.length - 1], bytes / us / 1e3,
+                    version == 3 ? block.splits3(batch, len) : block.splits2(batch, len));
         }
         for (DeviceTensor t : new DeviceTensor[] {q, kn, vn, kc, vc, o, pos}) gpu.free(t);
     }

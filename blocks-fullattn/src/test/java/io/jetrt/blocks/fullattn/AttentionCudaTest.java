@@ -129,7 +129,8 @@ class AttentionCudaTest {
     }
 
     /**
-     * The kernels alone: with float32 projection matrices (no bf16 rounding) and the fp32 prefill kernel 1, CUDA equals the CPU within 1e-3,
+     * The kernels alone: with float32 projection matrices (no bf16 rounding) and the fp32 kernels (prefill kernel 1, decode
+     * kernel 2 or 1), CUDA equals the CPU within 1e-3,
      * batch 3, prefill of T then two decodes, outputs (NaN-poisoned) and states after each call.
      */
     @ParameterizedTest(name = "{0}, T={1}")
@@ -141,8 +142,9 @@ class AttentionCudaTest {
         Map<String, FloatTensor> w = weights(c);
         try (GpuBlockServices gpu = GpuBlockServices.open("attention cuda test")) {
             Block cpu = new AttentionProvider(c.has("sliding_window"), "1.0.0").create(c, new MapWeights("test", w), Backend.CPU, cpuServices());
-            // kernel 1: fp32 throughout (kernel 2's fp16 inputs are held to kernel 1 by prefillKernel2EqualsKernel1)
-            Block cuda = new AttentionCuda(ac, new MapWeights("test", w), gpu.gpu(), AttentionProvider.KERNELS.bytes(), DType.F32, 1);
+            // fp32 throughout (the fp16 tensor-core kernels are held to kernel 1 by prefillKernel2EqualsKernel1 and
+            // decodeKernel3EqualsKernel1)
+            Block cuda = new AttentionCuda(ac, new MapWeights("test", w), gpu.gpu(), AttentionProvider.KERNELS.bytes(), DType.F32, true);
             BlockState sCpu = state(c, batch, steps + 2), sGpu = state(c, batch, steps + 2);
             FloatTensor x = random(new SplittableRandom(steps), 1.0, batch, steps, d);
             String what = c.where() + ", f32 weights, B=3 T=" + steps;
@@ -250,7 +252,7 @@ class AttentionCudaTest {
         try (GpuBlockServices services = GpuBlockServices.open("attention cuda test")) {
             var gpu = services.gpu();
             AttentionCuda block = new AttentionCuda(ac, new MapWeights("test", weights(c)), gpu, AttentionProvider.KERNELS.bytes(), DType.F32);
-            assertEquals(2, block.decodeVersion(), "Dh " + dh + " runs decode kernel2");
+            assertEquals(dh <= 128 ? 3 : 2, block.decodeVersion(), "Dh " + dh + " runs decode kernel" + (dh <= 128 ? 3 : 2));
             var q = gpu.upload(random(rng, 1.5, batch, heads * dh), DType.F32);
             var kn = gpu.upload(random(rng, 1.5, batch, kvHeads * dh), DType.F32);
             var vn = gpu.upload(random(rng, 1.0, batch, kvHeads * dh), DType.F32);
@@ -267,6 +269,65 @@ class AttentionCudaTest {
                     + block.splits(batch, len) + " / " + block.splits2(batch, len);
             System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g%n", what, Closeness.diff(o[1].data(), o[2].data()).rel());
             Closeness.assertClose(o[1], o[2], 1e-4, what);
+        }
+    }
+
+    static Stream<Arguments> decode3Cases() {
+        List<Arguments> a = new ArrayList<>();
+        // Dh 36 and 100: channels past Dh padded to the next 16 (zero K and V columns)
+        for (int dh : new int[] {8, 36, 64, 100, 128}) {
+            for (int window : new int[] {0, 48, 600}) a.add(Arguments.of(dh, window, 6, 2));
+        }
+        // groups of 12 (one block of 16 rows, 4 of them padding), of 1, and of 20 (a full block of 16, then one of 4)
+        for (int window : new int[] {0, 48}) {
+            a.add(Arguments.of(128, window, 24, 2));
+            a.add(Arguments.of(64, window, 4, 4));
+            a.add(Arguments.of(64, window, 40, 2));
+        }
+        return a.stream();
+    }
+
+    /**
+     * attention_decode_kernel3 (tensor cores) against kernel1 (fp32), then the same combine, on the same device inputs
+     * as decodeKernel2EqualsKernel1 (batch 3 at positions 0, 37 and 300; q/k of std 1.5, v of std 1; NaN-poisoned
+     * outputs), at the split count the block picks and at 1 and 3 splits, so one block walks many key tiles and a tile
+     * ends inside a split. The cache is 1000 rows for full attention, so position 300 reads 5 tiles in one split.
+     *
+     * <p>Tolerance, the prefill kernel2's error model (prefillKernel2EqualsKernel1): q·scale, k, v and p rounded to fp16
+     * (u = 2^-11) with fp32 accumulation move a score by about u·√2·σ_s (σ_s = σ² = 2.25) and o by that times |v| plus
+     * u·|v|: 2.05e-3 of the output's scale; 1e-2 leaves the prefill test's factor of ~4 for the tails.
+     */
+    @ParameterizedTest(name = "Dh {0}, window {1}, {2} heads over {3}")
+    @MethodSource("decode3Cases")
+    void decodeKernel3EqualsKernel1(int dh, int window, int heads, int kvHeads) {
+        assumeGpu();
+        int batch = 3;
+        int[] start = {0, 37, 300};
+        BlockConfig c = config("decode3", 64, heads, kvHeads, dh, window, false);
+        AttentionConfig ac = AttentionConfig.from(c, window > 0);
+        int len = window > 0 ? window : 1000;
+        SplittableRandom rng = new SplittableRandom(9000L * dh + 31L * heads + window);
+        try (GpuBlockServices services = GpuBlockServices.open("attention cuda test")) {
+            var gpu = services.gpu();
+            AttentionCuda block = new AttentionCuda(ac, new MapWeights("test", weights(c)), gpu, AttentionProvider.KERNELS.bytes(), DType.F32);
+            assertEquals(3, block.decodeVersion(), "Dh " + dh + " runs decode kernel3");
+            var q = gpu.upload(random(rng, 1.5, batch, heads * dh), DType.F32);
+            var kn = gpu.upload(random(rng, 1.5, batch, kvHeads * dh), DType.F32);
+            var vn = gpu.upload(random(rng, 1.0, batch, kvHeads * dh), DType.F32);
+            var kc = gpu.upload(random(rng, 1.5, batch, kvHeads, len, dh), DType.F32);
+            var vc = gpu.upload(random(rng, 1.0, batch, kvHeads, len, dh), DType.F32);
+            var positions = gpu.upload(start.clone());
+            var out = gpu.upload(FloatTensor.filled(Float.NaN, batch, heads * dh), DType.F32);
+            block.attendDecode(1, out, q, kc, vc, kn, vn, positions, batch);
+            FloatTensor reference = gpu.download(out);
+            for (int splits : new int[] {block.splits3(batch, len), 1, 3}) {
+                out = gpu.upload(FloatTensor.filled(Float.NaN, batch, heads * dh), DType.F32);
+                block.attendDecode(3, splits, out, q, kc, vc, kn, vn, positions, batch);
+                String what = "decode kernel3 vs kernel1, Dh " + dh + ", window " + window + ", " + heads + "/" + kvHeads + " heads, splits " + splits;
+                FloatTensor o3 = gpu.download(out);
+                System.out.printf(java.util.Locale.ROOT, "%s: relative error %.3g%n", what, Closeness.diff(reference.data(), o3.data()).rel());
+                Closeness.assertClose(reference, o3, 1e-2, what);
+            }
         }
     }
 
