@@ -284,13 +284,60 @@ __device__ __forceinline__ float4 gdr2d_load(const float* p, int left, bool vec)
     return r;
 }
 
-extern "C" __global__ void __launch_bounds__(512)
-gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
+// gdr_decode_kernel3's extras over kernel2 (null conv_cache: v is read as kernel2 reads it).
+struct GdrDecodeConv {             // JetBlock's dynamic conv step for v (causal_conv_step_kernel1, silu after it)
+    float* cache;                  // [B, H·Dv, W], shifted left, the new x in slot W-1
+    const float* kern;             // [B, ·] rows kern_stride apart: channel c's W taps at c·W
+    long long kern_stride;
+    const float* kbias;            // [H·Dv·W], added to the taps
+    int width;
+};
+struct GdrDecodeNorm {             // the gated output norm (gdr_out_norm_kernel2) by the last block of each (sequence, head)
+    const float* gate; int gate_stride;
+    const float* w;                // [Dv]
+    float eps;
+    float* ss_part;                // [B·H, gridDim.x] scratch: each block's sum of o^2 over its columns
+    unsigned* tickets;             // [B·H] zero before the launch, zero again after it (the last block resets its own)
+};
+
+// The gated output norm of one (sequence, head) row x [Dv] whose columns the gridDim.x blocks of this (b, h) wrote:
+// each block publishes the sum of squares of its 4 columns per thread of row group 0 (j0 < 0: none), and the last
+// block to take a ticket sums them in block order (the same bits whichever block is last) and normalises the row:
+// x * inv * w * silu(gate), gdr_out_norm_kernel2's expression. Called by every thread of the block.
+__device__ __forceinline__ void gdr_decode_norm(float* x, const GdrDecodeNorm& norm, int j0, long long unit,
+                                                const float* __restrict__ g, int dv, int tid, int threads) {
+    __shared__ bool last;
+    float ss = 0.0f;
+    if (j0 >= 0) {
+        for (int c = 0; c < 4 && j0 + c < dv; c++) ss += x[j0 + c] * x[j0 + c];
+    }
+    // row group 0 is threads 0 .. TX-1 (TX <= 16) of warp 0
+    if (tid < 32) {
+        ss = warp_sum(ss);
+        if (tid == 0) {
+            norm.ss_part[unit * gridDim.x + blockIdx.x] = ss;
+        }
+    }
+    if (tid < 32) __threadfence();         // warp 0 wrote this block's columns and sum: visible before its ticket
+    __syncthreads();
+    if (tid == 0) last = atomicAdd(norm.tickets + unit, 1u) == gridDim.x - 1;
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    if (tid == 0) norm.tickets[unit] = 0u;    // ready for the next launch (every other block took its ticket)
+    float total = 0.0f;
+    for (unsigned p = 0; p < gridDim.x; p++) total += __ldcg(norm.ss_part + unit * gridDim.x + p);
+    const float inv = 1.0f / sqrtf(total / (float)dv + norm.eps);
+    for (int j = tid; j < dv; j += threads) x[j] = __ldcg(x + j) * inv * norm.w[j] * silu_f(g[j]);
+}
+
+template <bool CONV, bool NORM>
+__device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float* __restrict__ o,
                    const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
                    const float* __restrict__ v, int v_stride,
                    const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
                    const float* __restrict__ a_log, const float* __restrict__ dt_bias,
-                   int heads, int dk, int dv, int silu_qk, float beta_scale) {
+                   int heads, int dk, int dv, int silu_qk, float beta_scale, const GdrDecodeConv& conv, const GdrDecodeNorm& norm) {
     __shared__ float4 redk[GDR2D_RED], redq[GDR2D_RED];
     __shared__ float redn[3][16];
     const int TX = blockDim.x, TY = blockDim.y, tx = threadIdx.x, ty = threadIdx.y;
@@ -313,7 +360,32 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
     }
     const float* vr = v + (long long)bi * v_stride + (long long)h * dv + j0;
     float4 vj = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    if (left > 0) {
+    __shared__ float4 conv_v[16];          // CONV: row group 0's v of each column thread (TX <= 16)
+    if (CONV) {
+        // the conv step of channels h·Dv + j0 .. + 3 (causal_conv_step_kernel1's sums) by row group 0, which also
+        // shifts their cache rows (no other thread reads them); the others take v from it after the barrier below
+        if (ty == 0) {
+            const long long c0 = (long long)h * dv + j0;
+            auto step = [&](int c) {       // channel c0 + c: its conv output (silu after), its cache row shifted
+                float* row = conv.cache + ((long long)bi * heads * dv + c0 + c) * conv.width;
+                const float* kr = conv.kern + (long long)bi * conv.kern_stride + (c0 + c) * conv.width;
+                const float* kb = conv.kbias + (c0 + c) * conv.width;
+                const float x = vr[c];
+                float acc = 0.0f;
+                for (int w = 0; w < conv.width; w++) {
+                    float in = w + 1 < conv.width ? row[w + 1] : x;
+                    acc += in * (kr[w] + kb[w]);
+                    row[w] = in;
+                }
+                return silu_f(acc);
+            };
+            if (left > 0) vj.x = step(0);
+            if (left > 1) vj.y = step(1);
+            if (left > 2) vj.z = step(2);
+            if (left > 3) vj.w = step(3);
+            conv_v[tx] = vj;
+        }
+    } else if (left > 0) {
         vj.x = vr[0];
         if (left > 1) vj.y = vr[1];
         if (left > 2) vj.z = vr[2];
@@ -361,6 +433,7 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
         pq.x += cq.x; pq.y += cq.y; pq.z += cq.z; pq.w += cq.w;
         sq += redn[0][w]; sk += redn[1][w]; sqk += redn[2][w];
     }
+    if (CONV) vj = conv_v[tx];
     const float fq = rsqrtf((float)dk) / sqrtf(sq + GDR_L2_EPS);
     const float fk = 1.0f / sqrtf(sk + GDR_L2_EPS);
     const float alpha = expf(gdr_log_decay(av, alog, dtb));
@@ -378,11 +451,10 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
         if (left > 2) orow[2] = alpha * pq.z * fq + qk * u.z;
         if (left > 3) orow[3] = alpha * pq.w * fq + qk * u.w;
     }
-    if (left <= 0) return;
 #pragma unroll
     for (int r = 0; r < GDR2D_R; r++) {
         const int i = ty + r * TY;
-        if (i < dk) {
+        if (i < dk && left > 0) {
             const float kf = kv[r] * fk;
             float4 n;
             n.x = alpha * s[r].x + kf * u.x;
@@ -399,6 +471,43 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
                 if (left > 3) p[3] = n.w;
             }
         }
+    }
+    // every thread, also of a block past Dv (its barriers and its ticket)
+    if (NORM) gdr_decode_norm(o + ((long long)bi * heads + h) * dv, norm, ty == 0 && left > 0 ? j0 : -1, bi * heads + h,
+                              norm.gate + (long long)bi * norm.gate_stride + (long long)h * dv, dv, tid, TX * TY);
+}
+
+extern "C" __global__ void __launch_bounds__(512)
+gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
+                   const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
+                   const float* __restrict__ v, int v_stride,
+                   const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
+                   const float* __restrict__ a_log, const float* __restrict__ dt_bias,
+                   int heads, int dk, int dv, int silu_qk, float beta_scale) {
+    gdr_decode_body<false, false>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias,
+                                  heads, dk, dv, silu_qk, beta_scale, GdrDecodeConv{}, GdrDecodeNorm{});
+}
+
+// kernel2, then the gated output norm in the same launch (gdr_decode_norm), and with conv_cache non-null v from
+// JetBlock's dynamic conv step (the launch's v is then the conv input x, v_stride its row stride).
+extern "C" __global__ void __launch_bounds__(512, 2)
+gdr_decode_kernel3(float* __restrict__ state, float* __restrict__ o,
+                   const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
+                   const float* __restrict__ v, int v_stride,
+                   const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
+                   const float* __restrict__ a_log, const float* __restrict__ dt_bias,
+                   int heads, int dk, int dv, int silu_qk, float beta_scale,
+                   float* __restrict__ conv_cache, const float* __restrict__ kern, long long kern_stride,
+                   const float* __restrict__ kbias, int width,
+                   const float* __restrict__ gate, int gate_stride, const float* __restrict__ norm_w, float eps,
+                   float* __restrict__ ss_part, unsigned* __restrict__ tickets) {
+    const GdrDecodeNorm norm{gate, gate_stride, norm_w, eps, ss_part, tickets};
+    if (conv_cache != nullptr) {
+        gdr_decode_body<true, true>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias, heads, dk, dv,
+                                    silu_qk, beta_scale, GdrDecodeConv{conv_cache, kern, kern_stride, kbias, width}, norm);
+    } else {
+        gdr_decode_body<false, true>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias, heads, dk, dv,
+                                     silu_qk, beta_scale, GdrDecodeConv{}, norm);
     }
 }
 

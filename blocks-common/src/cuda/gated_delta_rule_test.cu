@@ -9,6 +9,7 @@ tensor-core scans gdr_prefill_kernel3 and gdr_grad_forward_kernel3 (gated_delta_
 reference and gdr_grad_forward_kernel2's chunk states, u and o; "grad state3" lines: gdr_grad_state_kernel3's dH and du
 against gdr_grad_state_kernel2's;
 "out norm2" and "grad norm2" lines: gdr_out_norm_kernel2 and gdr_grad_norm_kernel2 against their kernel1s;
+decode3 lines: gdr_decode_kernel3 against the conv step, gdr_decode_kernel2 and gdr_out_norm_kernel2 it fuses;
 decode2 lines: gdr_decode_kernel2 at block widths TX 2..16 against gdr_decode_kernel1 and the reference; conv2 and
 grad2 lines: causal_conv_kernel2 and conv_grad_kernel2 against their kernel1s; "bench train" and "bench conv" lines:
 the training kernels and the short conv's kernels at the 2B retrofit's shape, B 8 x 2048; `./gdr_test train` runs
@@ -267,6 +268,89 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
         cudaFree(dOd); cudaFree(dSprev);
     }
     for (float* p : {dq, dk_, dv_, da, db, dg, dal, ddt, dw, dS, qn, kn, gbq, dO}) cudaFree(p);
+}
+
+// gdr_decode_kernel3 (the rule, the output norm and, with conv, JetBlock's dynamic conv step of v in one launch) against
+// causal_conv_step_kernel1, gdr_decode_kernel2 (TX 8, as the launcher) and gdr_out_norm_kernel2 from the same state and
+// cache: state, cache and v bit for bit (the same sums), o to 1e-6 (the norm's sum of squares in another order). Two
+// steps, so the second runs on the tickets the first reset; inputs strided as column ranges of one projection.
+static void test_decode3(int B, int H, int dk, int dv, int W, bool conv) {
+    const int tx = 8, ps = 2 * H * dk + 2 * H * dv + 5, abs_ = 2 * H + 1, C = H * dv, kw = C * W;
+    const int gx = (dv + 4 * tx - 1) / (4 * tx);
+    auto proj = randn((size_t)B * ps, 1), ab = randn((size_t)B * abs_, 1), alog = randn(H, 1), dtb = randn(H, 1), w = randn(dv, 1);
+    auto kern = randn((size_t)B * kw, 0.5f), kb = randn(kw, 0.2f);
+    float *dp = up(proj), *dab = up(ab), *dal = up(alog), *ddt = up(dtb), *dw = up(w), *dkern = up(kern), *dkb = up(kb);
+    float *S1 = up(randn((size_t)B * H * dk * dv, 0.3f)), *S3; CK(cudaMalloc(&S3, (size_t)B * H * dk * dv * 4));
+    float *c1 = up(randn((size_t)B * C * W, 1)), *c3; CK(cudaMalloc(&c3, (size_t)B * C * W * 4));
+    CK(cudaMemcpy(S3, S1, (size_t)B * H * dk * dv * 4, cudaMemcpyDeviceToDevice));
+    CK(cudaMemcpy(c3, c1, (size_t)B * C * W * 4, cudaMemcpyDeviceToDevice));
+    float *v1 = nanbuf((size_t)B * C), *o1 = nanbuf((size_t)B * C), *o3 = nanbuf((size_t)B * C), *ss = nanbuf((size_t)B * H * gx);
+    unsigned* tickets; CK(cudaMalloc(&tickets, (size_t)B * H * 4)); CK(cudaMemset(tickets, 0, (size_t)B * H * 4));
+    const float* q = dp; const float* k = dp + H * dk; const float* x = dp + 2 * H * dk; const float* g = x + C;
+    double ro = 0; bool exact = true;
+    for (int step = 0; step < 2; step++) {
+        const float* v = x;
+        int vs = ps;
+        if (conv) {
+            causal_conv_step_kernel1<<<(B * C + 255) / 256, 256>>>(v1, C, x, ps, c1, dkern, (long long)kw, dkb, nullptr, B, C, W, 1);
+            v = v1; vs = C;
+        }
+        decode2(tx, S1, o1, q, ps, k, ps, v, vs, dab, dab + H, abs_, dal, ddt, B, H, dk, dv, conv, 1.f);
+        gdr_out_norm_kernel2<<<(B * H + 7) / 8, 256>>>(o1, g, ps, dw, B, H, dv, 1e-5f);
+        gdr_decode_kernel3<<<dim3(gx, H, B), dec2_block(dk, tx)>>>(S3, o3, q, ps, k, ps, x, ps, dab, dab + H, abs_, dal, ddt, H, dk, dv,
+            conv, 1.f, conv ? c3 : nullptr, dkern, (long long)kw, dkb, W, g, ps, dw, 1e-5f, ss, tickets);
+        CK(cudaDeviceSynchronize());
+        ro = std::max(ro, relerr(down(o1, (size_t)B * C), down(o3, (size_t)B * C)));
+        exact = exact && down(S1, (size_t)B * H * dk * dv) == down(S3, (size_t)B * H * dk * dv)
+                      && (!conv || down(c1, (size_t)B * C * W) == down(c3, (size_t)B * C * W));
+    }
+    std::vector<unsigned> t((size_t)B * H);
+    CK(cudaMemcpy(t.data(), tickets, t.size() * 4, cudaMemcpyDeviceToHost));
+    bool reset = std::all_of(t.begin(), t.end(), [](unsigned u) { return u == 0; });
+    bool ok = ro <= 1e-6 && exact && reset;
+    if (!ok) failures++;
+    printf("decode3 vs conv step + decode2 + norm2 B%d H%d Dk%d Dv%d W%d conv%d: o rel %.3g, state%s bit for bit, tickets %s %s\n",
+           B, H, dk, dv, W, conv, ro, conv ? " and cache" : "", reset ? "reset" : "NOT reset", ok ? "ok" : "FAIL");
+    for (float* p : {dp, dab, dal, ddt, dw, dkern, dkb, S1, S3, c1, c3, v1, o1, o3, ss}) cudaFree(p);
+    cudaFree(tickets);
+}
+
+// a decode step's rule and norm at the 2B head shape: the three kernels JetBlock ran (conv step, decode2, norm2) against
+// gdr_decode_kernel3; median over 7 runs of 50 back-to-back launches after warm-up
+static void bench_decode3(int B, int H, int dk, int dv, int W) {
+    const int C = H * dv, kw = C * W, gx = (dv + 31) / 32;
+    float *x = up(randn((size_t)B * C, 1)), *g = up(randn((size_t)B * C, 1)), *q = up(randn((size_t)B * H * dk, 1));
+    float *ab = up(randn((size_t)B * H * 2, 1)), *al = up(randn(H, 1)), *dt = up(randn(H, 1)), *w = up(randn(dv, 1));
+    float *S = up(randn((size_t)B * H * dk * dv, 0.1f)), *cache = up(randn((size_t)B * C * W, 1)), *kern = up(randn((size_t)B * kw, 0.5f));
+    float *kb = up(randn(kw, 0.2f)), *v = nanbuf((size_t)B * C), *o = nanbuf((size_t)B * C), *ss = nanbuf((size_t)B * H * gx);
+    unsigned* tickets; CK(cudaMalloc(&tickets, (size_t)B * H * 4)); CK(cudaMemset(tickets, 0, (size_t)B * H * 4));
+    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+    for (int fused = 0; fused < 2; fused++) {
+        auto launch = [&]() {
+            if (fused) {
+                gdr_decode_kernel3<<<dim3(gx, H, B), dec2_block(dk, 8)>>>(S, o, q, H * dk, q, H * dk, x, C, ab, ab + H, 2 * H, al, dt, H, dk, dv,
+                    1, 1.f, cache, kern, (long long)kw, kb, W, g, C, w, 1e-5f, ss, tickets);
+            } else {
+                causal_conv_step_kernel1<<<(B * C + 255) / 256, 256>>>(v, C, x, C, cache, kern, (long long)kw, kb, nullptr, B, C, W, 1);
+                decode2(8, S, o, q, H * dk, q, H * dk, v, C, ab, ab + H, 2 * H, al, dt, B, H, dk, dv, 1, 1.f);
+                gdr_out_norm_kernel2<<<(B * H + 7) / 8, 256>>>(o, g, C, w, B, H, dv, 1e-5f);
+            }
+        };
+        for (int i = 0; i < 5; i++) launch();
+        std::vector<float> ts;
+        for (int rep = 0; rep < 7; rep++) {
+            cudaEventRecord(e0);
+            for (int i = 0; i < 50; i++) launch();
+            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+            float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms / 50);
+        }
+        CK(cudaGetLastError());
+        std::sort(ts.begin(), ts.end());
+        printf("bench decode step %s B%d H%d Dk%d Dv%d W%d: %.2f us [%.2f, %.2f]\n", fused ? "gdr_decode_kernel3 (fused)   " : "conv step + decode2 + norm2",
+               B, H, dk, dv, W, 1000 * ts[3], 1000 * ts[0], 1000 * ts[6]);
+    }
+    for (float* p : {x, g, q, ab, al, dt, w, S, cache, kern, kb, v, o, ss}) cudaFree(p);
+    cudaFree(tickets);
 }
 
 // conv: static (dynamic=0) or a kernel per row; prefill in two row ranges, cache update, then 2 decode steps
@@ -593,6 +677,10 @@ int main(int argc, char** argv) {
     test_gdr(1, 128, 2, 33, 17, 0, 2.f);  // two full chunks, odd Dk/Dv
     test_gdr(3, 150, 2, 128, 70, 0, 2.f); // the widest Dk of 32-column scan slices
     test_gdr(1, 4096, 2, 96, 256, 1, 1.f); // many chunks at the 2B head shape
+    test_decode3(1, 12, 96, 256, 4, true);  // the 2B JetBlock layer
+    test_decode3(3, 2, 33, 17, 3, true);    // odd Dk, Dv: one block per head, its last threads past Dv
+    test_decode3(2, 3, 256, 40, 4, false);  // gated DeltaNet's use: no conv; Dk at its maximum
+    test_decode3(5, 1, 8, 100, 2, true);    // 4 blocks per head, the last one partly past Dv
     test_grad_norm(65, 3, 15);
     test_grad_norm(7, 2, 256);
     test_grad_norm(100, 12, 33);
@@ -607,6 +695,7 @@ int main(int argc, char** argv) {
     bench(1, 1024, 12, 96, 256);
     bench(64, 1, 12, 96, 256);
     for (int B : {1, 8, 64, 128}) bench_decode(B, 12, 96, 256);
+    for (int B : {1, 8, 64, 128}) bench_decode3(B, 12, 96, 256, 4);
     bench_train(8, 2048, 12, 96, 256);
     bench_conv(8 * 2048, 2048, 3072, 8472, 4);
     printf(failures ? "FAILED: %d\n" : "all ok\n", failures);

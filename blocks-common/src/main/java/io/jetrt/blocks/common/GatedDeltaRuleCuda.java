@@ -22,12 +22,20 @@ public final class GatedDeltaRuleCuda {
     private static final int COLS = 32, ROWS = 8, NORM_WARPS = 8, PREP_WARPS = 4, CHUNK_THREADS = 256;
     /** Column threads per block of gdr_decode_kernel2 (fastest at batch 1, 64 and 128 on an H100). */
     private static final int DECODE2_TX = 8;
-    /** {@code -Djetrt.gdr.decode=1}: the decode step's reference kernel instead of kernel 2. */
-    private static final boolean DECODE1 = "1".equals(System.getProperty("jetrt.gdr.decode"));
+    /**
+     * {@code -Djetrt.gdr.decode=1} or {@code =2}: the decode step as kernel 1 (its reference) or 2, each followed by the
+     * output norm and, for JetBlock, after the conv step's own kernel; by default kernel 3 fuses them ({@link #fusesDecode}).
+     */
+    private static final String DECODE_VERSION = System.getProperty("jetrt.gdr.decode", "3");
+    private static final boolean DECODE1 = "1".equals(DECODE_VERSION);
+    /** Sequences gdr_decode_kernel3 takes at most: its tickets are one int per (sequence, head), allocated once. */
+    public static final int MAX_FUSED_DECODE_BATCH = 1024;
 
     private final GpuOps gpu;
     private final int h, dk, dv;
-    private final GpuKernel prep, scan, chunk3, scan2, scan2Wide, scan3, step, step2, outNorm;
+    private final GpuKernel prep, scan, chunk3, scan2, scan2Wide, scan3, step, step2, step3, outNorm;
+    /** gdr_decode_kernel3's tickets [MAX_FUSED_DECODE_BATCH, H]: zero between launches (each launch's last blocks reset theirs). */
+    private final DeviceTensor tickets;
     private final boolean tensorCoreScan;
 
     /** {@code image}: the bundle's fatbin (it includes the header); {@code where} names the block in errors. */
@@ -46,6 +54,8 @@ public final class GatedDeltaRuleCuda {
         tensorCoreScan = TensorCoreScan.applies(dk);
         step = gpu.kernel(image, "gdr_decode_kernel1");
         step2 = gpu.kernel(image, "gdr_decode_kernel2");
+        step3 = gpu.kernel(image, "gdr_decode_kernel3");
+        tickets = gpu.allocate(DType.I32, MAX_FUSED_DECODE_BATCH * heads);
         outNorm = gpu.kernel(image, "gdr_out_norm_kernel2");
     }
 
@@ -97,6 +107,34 @@ public final class GatedDeltaRuleCuda {
         }
         int tx = DECODE2_TX, group = 32 / tx, ty = DeviceTensors.ceilDiv(DeviceTensors.ceilDiv(dk, 4), group) * group;
         gpu.launch(step2, DeviceTensors.ceilDiv(dv, 4 * tx), h, batch, tx, ty, 0, args);
+    }
+
+    /** Whether {@link #decodeNormed} takes a batch of this size (else: the conv step, {@link #decode}, {@link #outNorm}). */
+    public boolean fusesDecode(int batch) { return "3".equals(DECODE_VERSION) && batch <= MAX_FUSED_DECODE_BATCH; }
+
+    /** JetBlock's dynamic conv step for v: cache [B, H·Dv, W], the taps of row b at kern + b·kernStride (channel c at c·W), plus kbias [H·Dv·W]. */
+    public record ConvStep(DeviceTensor cache, DeviceTensor kern, long kernStride, DeviceTensor kbias, int width) {}
+
+    /**
+     * {@link #decode} and then {@link #outNorm} of its {@code o} in one launch (gdr_decode_kernel3: the last block of each
+     * (sequence, head) normalises the row); with {@code conv} non-null, v is first the dynamic conv step (silu after it)
+     * of x = {@code v} ({@code vStride} apart), and the conv cache is shifted as causal_conv_step_kernel1 shifts it.
+     * Only where {@link #fusesDecode}.
+     */
+    public void decodeNormed(DeviceTensor recurrent, DeviceTensor o, DeviceTensor q, int qStride, DeviceTensor k, int kStride,
+                             DeviceTensor v, int vStride, DeviceTensor a, DeviceTensor b, int abStride, DeviceTensor aLog, DeviceTensor dtBias,
+                             int batch, boolean siluQk, float betaScale, ConvStep conv, DeviceTensor gate, int gateStride,
+                             DeviceTensor normWeight, float eps) {
+        if (!fusesDecode(batch)) throw new IllegalStateException("gdr_decode_kernel3 takes at most " + MAX_FUSED_DECODE_BATCH + " sequences; got " + batch);
+        int tx = DECODE2_TX, group = 32 / tx, ty = DeviceTensors.ceilDiv(DeviceTensors.ceilDiv(dk, 4), group) * group;
+        int gx = DeviceTensors.ceilDiv(dv, 4 * tx);
+        DeviceTensor ssPart = gpu.scratch(DType.F32, batch * h, gx);
+        Object none = 0L;   // a null pointer
+        gpu.launch(step3, gx, h, batch, tx, ty, 0, recurrent, o, q, qStride, k, kStride, v, vStride, a, b, abStride, aLog, dtBias,
+                h, dk, dv, siluQk ? 1 : 0, betaScale,
+                conv != null ? conv.cache() : none, conv != null ? conv.kern() : none, conv != null ? conv.kernStride() : 0L,
+                conv != null ? conv.kbias() : none, conv != null ? conv.width() : 0,
+                gate, gateStride, normWeight, eps, ssPart, tickets);
     }
 
     /** In place on {@code o [rows, H·Dv]}: {@code o · rsqrt(mean(o²) + eps) · w · silu(gate)} per head. */

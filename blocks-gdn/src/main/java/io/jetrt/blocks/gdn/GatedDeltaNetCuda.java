@@ -72,6 +72,11 @@ final class GatedDeltaNetCuda extends GatedDeltaCuda<GatedDeltaNetConfig> {
         convStep(proj, qkv, kOff, kd, state.get(GatedDeltaNetProvider.K_CONV_STATE), kConv, kBias, batch);
         convStep(proj, qkv, vOff, vd, state.get(GatedDeltaNetProvider.V_CONV_STATE), vConv, vBias, batch);
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
+        if (rule.fusesDecode(batch)) {
+            decodeNormedOutput(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(qkv, vOff), qkvWidth,
+                    at(proj, aOff), at(proj, bOff), width, batch, false, c.betaScale(), null, at(proj, gOff), width, y);
+            return;
+        }
         rule.decode(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(qkv, vOff), qkvWidth,
                 at(proj, aOff), at(proj, bOff), width, aLog, dtBias, batch, false, c.betaScale());
         output(o, at(proj, gOff), width, batch, y);

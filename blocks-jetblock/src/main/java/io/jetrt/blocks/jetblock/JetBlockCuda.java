@@ -1,6 +1,7 @@
 package io.jetrt.blocks.jetblock;
 
 import io.jetrt.blocks.common.GatedDeltaCuda;
+import io.jetrt.blocks.common.GatedDeltaRuleCuda;
 import io.jetrt.blocks.common.KernelImage;
 import io.jetrt.spi.DType;
 import io.jetrt.spi.DeviceState;
@@ -20,7 +21,8 @@ import static io.jetrt.blocks.common.DeviceTensors.gridFor;
  * {@code w2(silu(w1 x))} runs in blocks of
  * {@link #GENERATOR_ROWS} rows into {@code kern [n, Vd·W]} (b2 is added inside the conv kernel); the dynamic conv
  * writes {@code v [rows, Vd]}; the gated delta rule (silu and L2 norm of q, k inside) and its output norm write
- * {@code o [rows, Vd]}; o_proj is the last GEMM. The state slots and their layouts are the CPU ones.
+ * {@code o [rows, Vd]}; o_proj is the last GEMM. A decode step runs the conv step, the rule and the norm as one kernel
+ * ({@link GatedDeltaRuleCuda#decodeNormed}). The state slots and their layouts are the CPU ones.
  */
 final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
     static final KernelImage IMAGE = new KernelImage(JetBlockProvider.class, "/io/jetrt/blocks/jetblock/jetblock.fatbin");
@@ -94,10 +96,17 @@ final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
         gpu.linear(xr, w1, hid);
         gpu.launch(silu, gridFor((long) batch * gh, THREADS), 1, 1, THREADS, 1, 0, hid, (long) batch * gh);
         gpu.linear(hid, w2, kern);
+        DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
+        if (rule.fusesDecode(batch)) {
+            // conv step, rule and output norm in one kernel: v is the conv of proj's v0 columns
+            decodeNormedOutput(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width, at(proj, vOff), width,
+                    ab, at(ab, h), 2 * h, batch, true, 1f,
+                    new GatedDeltaRuleCuda.ConvStep(state.get(JetBlockProvider.CONV_STATE), kern, kw, b2, cw), at(proj, gOff), width, y);
+            return;
+        }
         DeviceTensor v = gpu.scratch(DType.F32, batch, vd);
         gpu.launch(convStep, ceilDiv((long) batch * vd, THREADS), 1, 1, THREADS, 1, 0,
                 v, vd, at(proj, vOff), width, state.get(JetBlockProvider.CONV_STATE), kern, (long) kw, b2, 0L, batch, vd, cw, 1);
-        DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
         rule.decode(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width, v, vd, ab, at(ab, h), 2 * h,
                 aLog, dtBias, batch, true, 1f);
         output(o, at(proj, gOff), width, batch, y);

@@ -25,8 +25,8 @@ public final class Launcher {
     private final int count;
     private final ByteBuffer table;
     private final Pointer params;
-    /** The dynamic shared memory this function was opted in to, above the 48 KB every kernel may use. */
-    private int sharedOptIn = DEFAULT_SHARED;
+    /** The dynamic shared memory this function may be launched with: 48 KB less its static shared memory, or what it was opted in to. */
+    private int sharedOptIn = -1;
     private static final int DEFAULT_SHARED = 48 * 1024;
 
     public Launcher(CudaFunction function, int arguments) {
@@ -78,6 +78,7 @@ public final class Launcher {
     /** Queues the kernel on {@code stream}; errors of the kernel itself surface at the next synchronize. */
     public void launch(Stream stream, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ, int sharedBytes) {
         function.module().device().makeCurrent();
+        if (sharedOptIn < 0) sharedOptIn = DEFAULT_SHARED - staticShared();
         if (sharedBytes > sharedOptIn) optIn(sharedBytes);
         int r = JCudaDriver.cuLaunchKernel(function.handle(), gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
                 stream.handle(), params, null);
@@ -87,7 +88,15 @@ public final class Launcher {
         }
     }
 
-    /** More than 48 KB of dynamic shared memory needs the function's limit raised first (up to the device's opt-in maximum). */
+    /** The function's static shared memory (__shared__ arrays): with the dynamic bytes it must stay under 48 KB unless opted in. */
+    private int staticShared() {
+        int[] bytes = new int[1];
+        int r = JCudaDriver.cuFuncGetAttribute(bytes, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function.handle());
+        if (r != 0) throw new CudaException("cuFuncGetAttribute(" + function + ", static shared memory) failed: " + CudaException.name(r));
+        return bytes[0];
+    }
+
+    /** More than 48 KB of shared memory in all needs the function's dynamic limit raised first (up to the device's opt-in maximum). */
     private void optIn(int sharedBytes) {
         int r = JCudaDriver.cuFuncSetAttribute(function.handle(), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
         if (r != 0) {
