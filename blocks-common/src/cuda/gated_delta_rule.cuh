@@ -292,6 +292,10 @@ struct GdrDecodeConv {             // JetBlock's dynamic conv step for v (causal
     const float* kbias;            // [H·Dv·W], added to the taps
     int width;
 };
+struct GdrDecodeGates {            // JetBlock's a and b projections of the block input x (fp32 w [2H, D]: a rows, then b rows)
+    const float* x; int x_stride;
+    const float* w; int d;
+};
 struct GdrDecodeNorm {             // the gated output norm (gdr_out_norm_kernel2) by the last block of each (sequence, head)
     const float* gate; int gate_stride;
     const float* w;                // [Dv]
@@ -331,15 +335,19 @@ __device__ __forceinline__ void gdr_decode_norm(float* x, const GdrDecodeNorm& n
     for (int j = tid; j < dv; j += threads) x[j] = __ldcg(x + j) * inv * norm.w[j] * silu_f(g[j]);
 }
 
-template <bool CONV, bool NORM>
+// FUSED: gdr_decode_kernel3 (the norm; the conv step where conv.cache is set; a, b from x where gates.w is set),
+// else gdr_decode_kernel2.
+template <bool FUSED>
 __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float* __restrict__ o,
                    const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
                    const float* __restrict__ v, int v_stride,
                    const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
                    const float* __restrict__ a_log, const float* __restrict__ dt_bias,
-                   int heads, int dk, int dv, int silu_qk, float beta_scale, const GdrDecodeConv& conv, const GdrDecodeNorm& norm) {
+                   int heads, int dk, int dv, int silu_qk, float beta_scale, const GdrDecodeConv& conv,
+                   const GdrDecodeGates& gates, const GdrDecodeNorm& norm) {
     __shared__ float4 redk[GDR2D_RED], redq[GDR2D_RED];
-    __shared__ float redn[3][16];
+    __shared__ float redn[5][16];          // per warp: the sums of q^2, k^2, q.k and (gates) x.w_a, x.w_b
+    const bool conv_v_here = FUSED && conv.cache != nullptr, gates_here = FUSED && gates.w != nullptr;
     const int TX = blockDim.x, TY = blockDim.y, tx = threadIdx.x, ty = threadIdx.y;
     const int tid = ty * TX + tx, warp = tid >> 5, lane = tid & 31, warps = (TX * TY) >> 5;
     const int h = blockIdx.y, bi = blockIdx.z;
@@ -360,8 +368,8 @@ __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float
     }
     const float* vr = v + (long long)bi * v_stride + (long long)h * dv + j0;
     float4 vj = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    __shared__ float4 conv_v[16];          // CONV: row group 0's v of each column thread (TX <= 16)
-    if (CONV) {
+    __shared__ float4 conv_v[16];          // row group 0's conv output v of each column thread (TX <= 16)
+    if (conv_v_here) {
         // the conv step of channels h·Dv + j0 .. + 3 (causal_conv_step_kernel1's sums) by row group 0, which also
         // shifts their cache rows (no other thread reads them); the others take v from it after the barrier below
         if (ty == 0) {
@@ -391,7 +399,23 @@ __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float
         if (left > 2) vj.z = vr[2];
         if (left > 3) vj.w = vr[3];
     }
-    const float av = a[(long long)bi * ab_stride + h], bv = b[(long long)bi * ab_stride + h];
+    float av = 0.0f, bv = 0.0f;
+    if (gates_here) {
+        // a = x . w_a[h], b = x . w_b[h] over the whole block: each warp's sums go through the reduction below
+        const float* xr = gates.x + (long long)bi * gates.x_stride;
+        const float* wa = gates.w + (long long)h * gates.d;
+        const float* wb = gates.w + (long long)(heads + h) * gates.d;
+        for (int i = tid; i < gates.d; i += TX * TY) {
+            const float xv = xr[i];
+            av += xv * wa[i];
+            bv += xv * wb[i];
+        }
+        av = warp_sum(av);
+        bv = warp_sum(bv);
+    } else {
+        av = a[(long long)bi * ab_stride + h];
+        bv = b[(long long)bi * ab_stride + h];
+    }
     const float alog = a_log[h], dtb = dt_bias[h];
     float sq = 0.0f, sk = 0.0f, sqk = 0.0f;
     float4 pk = make_float4(0.0f, 0.0f, 0.0f, 0.0f), pq = pk;
@@ -422,6 +446,7 @@ __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float
         redk[warp * TX + tx] = pk;
         redq[warp * TX + tx] = pq;
         if (lane == 0) { redn[0][warp] = sq; redn[1][warp] = sk; redn[2][warp] = sqk; }
+        if (gates_here && lane == 0) { redn[3][warp] = av; redn[4][warp] = bv; }
     }
     __syncthreads();
     pk = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
@@ -433,7 +458,12 @@ __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float
         pq.x += cq.x; pq.y += cq.y; pq.z += cq.z; pq.w += cq.w;
         sq += redn[0][w]; sk += redn[1][w]; sqk += redn[2][w];
     }
-    if (CONV) vj = conv_v[tx];
+    if (gates_here) {
+        av = 0.0f;
+        bv = 0.0f;
+        for (int w = 0; w < warps; w++) { av += redn[3][w]; bv += redn[4][w]; }
+    }
+    if (conv_v_here) vj = conv_v[tx];
     const float fq = rsqrtf((float)dk) / sqrtf(sq + GDR_L2_EPS);
     const float fk = 1.0f / sqrtf(sk + GDR_L2_EPS);
     const float alpha = expf(gdr_log_decay(av, alog, dtb));
@@ -473,7 +503,7 @@ __device__ __forceinline__ void gdr_decode_body(float* __restrict__ state, float
         }
     }
     // every thread, also of a block past Dv (its barriers and its ticket)
-    if (NORM) gdr_decode_norm(o + ((long long)bi * heads + h) * dv, norm, ty == 0 && left > 0 ? j0 : -1, bi * heads + h,
+    if (FUSED) gdr_decode_norm(o + ((long long)bi * heads + h) * dv, norm, ty == 0 && left > 0 ? j0 : -1, bi * heads + h,
                               norm.gate + (long long)bi * norm.gate_stride + (long long)h * dv, dv, tid, TX * TY);
 }
 
@@ -484,12 +514,13 @@ gdr_decode_kernel2(float* __restrict__ state, float* __restrict__ o,
                    const float* __restrict__ a, const float* __restrict__ b, int ab_stride,
                    const float* __restrict__ a_log, const float* __restrict__ dt_bias,
                    int heads, int dk, int dv, int silu_qk, float beta_scale) {
-    gdr_decode_body<false, false>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias,
-                                  heads, dk, dv, silu_qk, beta_scale, GdrDecodeConv{}, GdrDecodeNorm{});
+    gdr_decode_body<false>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias,
+                           heads, dk, dv, silu_qk, beta_scale, GdrDecodeConv{}, GdrDecodeGates{}, GdrDecodeNorm{});
 }
 
-// kernel2, then the gated output norm in the same launch (gdr_decode_norm), and with conv_cache non-null v from
-// JetBlock's dynamic conv step (the launch's v is then the conv input x, v_stride its row stride).
+// kernel2, then the gated output norm in the same launch (gdr_decode_norm); with conv_cache non-null v from JetBlock's
+// dynamic conv step (the launch's v is then the conv input x, v_stride its row stride); with w_ab non-null a and b
+// from x_ab [B, D] (x_stride apart) and w_ab [2H, D] (a and b unused).
 extern "C" __global__ void __launch_bounds__(512, 2)
 gdr_decode_kernel3(float* __restrict__ state, float* __restrict__ o,
                    const float* __restrict__ q, int q_stride, const float* __restrict__ k, int k_stride,
@@ -499,16 +530,12 @@ gdr_decode_kernel3(float* __restrict__ state, float* __restrict__ o,
                    int heads, int dk, int dv, int silu_qk, float beta_scale,
                    float* __restrict__ conv_cache, const float* __restrict__ kern, long long kern_stride,
                    const float* __restrict__ kbias, int width,
+                   const float* __restrict__ x_ab, int x_stride, const float* __restrict__ w_ab, int d,
                    const float* __restrict__ gate, int gate_stride, const float* __restrict__ norm_w, float eps,
                    float* __restrict__ ss_part, unsigned* __restrict__ tickets) {
-    const GdrDecodeNorm norm{gate, gate_stride, norm_w, eps, ss_part, tickets};
-    if (conv_cache != nullptr) {
-        gdr_decode_body<true, true>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias, heads, dk, dv,
-                                    silu_qk, beta_scale, GdrDecodeConv{conv_cache, kern, kern_stride, kbias, width}, norm);
-    } else {
-        gdr_decode_body<false, true>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias, heads, dk, dv,
-                                     silu_qk, beta_scale, GdrDecodeConv{}, norm);
-    }
+    gdr_decode_body<true>(state, o, q, q_stride, k, k_stride, v, v_stride, a, b, ab_stride, a_log, dt_bias, heads, dk, dv,
+                          silu_qk, beta_scale, GdrDecodeConv{conv_cache, kern, kern_stride, kbias, width},
+                          GdrDecodeGates{x_ab, x_stride, w_ab, d}, GdrDecodeNorm{gate, gate_stride, norm_w, eps, ss_part, tickets});
 }
 
 /*

@@ -15,6 +15,8 @@ From blocks-common/src/cuda (the build adds -I blocks-common/src/cuda), shared w
 JetBlock's own kernels (version 1 each):
   jetblock_silu_kernel1  x = silu(x) in place (the kernel generator's hidden layer, JetBlockCpu.dynamicConv).
                          Grid-stride, any grid, block 256.
+  jetblock_silu_kernel2  out [rows, cols] = silu(x) from columns of a wider matrix (x_stride apart): in decode the
+                         generator's hidden layer comes out of the one gemv of [W_all; w1], as columns of proj.
 Training, the dynamic conv's backward from an empty cache (Java reference: FastDynamicConv.backward and
 FastActivation.siluBackward). With v[t, c] = silu(s[t, c]), s[t, c] = sum_w v0[t-(W-1)+w, c] K[t, c, w], K = kern + b2
 (v0 before t = 0 is zero):
@@ -25,7 +27,8 @@ FastActivation.siluBackward). With v[t, c] = silu(s[t, c]), s[t, c] = sum_w v0[t
                                gradient is its column sum. Grid-stride, block 256.
   jetblock_silu_grad_kernel1   dh *= silu'(h) in place (the generator's hidden layer). Grid-stride, block 256.
 
-One step, as JetBlockCuda runs it:
+One step, as JetBlockCuda runs its prefill (a decode step: one gemv of [W_all; w1], jetblock_silu_kernel2, the w2
+gemv, gdr_decode_kernel3 for the conv step, a and b, the rule and the norm, then o_proj):
   proj = x [rows, D] . W_all^T, W_all = [q_proj; k_proj; v_proj; g_proj; a_proj; b_proj] (bf16)   (one GEMM)
   kern = w2(silu(w1 x))   [rows, value_dim*W], in blocks of rows (two GEMMs + jetblock_silu_kernel1)
   v    = silu(dynconv(proj[:, v0], kern + b2))           causal_conv_kernel1 (+ causal_conv_state_kernel1)
@@ -41,6 +44,13 @@ One step, as JetBlockCuda runs it:
 extern "C" __global__ void jetblock_silu_kernel1(float* __restrict__ x, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         x[i] = silu_f(x[i]);
+    }
+}
+
+extern "C" __global__ void jetblock_silu_kernel2(float* __restrict__ out, const float* __restrict__ x, int x_stride, int rows, int cols) {
+    long long n = (long long)rows * cols;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        out[i] = silu_f(x[(i / cols) * x_stride + i % cols]);
     }
 }
 

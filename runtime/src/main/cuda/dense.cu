@@ -253,20 +253,6 @@ __device__ __forceinline__ int gemv_row0(int wpr) {
     return (blockIdx.x * ((blockDim.x >> 5) / wpr) + (threadIdx.x >> 5) / wpr) * GEMV_ROWS;
 }
 
-// Asks L2 for the weight chunks of this thread's first two iterations of gemv_body: gemv_norm's prologue (a few
-// microseconds of dependent loads and sums) then overlaps the first reads of w from memory instead of preceding them.
-template <typename W>
-__device__ void gemv_prefetch(const W* __restrict__ w, int n, int k, int wpr) {
-    constexpr int N = Pack<W>::N;
-    int row0 = gemv_row0(wpr), part = (threadIdx.x >> 5) % wpr, chunks = k / N;
-    for (int i = 0, c = part * 32 + (threadIdx.x & 31); i < 2 && c < chunks; i++, c += 32 * wpr) {
-#pragma unroll
-        for (int j = 0; j < GEMV_ROWS; j++) {
-            if (row0 + j < n) asm volatile("prefetch.global.L2 [%0];" :: "l"(w + (size_t)(row0 + j) * k + (size_t)c * N));
-        }
-    }
-}
-
 template <typename W, int M, typename X, typename Y>
 __device__ void gemv_body(const Y& out, const X& xs, const W* __restrict__ w, int m, int n, int k, int wpr) {
     constexpr int N = Pack<W>::N;
@@ -320,25 +306,39 @@ __device__ void gemv_body(const Y& out, const X& xs, const W* __restrict__ w, in
     }
 }
 
-// x = rmsnorm(h + y) · w row by row into shared memory, with add_rmsnorm_kernel1's loop and sums (the same bits as
-// the normed rows it writes): gemv_norm_*'s prologue. Every thread must call it (block_sum's barriers).
+// x = rmsnorm(h + y) · w row by row into shared memory, with add_rmsnorm_kernel1's per-thread loop and block sum for
+// each row (the same bits as the normed rows it writes): gemv_norm_*'s prologue, one pass and one reduction for all m
+// rows. Every thread must call it (barriers).
+template <int M>
 __device__ void stage_add_rmsnorm(float* xs, const float* __restrict__ h, const float* __restrict__ y, const float* __restrict__ w,
                                   int m, int k, float eps) {
-    for (int r = 0; r < m; r++) {
-        const float* hr = h + (size_t)r * k;
-        const float* yr = y + (size_t)r * k;
-        float* xr = xs + (size_t)r * k;
-        float ss = 0.0f;
+    __shared__ float partial[M][32];
+    __shared__ float inv[M];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    float ss[M];
+#pragma unroll
+    for (int r = 0; r < M; r++) {
+        ss[r] = 0.0f;
+        if (r >= m) continue;
         for (int i = threadIdx.x; i < k; i += blockDim.x) {
-            float v = hr[i] + yr[i];
-            xr[i] = v;
-            ss += v * v;
+            float v = h[(size_t)r * k + i] + y[(size_t)r * k + i];
+            xs[(size_t)r * k + i] = v;
+            ss[r] += v * v;
         }
-        ss = block_sum(ss);
-        float inv = 1.0f / sqrtf(ss / (float)k + eps);
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xr[i] = xr[i] * inv * w[i];
-        __syncthreads();   // xs complete before the products; block_sum's buffer free for the next row
+        ss[r] = warp_sum(ss[r]);
+        if (lane == 0) partial[r][warp] = ss[r];
     }
+    __syncthreads();
+    // block_sum's second stage for each row: warp r sums the warps' partials of row r
+    for (int r = warp; r < m; r += warps) {
+        float v = warp_sum(lane < warps ? partial[r][lane] : 0.0f);
+        if (lane == 0) inv[r] = 1.0f / sqrtf(v / (float)k + eps);
+    }
+    __syncthreads();
+    for (int r = 0; r < m; r++) {
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[(size_t)r * k + i] = xs[(size_t)r * k + i] * inv[r] * w[i];
+    }
+    __syncthreads();   // xs complete before the products
 }
 
 // M: rows of x the kernel holds accumulators for (registers: 4·M); the launcher picks the smallest M >= m,
@@ -356,16 +356,14 @@ extern "C" __global__ void gemv_norm_bf16_m##M##_kernel1(float* __restrict__ y, 
         const float* __restrict__ yb, const float* __restrict__ nw, float eps, \
         const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) { \
     extern __shared__ __align__(16) float gemv_xs[]; \
-    gemv_prefetch(w, n, k, wpr); \
-    stage_add_rmsnorm(gemv_xs, h, yb, nw, m, k, eps); \
+    stage_add_rmsnorm<M>(gemv_xs, h, yb, nw, m, k, eps); \
     gemv_body<__nv_bfloat16, M>(YStore{y, n}, XRows<8>{gemv_xs, k}, w, m, n, k, wpr); \
 } \
 extern "C" __global__ void gemv_norm_f32_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ h, \
         const float* __restrict__ yb, const float* __restrict__ nw, float eps, \
         const float* __restrict__ w, int m, int n, int k, int wpr) { \
     extern __shared__ __align__(16) float gemv_xs[]; \
-    gemv_prefetch(w, n, k, wpr); \
-    stage_add_rmsnorm(gemv_xs, h, yb, nw, m, k, eps); \
+    stage_add_rmsnorm<M>(gemv_xs, h, yb, nw, m, k, eps); \
     gemv_body<float, M>(YStore{y, n}, XRows<4>{gemv_xs, k}, w, m, n, k, wpr); \
 } \
 extern "C" __global__ void gemv_swiglu_residual_bf16_m##M##_kernel1(float* __restrict__ h, const float* __restrict__ yb, \

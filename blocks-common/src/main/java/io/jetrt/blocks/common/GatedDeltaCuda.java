@@ -56,16 +56,17 @@ public abstract class GatedDeltaCuda<C extends GatedDeltaConfig> extends HostBri
     }
 
     /**
-     * A decode step's rule, gated output norm (and, with {@code conv}, JetBlock's conv step of v) in one launch
+     * A decode step's rule, gated output norm (and, with {@code conv} and {@code gates}, JetBlock's conv step of v and
+     * its a, b projections) in one launch
      * ({@link GatedDeltaRuleCuda#decodeNormed}), then {@code y = Wo o}: the tail of {@code decode} where
      * {@link GatedDeltaRuleCuda#fusesDecode}. Arguments as {@link GatedDeltaRuleCuda#decode}; {@code o [B, H·Dv]} scratch.
      */
     protected final void decodeNormedOutput(DeviceTensor recurrent, DeviceTensor o, DeviceTensor q, int qStride, DeviceTensor k, int kStride,
                                             DeviceTensor v, int vStride, DeviceTensor a, DeviceTensor b, int abStride, int batch,
-                                            boolean siluQk, float betaScale, GatedDeltaRuleCuda.ConvStep conv, DeviceTensor gate,
-                                            int gateStride, DeviceTensor y) {
+                                            boolean siluQk, float betaScale, GatedDeltaRuleCuda.ConvStep conv,
+                                            GatedDeltaRuleCuda.Gates gates, DeviceTensor gate, int gateStride, DeviceTensor y) {
         rule.decodeNormed(recurrent, o, q, qStride, k, kStride, v, vStride, a, b, abStride, aLog, dtBias, batch, siluQk, betaScale,
-                conv, gate, gateStride, oNorm, c.normEps());
+                conv, gates, gate, gateStride, oNorm, c.normEps());
         gpu.linear(o, wO, y.reshape(batch, d));
     }
 

@@ -28,8 +28,13 @@ public final class GatedDeltaRuleCuda {
      */
     private static final String DECODE_VERSION = System.getProperty("jetrt.gdr.decode", "3");
     private static final boolean DECODE1 = "1".equals(DECODE_VERSION);
-    /** Sequences gdr_decode_kernel3 takes at most: its tickets are one int per (sequence, head), allocated once. */
-    public static final int MAX_FUSED_DECODE_BATCH = 1024;
+    /**
+     * Sequences gdr_decode_kernel3 takes at most (its tickets are one int per (sequence, head), allocated once). Above it
+     * the separate kernels win: each block of kernel 3 waits for its ticket (a fence and an atomic) before it leaves, and
+     * JetBlock's a, b dot products re-read x and their weight rows per block. H200, 2B head, gdr_test's decode step
+     * (conv step, rule, norm): B 1 8.3 us fused against 11.6 separate, B 8 16.3 against 16.2, B 64 88 against 66.
+     */
+    public static final int MAX_FUSED_DECODE_BATCH = 8;
 
     private final GpuOps gpu;
     private final int h, dk, dv;
@@ -115,26 +120,31 @@ public final class GatedDeltaRuleCuda {
     /** JetBlock's dynamic conv step for v: cache [B, H·Dv, W], the taps of row b at kern + b·kernStride (channel c at c·W), plus kbias [H·Dv·W]. */
     public record ConvStep(DeviceTensor cache, DeviceTensor kern, long kernStride, DeviceTensor kbias, int width) {}
 
+    /** a and b as projections of the block input inside the decode kernel: {@code x [B, D]} rows xStride apart, {@code w [2H, D]} f32 (a rows, then b rows). */
+    public record Gates(DeviceTensor x, int xStride, DeviceTensor w, int d) {}
+
     /**
      * {@link #decode} and then {@link #outNorm} of its {@code o} in one launch (gdr_decode_kernel3: the last block of each
      * (sequence, head) normalises the row); with {@code conv} non-null, v is first the dynamic conv step (silu after it)
-     * of x = {@code v} ({@code vStride} apart), and the conv cache is shifted as causal_conv_step_kernel1 shifts it.
+     * of x = {@code v} ({@code vStride} apart), and the conv cache is shifted as causal_conv_step_kernel1 shifts it;
+     * with {@code gates} non-null, a and b are computed in the kernel ({@code a}, {@code b} unused, may be null).
      * Only where {@link #fusesDecode}.
      */
     public void decodeNormed(DeviceTensor recurrent, DeviceTensor o, DeviceTensor q, int qStride, DeviceTensor k, int kStride,
                              DeviceTensor v, int vStride, DeviceTensor a, DeviceTensor b, int abStride, DeviceTensor aLog, DeviceTensor dtBias,
-                             int batch, boolean siluQk, float betaScale, ConvStep conv, DeviceTensor gate, int gateStride,
+                             int batch, boolean siluQk, float betaScale, ConvStep conv, Gates gates, DeviceTensor gate, int gateStride,
                              DeviceTensor normWeight, float eps) {
         if (!fusesDecode(batch)) throw new IllegalStateException("gdr_decode_kernel3 takes at most " + MAX_FUSED_DECODE_BATCH + " sequences; got " + batch);
         int tx = DECODE2_TX, group = 32 / tx, ty = DeviceTensors.ceilDiv(DeviceTensors.ceilDiv(dk, 4), group) * group;
         int gx = DeviceTensors.ceilDiv(dv, 4 * tx);
         DeviceTensor ssPart = gpu.scratch(DType.F32, batch * h, gx);
         Object none = 0L;   // a null pointer
-        gpu.launch(step3, gx, h, batch, tx, ty, 0, recurrent, o, q, qStride, k, kStride, v, vStride, a, b, abStride, aLog, dtBias,
-                h, dk, dv, siluQk ? 1 : 0, betaScale,
+        gpu.launch(step3, gx, h, batch, tx, ty, 0, recurrent, o, q, qStride, k, kStride, v, vStride,
+                a != null ? a : none, b != null ? b : none, abStride, aLog, dtBias, h, dk, dv, siluQk ? 1 : 0, betaScale,
                 conv != null ? conv.cache() : none, conv != null ? conv.kern() : none, conv != null ? conv.kernStride() : 0L,
                 conv != null ? conv.kbias() : none, conv != null ? conv.width() : 0,
-                gate, gateStride, normWeight, eps, ssPart, tickets);
+                gates != null ? gates.x() : none, gates != null ? gates.xStride() : 0, gates != null ? gates.w() : none,
+                gates != null ? gates.d() : 0, gate, gateStride, normWeight, eps, ssPart, tickets);
     }
 
     /** In place on {@code o [rows, H·Dv]}: {@code o · rsqrt(mean(o²) + eps) · w · silu(gate)} per head. */

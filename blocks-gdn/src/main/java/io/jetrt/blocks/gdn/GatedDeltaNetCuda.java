@@ -74,7 +74,7 @@ final class GatedDeltaNetCuda extends GatedDeltaCuda<GatedDeltaNetConfig> {
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
         if (rule.fusesDecode(batch)) {
             decodeNormedOutput(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(qkv, vOff), qkvWidth,
-                    at(proj, aOff), at(proj, bOff), width, batch, false, c.betaScale(), null, at(proj, gOff), width, y);
+                    at(proj, aOff), at(proj, bOff), width, batch, false, c.betaScale(), null, null, at(proj, gOff), width, y);
             return;
         }
         rule.decode(state.get(GatedDeltaNetProvider.RECURRENT_STATE), o, qkv, qkvWidth, at(qkv, kOff), qkvWidth, at(qkv, vOff), qkvWidth,

@@ -21,8 +21,10 @@ import static io.jetrt.blocks.common.DeviceTensors.gridFor;
  * {@code w2(silu(w1 x))} runs in blocks of
  * {@link #GENERATOR_ROWS} rows into {@code kern [n, Vd·W]} (b2 is added inside the conv kernel); the dynamic conv
  * writes {@code v [rows, Vd]}; the gated delta rule (silu and L2 norm of q, k inside) and its output norm write
- * {@code o [rows, Vd]}; o_proj is the last GEMM. A decode step runs the conv step, the rule and the norm as one kernel
- * ({@link GatedDeltaRuleCuda#decodeNormed}). The state slots and their layouts are the CPU ones.
+ * {@code o [rows, Vd]}; o_proj is the last GEMM. A decode step of up to {@link GatedDeltaRuleCuda#MAX_FUSED_DECODE_BATCH}
+ * sequences is five kernels: one gemv of [W_all; w1], silu of its hidden columns, the w2 gemv, then the conv step, a and
+ * b, the rule and the norm in one kernel ({@link GatedDeltaRuleCuda#decodeNormed}), and o_proj. The state slots and
+ * their layouts are the CPU ones.
  */
 final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
     static final KernelImage IMAGE = new KernelImage(JetBlockProvider.class, "/io/jetrt/blocks/jetblock/jetblock.fatbin");
@@ -34,8 +36,10 @@ final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
 
     private final int gh, kw, width;
     private final int kOff, vOff, gOff;
+    /** [W_all; w1]: one decode gemv for both (wAll and w1 are its row ranges, for the prefill's separate GEMMs). */
+    private final DeviceTensor wAllW1;
     private final DeviceTensor wAll, wAb, w1, w2, b2;
-    private final GpuKernel silu;
+    private final GpuKernel silu, siluColumns;
 
     JetBlockCuda(JetBlockConfig c, JetBlockWeights w, GpuOps gpu) {
         super(c, w, gpu, IMAGE);
@@ -45,15 +49,17 @@ final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
         vOff = 2 * kd;
         gOff = 2 * kd + vd;
         width = 2 * kd + 2 * vd;
-        wAll = gpu.upload(tensor(stack(w.q(), w.k(), w.v(), w.gate()), width, d), gpu.matrixType());
+        wAllW1 = gpu.upload(tensor(stack(w.q(), w.k(), w.v(), w.gate(), w.w1()), width + gh, d), gpu.matrixType());
+        wAll = wAllW1.slice(0, width);
+        w1 = wAllW1.slice(width, gh);
         // the decay inputs (a, b) stay float32: in bf16 their rounding reaches the output through exp(g);
         // they are 2H rows. The kernel generator (2.4M values at 2B: f32 cost 10% of a decode step) follows
         // the runtime's matrix type like the projections.
         wAb = gpu.upload(tensor(stack(w.a(), w.b()), 2 * h, d), DType.F32);
-        w1 = gpu.upload(tensor(w.w1(), gh, d), gpu.matrixType());
         w2 = gpu.upload(tensor(w.w2(), kw, gh), gpu.matrixType());
         b2 = gpu.upload(tensor(w.b2(), kw), DType.F32);
         silu = kernel("jetblock_silu_kernel1");
+        siluColumns = kernel("jetblock_silu_kernel2");
     }
 
     @Override
@@ -87,28 +93,30 @@ final class JetBlockCuda extends GatedDeltaCuda<JetBlockConfig> {
 
     @Override
     public void decode(DeviceTensor x, DeviceTensor positions, DeviceState state, DeviceTensor y) {
-        int batch = state.batch();
+        int batch = state.batch(), pw = width + gh;
         DeviceTensor xr = x.reshape(batch, d);
-        DeviceTensor proj = gpu.scratch(DType.F32, batch, width), ab = gpu.scratch(DType.F32, batch, 2 * h);
-        gpu.linear(xr, wAll, proj);
-        gpu.linear(xr, wAb, ab);
+        // proj [B, P + gh]: q | k | v0 | gate | the generator's hidden layer, from one gemv
+        DeviceTensor proj = gpu.scratch(DType.F32, batch, pw);
+        gpu.linear(xr, wAllW1, proj);
         DeviceTensor hid = gpu.scratch(DType.F32, batch, gh), kern = gpu.scratch(DType.F32, batch, kw);
-        gpu.linear(xr, w1, hid);
-        gpu.launch(silu, gridFor((long) batch * gh, THREADS), 1, 1, THREADS, 1, 0, hid, (long) batch * gh);
+        gpu.launch(siluColumns, gridFor((long) batch * gh, THREADS), 1, 1, THREADS, 1, 0, hid, at(proj, width), pw, batch, gh);
         gpu.linear(hid, w2, kern);
         DeviceTensor o = gpu.scratch(DType.F32, batch, vd);
         if (rule.fusesDecode(batch)) {
-            // conv step, rule and output norm in one kernel: v is the conv of proj's v0 columns
-            decodeNormedOutput(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width, at(proj, vOff), width,
-                    ab, at(ab, h), 2 * h, batch, true, 1f,
-                    new GatedDeltaRuleCuda.ConvStep(state.get(JetBlockProvider.CONV_STATE), kern, kw, b2, cw), at(proj, gOff), width, y);
+            // conv step, a and b, rule and output norm in one kernel: v is the conv of proj's v0 columns
+            decodeNormedOutput(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, pw, at(proj, kOff), pw, at(proj, vOff), pw,
+                    null, null, 0, batch, true, 1f,
+                    new GatedDeltaRuleCuda.ConvStep(state.get(JetBlockProvider.CONV_STATE), kern, kw, b2, cw),
+                    new GatedDeltaRuleCuda.Gates(xr, d, wAb, d), at(proj, gOff), pw, y);
             return;
         }
+        DeviceTensor ab = gpu.scratch(DType.F32, batch, 2 * h);
+        gpu.linear(xr, wAb, ab);
         DeviceTensor v = gpu.scratch(DType.F32, batch, vd);
         gpu.launch(convStep, ceilDiv((long) batch * vd, THREADS), 1, 1, THREADS, 1, 0,
-                v, vd, at(proj, vOff), width, state.get(JetBlockProvider.CONV_STATE), kern, (long) kw, b2, 0L, batch, vd, cw, 1);
-        rule.decode(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, width, at(proj, kOff), width, v, vd, ab, at(ab, h), 2 * h,
+                v, vd, at(proj, vOff), pw, state.get(JetBlockProvider.CONV_STATE), kern, (long) kw, b2, 0L, batch, vd, cw, 1);
+        rule.decode(state.get(JetBlockProvider.RECURRENT_STATE), o, proj, pw, at(proj, kOff), pw, v, vd, ab, at(ab, h), 2 * h,
                 aLog, dtBias, batch, true, 1f);
-        output(o, at(proj, gOff), width, batch, y);
+        output(o, at(proj, gOff), pw, batch, y);
     }
 }

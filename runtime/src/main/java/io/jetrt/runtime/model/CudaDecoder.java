@@ -37,6 +37,14 @@ final class CudaDecoder implements Decoder<CudaState> {
     private final ModelConfig cfg;
     /** Owned by the model: read again when someone asks for the dense weights as float32. */
     private final Checkpoint checkpoint;
+    /**
+     * Rows up to which the MLP runs as gemv_norm, gemv_swiglu_residual and rmsnorm_f32: each block of the fused gemvs
+     * normalises every row and recomputes SwiGLU per weight row group, so the x side grows with the rows (H200, 2B, 8
+     * rows: 97 + 92 us against 47 + 24 for the plain gemvs). {@code -Djetrt.decode.fusedMlp=false} turns it off.
+     */
+    static final int FUSED_MLP_MAX_ROWS = 2;
+    private static final boolean FUSED_MLP = Boolean.parseBoolean(System.getProperty("jetrt.decode.fusedMlp", "true"));
+
     private final GpuContext ctx;
     private final DenseKernels k;
     private final Stream stream;
@@ -346,9 +354,10 @@ final class CudaDecoder implements Decoder<CudaState> {
         // bits); the few rows of a decode step take the gemv, which reads fp32
         boolean bf16Act = matrices == DType.BF16 && rows > DenseKernels.GEMV_MAX_M;
         DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter);
-        // decode-sized rows on the gemv: the MLP's norm goes into the gate/up gemv's loads, SwiGLU into the down gemv's
+        // one or two rows on the gemv: the MLP's norm goes into the gate/up gemv's loads, SwiGLU into the down gemv's
         // loads and both residual adds into its stores; 3 kernels a layer instead of 5, the same bits
-        boolean fusedMlp = BlockGpuOps.takesGemv(rows, u.address(), gateUp[0]) && BlockGpuOps.takesGemv(rows, gu.address(), down[0]);
+        boolean fusedMlp = FUSED_MLP && rows <= FUSED_MLP_MAX_ROWS
+                && BlockGpuOps.takesGemv(rows, u.address(), gateUp[0]) && BlockGpuOps.takesGemv(rows, gu.address(), down[0]);
         DeviceTensor act = fusedMlp ? null : ctx.scratchTensor(bf16Act ? DType.BF16 : DType.F32, rows, inter);
         ctx.timed("embedding", () -> {
             if (matrices == DType.BF16) k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
