@@ -45,15 +45,6 @@ Kernels (version 1 each: the simplest correct form; later versions keep their nu
                        Compiled for 1, 2, 4 and 8 rows of x (gemv_bf16_m<M>_kernel1: 4·M accumulators per thread).
   gemv_f32_m<M>_kernel1 the same with an fp32 weight (k % 4 == 0): cuBLAS sgemm takes ~10 us for a [1, 1536] x
                        [24, 1536]^T product, a few rows streamed by warps take ~2.
-  gemv_norm_<w>_m<M>_kernel1 the gemv of x = rmsnorm(h + y) · nw (f32 norm weight): each block first normalises the m
-                       rows into shared memory [m, k] (dynamic, 4·m·k bytes) with add_rmsnorm_kernel1's loop and block
-                       sum, so the same bits; h is not written. The MLP's gate/up projection in decode.
-  gemv_swiglu_residual_<w>_m<M>_kernel1 h[r, j] = (h + y)[r, j] + Σ_i w[j, i] · silu(gu[r, i]) · gu[r, I + i]: the
-                       down projection reading swiglu_pair_kernel1's values from gu as it loads x, and both residual adds
-                       of the layer (y the block's output) as it stores: the bits of swiglu_pair, gemv and the two adds.
-                       With gemv_norm and rmsnorm_f32 a decode layer's MLP is 3 kernels instead of 5
-                       (DenseKernelsTest.fusedMlpKernelsHaveTheBitsOfTheUnfusedOnes).
-  rmsnorm_f32_kernel1  rmsnorm_kernel1 with an fp32 weight: add_rmsnorm_kernel1's bits on an h the add went into already.
   to_bf16_kernel1      out[i] = bf16(x[i]), round to nearest even (the input side of a bf16 GEMM); grid-stride.
   argmax_kernel1       out[r] = index of the largest logits[r, :]; the first one on ties, as Sampler.argmax;
                        NaN is never chosen (Sampler keeps index 0 when logits[0] is NaN: an edge left as is).
@@ -209,56 +200,13 @@ template <> struct Pack<float> {
     }
 };
 
-// Where gemv_body reads x: chunk c of row r (N values from column c·N) into v.
-template <int N> struct XRows {        // x [m, k] in global memory
-    const float* x; int k;
-    __device__ void get(int r, int c, float (&v)[N]) const {
-        const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
-#pragma unroll
-        for (int q = 0; q < N / 4; q++) {
-            float4 a = xr[q];
-            v[4 * q] = a.x; v[4 * q + 1] = a.y; v[4 * q + 2] = a.z; v[4 * q + 3] = a.w;
-        }
-    }
-};
-template <int N> struct XSwiglu {      // x[r, i] = silu(gu[r, i]) · gu[r, I + i] (swiglu_pair_kernel1's values), gu [m, 2I]
-    const float* gu; int inter;
-    __device__ void get(int r, int c, float (&v)[N]) const {
-        const float* g = gu + (size_t)r * 2 * inter + (size_t)c * N;
-#pragma unroll
-        for (int q = 0; q < N / 4; q++) {
-            float4 a = reinterpret_cast<const float4*>(g)[q], b = reinterpret_cast<const float4*>(g + inter)[q];
-            v[4 * q] = silu_f(a.x) * b.x; v[4 * q + 1] = silu_f(a.y) * b.y;
-            v[4 * q + 2] = silu_f(a.z) * b.z; v[4 * q + 3] = silu_f(a.w) * b.w;
-        }
-    }
-};
-
-// Where gemv_body writes y[r, j] = sum.
-struct YStore {                         // y [m, n]
-    float* y; int n;
-    __device__ void put(int r, int j, float sum) const { y[(size_t)r * n + j] = sum; }
-};
-struct YResidual {                      // h[r, j] = (h + y)[r, j] + sum: both residual adds of a decoder layer (y the block's output)
-    float* h; const float* y; int n;
-    __device__ void put(int r, int j, float sum) const {
-        size_t e = (size_t)r * n + j;
-        h[e] = (h[e] + y[e]) + sum;
-    }
-};
-
-// The first of the GEMV_ROWS consecutive rows of w this warp takes (each x value it loads serves all of them), and
-// its part of their k when wpr warps share the group.
-__device__ __forceinline__ int gemv_row0(int wpr) {
-    return (blockIdx.x * ((blockDim.x >> 5) / wpr) + (threadIdx.x >> 5) / wpr) * GEMV_ROWS;
-}
-
-template <typename W, int M, typename X, typename Y>
-__device__ void gemv_body(const Y& out, const X& xs, const W* __restrict__ w, int m, int n, int k, int wpr) {
+template <typename W, int M>
+__device__ void gemv_body(float* __restrict__ y, const float* __restrict__ x, const W* __restrict__ w, int m, int n, int k, int wpr) {
     constexpr int N = Pack<W>::N;
     __shared__ float partial[8][GEMV_ROWS][M];
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    int row0 = gemv_row0(wpr), part = warp % wpr;
+    // each warp takes GEMV_ROWS consecutive rows of w, so every x value it loads serves GEMV_ROWS rows
+    int row0 = (blockIdx.x * ((blockDim.x >> 5) / wpr) + warp / wpr) * GEMV_ROWS, part = warp % wpr;
     float acc[GEMV_ROWS][M];
 #pragma unroll
     for (int j = 0; j < GEMV_ROWS; j++)
@@ -274,8 +222,13 @@ __device__ void gemv_body(const Y& out, const X& xs, const W* __restrict__ w, in
 #pragma unroll
         for (int r = 0; r < M; r++) {
             if (r < m) {
+                const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k + (size_t)c * N);
                 float xv[N];
-                xs.get(r, c, xv);
+#pragma unroll
+                for (int q = 0; q < N / 4; q++) {
+                    float4 a = xr[q];
+                    xv[4 * q] = a.x; xv[4 * q + 1] = a.y; xv[4 * q + 2] = a.z; xv[4 * q + 3] = a.w;
+                }
 #pragma unroll
                 for (int j = 0; j < GEMV_ROWS; j++) {
                     float wf[N];
@@ -302,43 +255,8 @@ __device__ void gemv_body(const Y& out, const X& xs, const W* __restrict__ w, in
     if (part == 0 && j < GEMV_ROWS && r < m && row0 + j < n) {
         float sum = 0.0f;
         for (int p = 0; p < wpr; p++) sum += partial[warp + p][j][r];
-        out.put(r, row0 + j, sum);
+        y[(size_t)r * n + row0 + j] = sum;
     }
-}
-
-// x = rmsnorm(h + y) · w row by row into shared memory, with add_rmsnorm_kernel1's per-thread loop and block sum for
-// each row (the same bits as the normed rows it writes): gemv_norm_*'s prologue, one pass and one reduction for all m
-// rows. Every thread must call it (barriers).
-template <int M>
-__device__ void stage_add_rmsnorm(float* xs, const float* __restrict__ h, const float* __restrict__ y, const float* __restrict__ w,
-                                  int m, int k, float eps) {
-    __shared__ float partial[M][32];
-    __shared__ float inv[M];
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-    float ss[M];
-#pragma unroll
-    for (int r = 0; r < M; r++) {
-        ss[r] = 0.0f;
-        if (r >= m) continue;
-        for (int i = threadIdx.x; i < k; i += blockDim.x) {
-            float v = h[(size_t)r * k + i] + y[(size_t)r * k + i];
-            xs[(size_t)r * k + i] = v;
-            ss[r] += v * v;
-        }
-        ss[r] = warp_sum(ss[r]);
-        if (lane == 0) partial[r][warp] = ss[r];
-    }
-    __syncthreads();
-    // block_sum's second stage for each row: warp r sums the warps' partials of row r
-    for (int r = warp; r < m; r += warps) {
-        float v = warp_sum(lane < warps ? partial[r][lane] : 0.0f);
-        if (lane == 0) inv[r] = 1.0f / sqrtf(v / (float)k + eps);
-    }
-    __syncthreads();
-    for (int r = 0; r < m; r++) {
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[(size_t)r * k + i] = xs[(size_t)r * k + i] * inv[r] * w[i];
-    }
-    __syncthreads();   // xs complete before the products
 }
 
 // M: rows of x the kernel holds accumulators for (registers: 4·M); the launcher picks the smallest M >= m,
@@ -346,54 +264,16 @@ __device__ void stage_add_rmsnorm(float* xs, const float* __restrict__ h, const 
 #define GEMV_KERNELS(M) \
 extern "C" __global__ void gemv_bf16_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ x, \
                                                    const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) { \
-    gemv_body<__nv_bfloat16, M>(YStore{y, n}, XRows<8>{x, k}, w, m, n, k, wpr); \
+    gemv_body<__nv_bfloat16, M>(y, x, w, m, n, k, wpr); \
 } \
 extern "C" __global__ void gemv_f32_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ x, \
                                                   const float* __restrict__ w, int m, int n, int k, int wpr) { \
-    gemv_body<float, M>(YStore{y, n}, XRows<4>{x, k}, w, m, n, k, wpr); \
-} \
-extern "C" __global__ void gemv_norm_bf16_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ h, \
-        const float* __restrict__ yb, const float* __restrict__ nw, float eps, \
-        const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) { \
-    extern __shared__ __align__(16) float gemv_xs[]; \
-    stage_add_rmsnorm<M>(gemv_xs, h, yb, nw, m, k, eps); \
-    gemv_body<__nv_bfloat16, M>(YStore{y, n}, XRows<8>{gemv_xs, k}, w, m, n, k, wpr); \
-} \
-extern "C" __global__ void gemv_norm_f32_m##M##_kernel1(float* __restrict__ y, const float* __restrict__ h, \
-        const float* __restrict__ yb, const float* __restrict__ nw, float eps, \
-        const float* __restrict__ w, int m, int n, int k, int wpr) { \
-    extern __shared__ __align__(16) float gemv_xs[]; \
-    stage_add_rmsnorm<M>(gemv_xs, h, yb, nw, m, k, eps); \
-    gemv_body<float, M>(YStore{y, n}, XRows<4>{gemv_xs, k}, w, m, n, k, wpr); \
-} \
-extern "C" __global__ void gemv_swiglu_residual_bf16_m##M##_kernel1(float* __restrict__ h, const float* __restrict__ yb, \
-        const float* __restrict__ gu, const __nv_bfloat16* __restrict__ w, int m, int n, int k, int wpr) { \
-    gemv_body<__nv_bfloat16, M>(YResidual{h, yb, n}, XSwiglu<8>{gu, k}, w, m, n, k, wpr); \
-} \
-extern "C" __global__ void gemv_swiglu_residual_f32_m##M##_kernel1(float* __restrict__ h, const float* __restrict__ yb, \
-        const float* __restrict__ gu, const float* __restrict__ w, int m, int n, int k, int wpr) { \
-    gemv_body<float, M>(YResidual{h, yb, n}, XSwiglu<4>{gu, k}, w, m, n, k, wpr); \
+    gemv_body<float, M>(y, x, w, m, n, k, wpr); \
 }
 GEMV_KERNELS(1)
 GEMV_KERNELS(2)
 GEMV_KERNELS(4)
 GEMV_KERNELS(8)
-
-// rmsnorm_kernel1 with an fp32 weight, add_rmsnorm_kernel1 without the add (the same bits as it on h after the add):
-// the decoder's norm in front of a block once the MLP's residual adds went into gemv_swiglu_residual.
-extern "C" __global__ void rmsnorm_f32_kernel1(float* __restrict__ out, const float* __restrict__ x,
-                                               const float* __restrict__ w, int rows, int dim, float eps) {
-    const float* xr = x + (size_t)blockIdx.x * dim;
-    float* o = out + (size_t)blockIdx.x * dim;
-    float ss = 0.0f;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) {
-        float v = xr[i];
-        ss += v * v;
-    }
-    ss = block_sum(ss);
-    float inv = 1.0f / sqrtf(ss / (float)dim + eps);
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = xr[i] * inv * w[i];
-}
 
 extern "C" __global__ void to_bf16_kernel1(__nv_bfloat16* __restrict__ out, const float* __restrict__ x, long long n) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {

@@ -16,10 +16,8 @@ public final class DenseKernels implements AutoCloseable {
 
     private final CudaDevice device;
     private final Launcher[] gemv = new Launcher[GEMV_ROWS.length], gemvF32 = new Launcher[GEMV_ROWS.length];
-    private final Launcher[] gemvNorm = new Launcher[GEMV_ROWS.length], gemvNormF32 = new Launcher[GEMV_ROWS.length];
-    private final Launcher[] gemvSwiglu = new Launcher[GEMV_ROWS.length], gemvSwigluF32 = new Launcher[GEMV_ROWS.length];
     private final CudaModule module;
-    private final Launcher noop, embedding, rmsNorm, rmsNormF32, swiglu, residualAdd, addRmsNorm, advance, feed, embeddingF32, swigluPair, swigluPairBf16, toBf16, argmax;
+    private final Launcher noop, embedding, rmsNorm, swiglu, residualAdd, addRmsNorm, advance, feed, embeddingF32, swigluPair, swigluPairBf16, toBf16, argmax;
 
     private DenseKernels(CudaDevice device, CudaModule module) {
         this.device = device;
@@ -27,17 +25,12 @@ public final class DenseKernels implements AutoCloseable {
         noop = new Launcher(module.function("noop_kernel"), 0);
         embedding = new Launcher(module.function("embedding_kernel1"), 6);
         rmsNorm = new Launcher(module.function("rmsnorm_kernel1"), 6);
-        rmsNormF32 = new Launcher(module.function("rmsnorm_f32_kernel1"), 6);
         swiglu = new Launcher(module.function("swiglu_kernel1"), 4);
         residualAdd = new Launcher(module.function("residual_add_kernel1"), 3);
         addRmsNorm = new Launcher(module.function("add_rmsnorm_kernel1"), 7);
         for (int i = 0; i < GEMV_ROWS.length; i++) {
             gemv[i] = new Launcher(module.function("gemv_bf16_m" + GEMV_ROWS[i] + "_kernel1"), 7);
             gemvF32[i] = new Launcher(module.function("gemv_f32_m" + GEMV_ROWS[i] + "_kernel1"), 7);
-            gemvNorm[i] = new Launcher(module.function("gemv_norm_bf16_m" + GEMV_ROWS[i] + "_kernel1"), 10);
-            gemvNormF32[i] = new Launcher(module.function("gemv_norm_f32_m" + GEMV_ROWS[i] + "_kernel1"), 10);
-            gemvSwiglu[i] = new Launcher(module.function("gemv_swiglu_residual_bf16_m" + GEMV_ROWS[i] + "_kernel1"), 8);
-            gemvSwigluF32[i] = new Launcher(module.function("gemv_swiglu_residual_f32_m" + GEMV_ROWS[i] + "_kernel1"), 8);
         }
         embeddingF32 = new Launcher(module.function("embedding_f32_kernel1"), 6);
         advance = new Launcher(module.function("advance_kernel1"), 5);
@@ -122,11 +115,6 @@ public final class DenseKernels implements AutoCloseable {
         rmsNorm.address(0, out).address(1, x).address(2, w).i32(3, rows).i32(4, dim).f32(5, eps).launch(s, rows, BLOCK);
     }
 
-    /** {@code out = rmsNorm(x) · w} row by row with an f32 weight, at raw addresses: {@link #addRmsNorm}'s bits on x = h + y. */
-    public synchronized void rmsNormF32(Stream s, long out, long x, long w, int rows, int dim, float eps) {
-        rmsNormF32.address(0, out).address(1, x).address(2, w).i32(3, rows).i32(4, dim).f32(5, eps).launch(s, rows, BLOCK);
-    }
-
     /** Rows {@link #gemv} takes. */
     public static final int GEMV_MAX_M = 8;
 
@@ -137,38 +125,6 @@ public final class DenseKernels implements AutoCloseable {
 
     /** {@code y[m, n] = x[m, k] · w[n, k]ᵀ} for few rows: bf16 or f32 w, f32 x and y, at raw addresses (see {@link #gemvFits}). */
     public synchronized void gemv(Stream s, long y, long x, long w, int m, int n, int k, boolean bf16) {
-        GemvShape g = gemvShape(m, n, k, bf16);
-        (bf16 ? gemv : gemvF32)[g.version].address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, g.wpr)
-                .launch(s, g.blocks, 1, 1, BLOCK, 1, 1, 0);
-    }
-
-    /**
-     * {@code y[m, n] = (rmsNorm(h + yb) · nw)[m, k] · w[n, k]ᵀ}: {@link #addRmsNorm} into {@link #gemv} in one kernel. Each
-     * block normalises the m rows into shared memory with addRmsNorm's sums (the same bits), and h is left as it is:
-     * {@link #gemvSwigluResidual} adds yb to it later. h, yb [m, k] and nw [k] f32; see {@link #gemvFits} for the rest.
-     */
-    public synchronized void gemvNorm(Stream s, long y, long h, long yb, long nw, float eps, long w, int m, int n, int k, boolean bf16) {
-        GemvShape g = gemvShape(m, n, k, bf16);
-        (bf16 ? gemvNorm : gemvNormF32)[g.version].address(0, y).address(1, h).address(2, yb).address(3, nw).f32(4, eps)
-                .address(5, w).i32(6, m).i32(7, n).i32(8, k).i32(9, g.wpr).launch(s, g.blocks, 1, 1, BLOCK, 1, 1, 4 * m * k);
-    }
-
-    /**
-     * {@code h[m, n] = (h + yb) + silu(gate) · up · w[n, I]ᵀ} with {@code gu [m, 2I]} holding gate then up: the MLP's down
-     * projection with {@link #swigluPair} in its loads and both residual adds of a decoder layer in its stores (yb the
-     * block's output), the bits of swigluPair, gemv and two addRmsNorm adds.
-     */
-    public synchronized void gemvSwigluResidual(Stream s, long h, long yb, long gu, long w, int m, int n, int inter, boolean bf16) {
-        GemvShape g = gemvShape(m, n, inter, bf16);
-        (bf16 ? gemvSwiglu : gemvSwigluF32)[g.version].address(0, h).address(1, yb).address(2, gu).address(3, w)
-                .i32(4, m).i32(5, n).i32(6, inter).i32(7, g.wpr).launch(s, g.blocks, 1, 1, BLOCK, 1, 1, 0);
-    }
-
-    /** A gemv launch: the kernel's row count (index into GEMV_ROWS), warps per row group, blocks. */
-    private record GemvShape(int version, int wpr, int blocks) {}
-
-    private GemvShape gemvShape(int m, int n, int k, boolean bf16) {
-        if (m < 1 || m > GEMV_MAX_M) throw new IllegalArgumentException("gemv: m must be in [1, " + GEMV_MAX_M + "]; got " + m);
         // a warp per 4 rows of w when that gives 4 blocks of 8 warps per multiprocessor, else 8 warps split each group's k;
         // never more warps than it takes to give each lane a 16-byte chunk of the row (k = 384 has 48: 2 warps, not 8, which
         // took 12288 x 384 at m = 1 from 8.4 to 5.4 us on an H100, GemvBench)
@@ -182,7 +138,8 @@ public final class DenseKernels implements AutoCloseable {
         int groupsPerBlock = 8 / wpr;
         int v = 0;
         while (GEMV_ROWS[v] < m) v++;
-        return new GemvShape(v, wpr, (groups + groupsPerBlock - 1) / groupsPerBlock);
+        (bf16 ? gemv : gemvF32)[v].address(0, y).address(1, x).address(2, w).i32(3, m).i32(4, n).i32(5, k).i32(6, wpr)
+                .launch(s, (groups + groupsPerBlock - 1) / groupsPerBlock, BLOCK);
     }
 
     /** {@code embedding} of an f32 table, at raw addresses. */

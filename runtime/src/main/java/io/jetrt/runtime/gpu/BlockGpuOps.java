@@ -101,19 +101,13 @@ public final class BlockGpuOps implements GpuOps, AutoCloseable {
         int m = Math.toIntExact(x.elements() / k);
         boolean bf16 = w.dtype() == DType.BF16;
         synchronized (ctx) {
-            if (takesGemv(m, x.address(), w)) {
+            if ((bf16 ? GEMV_BF16 : w.dtype() == DType.F32) && DenseKernels.gemvFits(m, k, x.address(), w.address(), bf16)) {
                 ctx.timed("gemv " + m + "x" + n + "x" + k + (bf16 ? " bf16" : " f32"),
                         () -> ctx.dense.gemv(ctx.stream, y.address(), x.address(), w.address(), m, n, k, bf16));
                 return;
             }
             ctx.timed("linear " + m + "x" + n + "x" + k + (bf16 ? " (bf16 cast + gemm)" : " (f32 gemm)"), () -> gemm(x, w, y, m, n, k));
         }
-    }
-
-    /** Whether {@link #linear} of m rows at x by w takes the decode gemv (few rows, see DenseKernels.gemvFits) rather than cuBLAS. */
-    public static boolean takesGemv(int m, long x, DeviceTensor w) {
-        boolean bf16 = w.dtype() == DType.BF16;
-        return (bf16 ? GEMV_BF16 : w.dtype() == DType.F32) && DenseKernels.gemvFits(m, w.dim(1), x, w.address(), bf16);
     }
 
     /**

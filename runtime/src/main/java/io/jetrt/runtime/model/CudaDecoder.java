@@ -37,14 +37,6 @@ final class CudaDecoder implements Decoder<CudaState> {
     private final ModelConfig cfg;
     /** Owned by the model: read again when someone asks for the dense weights as float32. */
     private final Checkpoint checkpoint;
-    /**
-     * Rows up to which the MLP runs as gemv_norm, gemv_swiglu_residual and rmsnorm_f32: each block of the fused gemvs
-     * normalises every row and recomputes SwiGLU per weight row group, so the x side grows with the rows (H200, 2B, 8
-     * rows: 97 + 92 us against 47 + 24 for the plain gemvs). {@code -Djetrt.decode.fusedMlp=false} turns it off.
-     */
-    static final int FUSED_MLP_MAX_ROWS = 2;
-    private static final boolean FUSED_MLP = Boolean.parseBoolean(System.getProperty("jetrt.decode.fusedMlp", "true"));
-
     private final GpuContext ctx;
     private final DenseKernels k;
     private final Stream stream;
@@ -354,47 +346,30 @@ final class CudaDecoder implements Decoder<CudaState> {
         // bits); the few rows of a decode step take the gemv, which reads fp32
         boolean bf16Act = matrices == DType.BF16 && rows > DenseKernels.GEMV_MAX_M;
         DeviceTensor gu = ctx.scratchTensor(DType.F32, rows, 2 * inter);
-        // one or two rows on the gemv: the MLP's norm goes into the gate/up gemv's loads, SwiGLU into the down gemv's
-        // loads and both residual adds into its stores; 3 kernels a layer instead of 5, the same bits
-        boolean fusedMlp = FUSED_MLP && rows <= FUSED_MLP_MAX_ROWS
-                && BlockGpuOps.takesGemv(rows, u.address(), gateUp[0]) && BlockGpuOps.takesGemv(rows, gu.address(), down[0]);
-        DeviceTensor act = fusedMlp ? null : ctx.scratchTensor(bf16Act ? DType.BF16 : DType.F32, rows, inter);
+        DeviceTensor act = ctx.scratchTensor(bf16Act ? DType.BF16 : DType.F32, rows, inter);
         ctx.timed("embedding", () -> {
             if (matrices == DType.BF16) k.embedding(stream, h.address(), embed.address(), tok.address(), rows, d, v);
             else k.embeddingF32(stream, h.address(), embed.address(), tok.address(), rows, d, v);
         });
-        if (fusedMlp) {
-            ctx.timed("rmsnorm", () -> k.rmsNormF32(stream, u.address(), h.address(), inNorm[0].address(), rows, d, eps));
-        } else {
-            // the first norm as an add of zeros: one norm kernel, with f32 weights, for all of them
-            weights.zero(y);
-            ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), inNorm[0].address(), rows, d, eps));
-        }
+        // the first norm as an add of zeros: one norm kernel, with f32 weights, for all of them
+        weights.zero(y);
+        ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), inNorm[0].address(), rows, d, eps));
         for (Layer layer : snapshot) {
             int i = layer.index();
             callBlock(layer, u, pos, hostPositions, st, y, steps == 1);
             if (observer != null && observer.wantsDeviceBlocks()) observer.deviceBlock(i, u, y);
             else if (observer != null && observer.wantsBlocks()) observer.block(i, weights.download(u), weights.download(y));
-            DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
-            if (fusedMlp) {
-                boolean bf16 = matrices == DType.BF16;
-                ctx.timed("gemv_norm", () -> k.gemvNorm(stream, gu.address(), h.address(), y.address(), postNorm[i].address(), eps,
-                        gateUp[i].address(), rows, 2 * inter, d, bf16));
-                ctx.timed("gemv_swiglu_residual", () -> k.gemvSwigluResidual(stream, h.address(), y.address(), gu.address(),
-                        down[i].address(), rows, d, inter, bf16));
-                ctx.timed("rmsnorm", () -> k.rmsNormF32(stream, u.address(), h.address(), next.address(), rows, d, eps));
+            ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
+            linear(u.reshape(rows, d), gateUp[i], gu);
+            if (bf16Act) {
+                ctx.timed("swiglu", () -> k.swigluPairBf16(stream, act.address(), gu.address(), rows, inter));
+                weights.linearBf16(act, down[i], y.reshape(rows, d));
             } else {
-                ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), postNorm[i].address(), rows, d, eps));
-                linear(u.reshape(rows, d), gateUp[i], gu);
-                if (bf16Act) {
-                    ctx.timed("swiglu", () -> k.swigluPairBf16(stream, act.address(), gu.address(), rows, inter));
-                    weights.linearBf16(act, down[i], y.reshape(rows, d));
-                } else {
-                    ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
-                    linear(act, down[i], y.reshape(rows, d));
-                }
-                ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps));
+                ctx.timed("swiglu", () -> k.swigluPair(stream, act.address(), gu.address(), rows, inter));
+                linear(act, down[i], y.reshape(rows, d));
             }
+            DeviceTensor next = i + 1 < snapshot.size() ? inNorm[i + 1] : finalNorm;
+            ctx.timed("add_rmsnorm", () -> k.addRmsNorm(stream, h.address(), y.address(), u.address(), next.address(), rows, d, eps));
             if (observer != null && observer.wantsHidden()) observer.after(i, weights.download(h));
         }
         DeviceTensor last = u;
