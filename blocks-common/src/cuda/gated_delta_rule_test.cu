@@ -270,6 +270,23 @@ static void test_gdr(int B, int T, int H, int dk, int dv, int silu_qk, float bs)
     for (float* p : {dq, dk_, dv_, da, db, dg, dal, ddt, dw, dS, qn, kn, gbq, dO}) cudaFree(p);
 }
 
+// ms per launch of 7 runs of 50 back-to-back launches after 5 warm-up launches, sorted (ts[3] the median)
+template <class F> static std::vector<float> launch_times(F launch) {
+    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
+    for (int i = 0; i < 5; i++) launch();
+    std::vector<float> ts;
+    for (int rep = 0; rep < 7; rep++) {
+        cudaEventRecord(e0);
+        for (int i = 0; i < 50; i++) launch();
+        cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
+        float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms / 50);
+    }
+    CK(cudaGetLastError());
+    cudaEventDestroy(e0); cudaEventDestroy(e1);
+    std::sort(ts.begin(), ts.end());
+    return ts;
+}
+
 // gdr_decode_kernel3 (the rule, the output norm and, with conv, JetBlock's dynamic conv step of v in one launch; with
 // gates, a and b as dot products of the block input with their weight rows) against causal_conv_step_kernel1,
 // gdr_decode_kernel2 (TX 8, as the launcher) and gdr_out_norm_kernel2 from the same state and cache, a and b from the
@@ -336,7 +353,6 @@ static void bench_decode3(int B, int H, int dk, int dv, int W) {
     float *S = up(randn((size_t)B * H * dk * dv, 0.1f)), *cache = up(randn((size_t)B * C * W, 1)), *kern = up(randn((size_t)B * kw, 0.5f));
     float *kb = up(randn(kw, 0.2f)), *v = nanbuf((size_t)B * C), *o = nanbuf((size_t)B * C), *ss = nanbuf((size_t)B * H * gx);
     unsigned* tickets; CK(cudaMalloc(&tickets, (size_t)B * H * 4)); CK(cudaMemset(tickets, 0, (size_t)B * H * 4));
-    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
     for (int fused = 0; fused < 2; fused++) {
         auto launch = [&]() {
             if (fused) {
@@ -348,16 +364,7 @@ static void bench_decode3(int B, int H, int dk, int dv, int W) {
                 gdr_out_norm_kernel2<<<(B * H + 7) / 8, 256>>>(o, g, C, w, B, H, dv, 1e-5f);
             }
         };
-        for (int i = 0; i < 5; i++) launch();
-        std::vector<float> ts;
-        for (int rep = 0; rep < 7; rep++) {
-            cudaEventRecord(e0);
-            for (int i = 0; i < 50; i++) launch();
-            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
-            float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms / 50);
-        }
-        CK(cudaGetLastError());
-        std::sort(ts.begin(), ts.end());
+        std::vector<float> ts = launch_times(launch);
         printf("bench decode step %s B%d H%d Dk%d Dv%d W%d: %.2f us [%.2f, %.2f]\n", fused ? "gdr_decode_kernel3 (fused)   " : "conv step + decode2 + norm2",
                B, H, dk, dv, W, 1000 * ts[3], 1000 * ts[0], 1000 * ts[6]);
     }
@@ -496,23 +503,13 @@ static void test_conv_grad(int B, int T, int C, int W, bool with_bias) {
 static void bench_decode(int B, int H, int dk, int dv) {
     float *q = up(randn((size_t)B * H * dk, 1)), *v = up(randn((size_t)B * H * dv, 1)), *ab = up(randn((size_t)B * H * 2, 1));
     float *al = up(randn(H, 1)), *dt = up(randn(H, 1)), *S = up(randn((size_t)B * H * dk * dv, 0.1f)), *o = nanbuf((size_t)B * H * dv);
-    cudaEvent_t e0, e1; cudaEventCreate(&e0); cudaEventCreate(&e1);
     double bytes = 2.0 * B * H * dk * dv * 4;
     for (int tx : {0, 2, 4, 8, 16}) {
         auto launch = [&]() {
             if (tx == 0) gdr_decode_kernel1<<<dim3((dv + 31) / 32, H, B), dim3(32, 8)>>>(S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, H, dk, dv, 1, 1.f);
             else decode2(tx, S, o, q, H * dk, q, H * dk, v, H * dv, ab, ab + H, 2 * H, al, dt, B, H, dk, dv, 1, 1.f);
         };
-        for (int i = 0; i < 5; i++) launch();
-        std::vector<float> ts;
-        for (int rep = 0; rep < 7; rep++) {
-            cudaEventRecord(e0);
-            for (int i = 0; i < 50; i++) launch();
-            cudaEventRecord(e1); CK(cudaEventSynchronize(e1));
-            float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms / 50);
-        }
-        CK(cudaGetLastError());
-        std::sort(ts.begin(), ts.end());
+        std::vector<float> ts = launch_times(launch);
         float ms = ts[3];
         int blocks = tx ? ((dv + 4 * tx - 1) / (4 * tx)) * H * B : ((dv + 31) / 32) * H * B;
         printf("bench decode%s B%d H%d Dk%d Dv%d TX%d (%d blocks): %.2f us (%.0f GB/s of state r+w)\n", tx ? "2" : "1",
