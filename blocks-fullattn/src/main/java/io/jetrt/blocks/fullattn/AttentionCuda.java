@@ -227,8 +227,15 @@ final class AttentionCuda extends HostBridgedBlock {
      */
     int splits3(int batch, int cacheLength) {
         int perSplit = batch * cfg.kvHeads() * ((cfg.group() + DQ3 - 1) / DQ3);
-        int slots = RESIDENT3 * gpu.multiprocessors();
         int most = Math.min(MAX_SPLITS, Math.max(1, (cacheLength + 1 + KT3 - 1) / KT3));
+        return splitsFillingWaves(perSplit, RESIDENT3 * gpu.multiprocessors(), most);
+    }
+
+    /**
+     * The fewest splits s <= {@code most} whose {@code s · perSplit} blocks make at least one wave of {@code slots} and
+     * fill the last to 95%; else the s that fills it best.
+     */
+    static int splitsFillingWaves(int perSplit, int slots, int most) {
         int best = 1;
         double bestFill = 0;
         for (int s = 1; s <= most; s++) {

@@ -60,10 +60,14 @@ public final class KernelProfiler implements AutoCloseable {
         return out;
     }
 
-    /** The {@code top} largest entries as a table: milliseconds, share, launches, name. */
+    /**
+     * The {@code top} largest entries as a table: milliseconds, share, launches, name; the header has the total time and
+     * the number of timed calls (a kernel, a cuBLAS call or a copy each; a linear with a bf16 cast counts once).
+     */
     public static void print(String what, List<Entry> entries, int top, java.io.PrintStream out) {
         double total = entries.stream().mapToDouble(Entry::millis).sum();
-        out.printf(java.util.Locale.ROOT, "  device time per kernel, %s: %.3f ms in all%n", what, total);
+        int calls = entries.stream().mapToInt(Entry::launches).sum();
+        out.printf(java.util.Locale.ROOT, "  device time per kernel, %s: %.3f ms in all, %d timed calls%n", what, total, calls);
         for (Entry e : entries.subList(0, Math.min(top, entries.size()))) {
             out.printf(java.util.Locale.ROOT, "    %8.3f ms %5.1f%% %5d x  %s%n", e.millis(), 100 * e.millis() / total, e.launches(), e.name());
         }
