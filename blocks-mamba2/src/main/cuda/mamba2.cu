@@ -60,6 +60,7 @@ grad_sum_rows.cuh.
 #include "causal_conv_grad.cuh"  // training: its backward
 #include "grad_sum_rows.cuh"     // training: the weights' sums over rows
 #include "mamba2_grad.cuh"       // training: the scan, gate and norm backward
+#include "tile64.cuh"             // the chunked scan (version 3) on tensor cores
 
 // Registers per lane for a state row: N ≤ 32·SCAN_MAX_J. Mamba2Cuda refuses larger state sizes.
 #define SCAN_MAX_J 8
@@ -248,6 +249,175 @@ extern "C" __global__ void mamba2_scan_kernel2(float* __restrict__ ssm, float* _
     for (int j = 0; j < SCAN_MAX_J; j++) {
         int n = lane + 32 * j;
         if (j < nj && n < N) st[n] = s[j];
+    }
+}
+
+/*
+Version 3 of the scan: chunked (SSD: mamba_ssm's chunk_state, state_passing and chunk_scan), three kernels over chunks of
+64 tokens, the products on tensor cores in 3xTF32 (tile64.cuh: fp32-level products, fp32 accumulation). For sequence b,
+head h (B/C group g = h / (H/G)) and chunk c, with dt_s = softplus(dt_raw_s + dt_bias), a_s = dt_s A and
+acs_t = a_0 + ... + a_t summed inside the chunk (rows past T have dt = a = 0 and x = 0):
+  L_c[p][n] = sum_s e^(acs_63 - acs_s) dt_s x_s[p] B_s[n]                  (the chunk's own state)
+  S_c = e^(acs_63) S_(c-1) + L_c                                           (S_(-1): the incoming ssm state)
+  y_t[p] = sum_(s<=t) (C_t.B_s) e^(acs_t - acs_s) dt_s x_s[p]  +  e^(acs_t) sum_n C_t[n] S_(c-1)[p][n]  +  D[p] x_t[p]
+Unrolling kernel 1's per-token recurrence over a chunk gives exactly these sums. Every exponent is <= 0, so no factor
+overflows however strong the decay. The kernels share kernel 1's arguments where they have them.
+  mamba2_chunk_state_kernel3  L_c into states [B, H, NC, P, N] and e^(acs_63) into dec [B, H, NC], per 64 state rows by
+                              128 state columns (tile64_mma2: x^T read once for both column tiles). Grid (NC, H, B).
+  mamba2_state_pass_kernel3   per state element, in order over the chunks: states[c] <- S_(c-1), the state entering
+                              chunk c, in place of L_c; ssm <- S_(NC-1). Grid (ceil(P N / 256), H, B), block 256.
+  mamba2_chunk_out_kernel3    y of the chunk: the scores C B^T (masked, decayed, times dt_s) once into shared memory,
+                              then per 64 state rows C S^T scaled by e^(acs_t), plus scores times x, plus D x.
+                              Grid (NC, H, B).
+The two chunk kernels: block 256, MAMBA2_SSD_SMEM_FLOATS floats of dynamic shared memory (58.9 KB); they trap on less.
+*/
+#define MAMBA2_SSD_C 64
+#define MAMBA2_SSD_SMEM_FLOATS (64 * TILE64_TS + TILE64_STAGES * TILE64_STAGE_FLOATS)
+
+__device__ __forceinline__ void mamba2_ssd_check_smem() {
+    unsigned bytes;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(bytes));
+    if (bytes < MAMBA2_SSD_SMEM_FLOATS * sizeof(float)) __trap();
+}
+
+// dts[s] = dt_s and acs[t] = the inclusive prefix sum of dt_s A over the chunk's 64 rows, 0 past len; dt_raw of row s at
+// dt_raw[s * R]. The sum is in double: a strong decay (dt 25, A -16) takes acs to -25,000 in a chunk, where float's
+// rounding of acs_t - acs_s would be 2e-3, a relative error of the factor e^(acs_t - acs_s) 30 times kernel 1's (one
+// rounding per token's decay); in double it is 1e-11. One warp scans, two rows per lane. Synchronises: afterwards every
+// thread may read both.
+__device__ __forceinline__ void mamba2_ssd_gates(double* acs, float* dts, const float* __restrict__ dt_raw, int R, int len,
+                                                 float bias, float a) {
+    const int tid = threadIdx.x;
+    if (tid < 32) {
+        const int ta = 2 * tid, tb = ta + 1;
+        const float da = ta < len ? softplus_f(dt_raw[(size_t)ta * R] + bias) : 0.f;
+        const float db = tb < len ? softplus_f(dt_raw[(size_t)tb * R] + bias) : 0.f;
+        const double va = (double)(da * a), vb = (double)(db * a); // each token's log decay, as kernel 1 forms it
+        double incl = va + vb;
+        for (int off = 1; off < 32; off <<= 1) {
+            const double y = __shfl_up_sync(0xffffffffu, incl, off);
+            if (tid >= off) incl += y;
+        }
+        acs[ta] = incl - vb;
+        acs[tb] = incl;
+        dts[ta] = da;
+        dts[tb] = db;
+    }
+    __syncthreads();
+}
+
+// states [B, H, NC, P, N], dec [B, H, NC]; zx, xbc, dtBias, A as for mamba2_scan_kernel1.
+extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
+mamba2_chunk_state_kernel3(float* __restrict__ states, float* __restrict__ dec, const float* __restrict__ zx,
+                           const float* __restrict__ xbc, const float* __restrict__ dtBias, const float* __restrict__ A,
+                           int T, int H, int P, int N, int G, int di, int cd, int R) {
+    extern __shared__ __align__(16) float smem[];
+    mamba2_ssd_check_smem();
+    float* stages = smem + 64 * TILE64_TS; // the out kernel's layout; this kernel leaves the score tile unused
+    __shared__ double acs[64];
+    __shared__ float dts[64], wgt[64];
+    const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, nc = gridDim.x, g = h / (H / G);
+    const int t0 = c * MAMBA2_SSD_C, len = min(MAMBA2_SSD_C, T - t0);
+    const long long row0 = (long long)b * T + t0, bhc = ((long long)b * H + h) * nc + c;
+    mamba2_ssd_gates(acs, dts, zx + row0 * R + di + cd + h, R, len, dtBias[h], A[h]);
+    if (tid < 64) wgt[tid] = expf((float)(acs[63] - acs[tid])) * dts[tid];
+    if (tid == 0) dec[bhc] = expf((float)acs[63]);
+    __syncthreads();
+    const Tile64View X{xbc + row0 * cd + h * P, cd, 1, len, P};       // (s, p)
+    const float* Bs = xbc + row0 * cd + di + g * N;                  // B_s[n] at Bs[s * cd + n]
+    float* L = states + bhc * P * N;
+    for (int p0 = 0; p0 < P; p0 += 64) {
+        for (int n0 = 0; n0 < N; n0 += 128) {
+            float acc0[4][4], acc1[4][4];
+            tile64_zero(acc0);
+            tile64_zero(acc1);
+            // B operands (s, n): the decay weight of row s times B_s, zero past the chunk and past N
+            auto wb0 = [&](int s, int n) { return s < len && n0 + n < N ? wgt[s] * Bs[(size_t)s * cd + n0 + n] : 0.f; };
+            auto wb1 = [&](int s, int n) { return s < len && n0 + 64 + n < N ? wgt[s] * Bs[(size_t)s * cd + n0 + 64 + n] : 0.f; };
+            tile64_mma2<false, false>(acc0, acc1, 64, X.cols(p0).t(), wb0, wb1, stages);
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    const int p = p0 + tile64_row(q), n = n0 + tile64_col(i, q);
+                    if (p < P && n < N) L[(long long)p * N + n] = acc0[i][q];
+                    if (p < P && n + 64 < N) L[(long long)p * N + n + 64] = acc1[i][q];
+                }
+        }
+    }
+}
+
+// ssm [B, H, P, N] in place; states, dec from mamba2_chunk_state_kernel3 (states overwritten with the entering states).
+extern "C" __global__ void mamba2_state_pass_kernel3(float* __restrict__ ssm, float* __restrict__ states,
+                                                     const float* __restrict__ dec, int NC, int H, int PN) {
+    const int e = blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= PN) return;
+    const long long bh = (long long)blockIdx.z * H + blockIdx.y;
+    float s = ssm[bh * PN + e];
+    float* st = states + bh * NC * PN + e;
+    const float* d = dec + bh * NC;
+    int c = 0;
+    for (; c + 4 <= NC; c += 4) { // four chunks' loads in flight before the dependent chain
+        float l[4];
+#pragma unroll
+        for (int i = 0; i < 4; i++) l[i] = st[(long long)(c + i) * PN];
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            st[(long long)(c + i) * PN] = s;
+            s = d[c + i] * s + l[i];
+        }
+    }
+    for (; c < NC; c++) {
+        const float l = st[(long long)c * PN];
+        st[(long long)c * PN] = s;
+        s = d[c] * s + l;
+    }
+    ssm[bh * PN + e] = s;
+}
+
+// ys [B·T, di]; states: the entering states of mamba2_state_pass_kernel3; the rest as for mamba2_scan_kernel1.
+extern "C" __global__ void __launch_bounds__(TILE64_THREADS, 2)
+mamba2_chunk_out_kernel3(float* __restrict__ ys, const float* __restrict__ states, const float* __restrict__ zx,
+                         const float* __restrict__ xbc, const float* __restrict__ dtBias, const float* __restrict__ A,
+                         const float* __restrict__ D, int T, int H, int P, int N, int G, int di, int cd, int R) {
+    extern __shared__ __align__(16) float smem[];
+    mamba2_ssd_check_smem();
+    float* Ct = smem;                      // the masked scores [t][s]
+    float* stages = smem + 64 * TILE64_TS;
+    __shared__ double acs[64];
+    __shared__ float dts[64], eac[64];
+    const int tid = threadIdx.x, c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, nc = gridDim.x, g = h / (H / G);
+    const int t0 = c * MAMBA2_SSD_C, len = min(MAMBA2_SSD_C, T - t0);
+    const long long row0 = (long long)b * T + t0, bhc = ((long long)b * H + h) * nc + c;
+    mamba2_ssd_gates(acs, dts, zx + row0 * R + di + cd + h, R, len, dtBias[h], A[h]);
+    if (tid < 64) eac[tid] = expf((float)acs[tid]);
+    const Tile64View X{xbc + row0 * cd + h * P, cd, 1, len, P};               // (s, p)
+    const Tile64View Bv{xbc + row0 * cd + di + g * N, cd, 1, len, N};         // (s, n)
+    const Tile64View Cv{xbc + row0 * cd + di + G * N + g * N, cd, 1, len, N}; // (t, n)
+    float acc[4][4];
+    tile64_zero(acc);
+    tile64_mma<true, true>(acc, N, Cv, Bv.t(), stages); // C_t.B_s; synchronises, so eac is visible after it
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int t = tile64_row(q), s = tile64_col(i, q);
+            acc[i][q] = s <= t ? acc[i][q] * expf((float)(acs[t] - acs[s])) * dts[s] : 0.f;
+        }
+    tile64_store(Ct, acc);
+    const float* S = states + bhc * P * N;
+    for (int p0 = 0; p0 < P; p0 += 64) {
+        tile64_zero(acc);
+        tile64_mma<true, true>(acc, N, Cv, Tile64View{S + (long long)p0 * N, 1, N, N, P - p0}, stages); // (t, p): C_t.S[p]
+        tile64_scale_rows(acc, eac);
+        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Ct[t * TILE64_TS + s]; }, X.cols(p0), stages);
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int t = tile64_row(q), p = p0 + tile64_col(i, q);
+                if (t < len && p < P) ys[(row0 + t) * di + h * P + p] = acc[i][q] + D[h * P + p] * X.at(t, p);
+            }
     }
 }
 

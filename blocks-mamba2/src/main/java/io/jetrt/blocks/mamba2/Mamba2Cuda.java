@@ -18,8 +18,10 @@ import java.util.Arrays;
  *   <li>the causal conv + silu into {@code xbc [B·T, conv_dim]}, and the conv state update
  *       ({@code mamba2_conv_kernel1} then {@code mamba2_conv_state_kernel1}; one fused
  *       {@code mamba2_conv_decode_kernel1} when T = 1);</li>
- *   <li>the scan over T per (sequence, head, state row) into {@code ys [B·T, d_inner]} ({@code mamba2_scan_kernel1}
- *       for decode, {@code mamba2_scan_kernel2}, the same maths with tokens staged in shared memory, for chunks);</li>
+ *   <li>the scan over T per (sequence, head, state row) into {@code ys [B·T, d_inner]}: {@code mamba2_scan_kernel1}
+ *       for decode, {@code mamba2_scan_kernel2} (the same maths with tokens staged in shared memory) below
+ *       {@link #CHUNKED_FROM} tokens, and from there the chunked form on tensor cores, version 3 (SSD: chunk states,
+ *       the pass across chunks, chunk outputs);</li>
  *   <li>gate and group RMSNorm in place on ys ({@code mamba2_gate_norm_kernel1}), then out_proj into y.</li>
  * </ol>
  * Positions are not used (Mamba2 has none); the launches depend only on B, T and the config, so decode can
@@ -39,11 +41,20 @@ final class Mamba2Cuda extends HostBridgedBlock {
      * took 5.06 ms with kernel 1 and 3.15 ms with kernel 2 (README).
      */
     private static final int SCAN2_FROM = 2;
+    /**
+     * Prefills of at least this many tokens use the chunked scan, version 3 (three kernels over chunks of 64 tokens). At the
+     * 2B shape, B 1, T 4096 on an H200 (mamba2_ssd_test.cu): 0.70 ms against kernel 2's 3.15 ms.
+     */
+    static final int CHUNKED_FROM = 64;
+    private static final int CHUNK = 64;
+    /** Dynamic shared memory of the chunked kernels: MAMBA2_SSD_SMEM_FLOATS (a 64 x 68 tile, tile64's ring of 3 x 3 x 16 x 72). */
+    private static final int CHUNK_THREADS = 256; // TILE64_THREADS: the chunk kernels' tile products need exactly this
+    private static final int SSD_SHARED_BYTES = Float.BYTES * (64 * 68 + 3 * 3 * 16 * 72);
 
     private final Mamba2Config c;
     private final DeviceTensor inW, inB, convW, convB, dtBias, a, d, normW, outW, outB;
-    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, gateNorm;
-    private final int scanVersion;   // 0: by T; 1 or 2 forces a scan kernel (tests)
+    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, chunkState3, statePass3, chunkOut3, gateNorm;
+    private final int scanVersion;   // 0: by T; 1, 2 or 3 forces a scan version (tests)
 
     Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0, gpu.matrixType()); }
 
@@ -82,6 +93,9 @@ final class Mamba2Cuda extends HostBridgedBlock {
         convDecode = gpu.kernel(image, "mamba2_conv_decode_kernel1");
         scan1 = gpu.kernel(image, "mamba2_scan_kernel1");
         scan2 = gpu.kernel(image, "mamba2_scan_kernel2");
+        chunkState3 = gpu.kernel(image, "mamba2_chunk_state_kernel3");
+        statePass3 = gpu.kernel(image, "mamba2_state_pass_kernel3");
+        chunkOut3 = gpu.kernel(image, "mamba2_chunk_out_kernel3");
         gateNorm = gpu.kernel(image, "mamba2_gate_norm_kernel1");
     }
 
@@ -121,15 +135,32 @@ final class Mamba2Cuda extends HostBridgedBlock {
         }
 
         DeviceTensor ys = gpu.scratch(DType.F32, m, di);
-        GpuKernel scan = scanVersion == 2 || (scanVersion == 0 && t >= SCAN2_FROM) ? scan2 : scan1;
-        gpu.launch(scan, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
-                ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
+        int version = scanVersion != 0 ? scanVersion : t >= CHUNKED_FROM ? 3 : t >= SCAN2_FROM ? 2 : 1;
+        if (version == 3) {
+            chunkedScan(ssm, ys, zx, xbc, batch, t);
+        } else {
+            gpu.launch(version == 2 ? scan2 : scan1, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
+                    ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
+        }
 
         gpu.launch(gateNorm, m, c.groups(), 1, THREADS, 1, 0, ys, zx, normW, di, rows, c.normGroupSize(),
                 c.rmsnorm() ? 1 : 0, (float) c.normEps());
 
         gpu.linear(ys, outW, y.reshape(m, c.hidden()));
         if (outB != null) bias(y, outB, m, c.hidden());
+    }
+
+    /**
+     * Scan version 3: each chunk's own state {@code [B, H, NC, P, N]} and decay, then the pass across chunks (which leaves
+     * each chunk's entering state in place of its own, and the final one in {@code ssm}), then the chunks' outputs.
+     */
+    private void chunkedScan(DeviceTensor ssm, DeviceTensor ys, DeviceTensor zx, DeviceTensor xbc, int batch, int t) {
+        int h = c.heads(), p = c.headDim(), n = c.stateSize(), nc = (t + CHUNK - 1) / CHUNK;
+        int di = c.dInner(), cd = c.convDim(), rows = c.inProjRows();
+        DeviceTensor states = gpu.scratch(DType.F32, batch * h * nc, p * n), dec = gpu.scratch(DType.F32, batch * h * nc);
+        gpu.launch(chunkState3, nc, h, batch, CHUNK_THREADS, 1, SSD_SHARED_BYTES, states, dec, zx, xbc, dtBias, a, t, h, p, n, c.groups(), di, cd, rows);
+        gpu.launch(statePass3, (p * n + THREADS - 1) / THREADS, h, batch, THREADS, 1, 0, ssm, states, dec, nc, h, p * n);
+        gpu.launch(chunkOut3, nc, h, batch, CHUNK_THREADS, 1, SSD_SHARED_BYTES, ys, states, zx, xbc, dtBias, a, d, t, h, p, n, c.groups(), di, cd, rows);
     }
 
     private static FloatTensor tensor(float[] data, int... shape) { return new FloatTensor(data, shape); }
