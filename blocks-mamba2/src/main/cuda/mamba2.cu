@@ -45,11 +45,16 @@ Kernels (version 1 each: the simplest form we are sure of; later versions keep t
   mamba2_scan_kernel2         the same maths as kernel 1, same grid and arguments; per chunk of 16 tokens the
                               block first stages dt, decay, B, C and its warps' x in shared memory (coalesced
                               loads, 33 KB static), then each warp runs its 16 steps from there. Used for
-                              T ≥ 2. 2B shape, B 1, T 4096 on an H100: 3.15 ms against kernel 1's 5.06 ms
+                              2 ≤ T < 64. 2B shape, B 1, T 4096 on an H100: 3.15 ms against kernel 1's 5.06 ms
                               (src/test/cuda/mamba2_check.py, which also checks both against NumPy).
+  version 3 of the scan       chunked (SSD), three kernels: mamba2_chunk_state_kernel3, mamba2_state_pass_kernel3,
+                              mamba2_chunk_out_kernel3 (their comment below states the maths). Used for T ≥ 64;
+                              checked against kernel 1 and a float64 twin by src/test/cuda/mamba2_ssd_test.cu.
   mamba2_gate_norm_kernel1    y ← y·silu(z), then (rmsnorm) y ← y / sqrt(mean_group(y²) + eps)·w over each
                               group of d_inner/G channels (GatedRmsNorm.apply: gate first). In place on ys.
                               Grid (M, G), one block per (row, group); blockDim.x a multiple of 32.
+  mamba2_scan_norm_kernel1    decode: kernel 1's step and the gate + norm in one launch, the norm by the last block
+                              of each (sequence, group) to take a ticket (its comment below).
 
 Training (Mamba2CudaTrainer): mamba2_grad.cuh, with blocks-common's causal_conv.cuh, causal_conv_grad.cuh and
 grad_sum_rows.cuh.
@@ -130,6 +135,23 @@ extern "C" __global__ void mamba2_conv_decode_kernel1(float* __restrict__ xbc, f
     xbc[(size_t)b * cd + c] = silu_f(acc);
 }
 
+// One token of kernel 1's recurrence for a warp's state row, held in registers s (lane l: n = l + 32j): the decay and
+// the input dx·B (B at xr[bOff + n]), then y = S·C + D·x (C at xr[cOff + n]), returned to every lane.
+__device__ __forceinline__ float mamba2_token(float (&s)[SCAN_MAX_J], const float* __restrict__ xr, float decay, float dx,
+                                              float dskip_x, int bOff, int cOff, int N, int nj, int lane) {
+    float acc = 0.0f;
+#pragma unroll
+    for (int j = 0; j < SCAN_MAX_J; j++) {
+        int n = lane + 32 * j;
+        if (j < nj && n < N) {
+            float v = decay * s[j] + dx * xr[bOff + n];
+            s[j] = v;
+            acc += v * xr[cOff + n];
+        }
+    }
+    return warp_sum(acc) + dskip_x;
+}
+
 // ssm [B, H, P, N] in place; ys [B·T, di]; zx [B·T, R] (dt_raw at column di + cd + h); xbc [B·T, cd];
 // dtBias [H], A [H] (= −exp(A_log)), D [di] (per channel; a per-head D repeated over its P channels).
 extern "C" __global__ void mamba2_scan_kernel1(float* __restrict__ ssm, float* __restrict__ ys,
@@ -158,19 +180,8 @@ extern "C" __global__ void mamba2_scan_kernel1(float* __restrict__ ssm, float* _
         float dt = softplus_f(zx[row * R + di + cd + h] + bias);
         float decay = expf(dt * a);
         float xv = xr[ch];
-        float dx = dt * xv;
-        float acc = 0.0f;
-#pragma unroll
-        for (int j = 0; j < SCAN_MAX_J; j++) {
-            int n = lane + 32 * j;
-            if (j < nj && n < N) {
-                float v = decay * s[j] + dx * xr[bOff + n];
-                s[j] = v;
-                acc += v * xr[cOff + n];
-            }
-        }
-        acc = warp_sum(acc);
-        if (lane == 0) ys[row * di + ch] = acc + dskip * xv;
+        float y = mamba2_token(s, xr, decay, dt * xv, dskip * xv, bOff, cOff, N, nj, lane);
+        if (lane == 0) ys[row * di + ch] = y;
     }
 #pragma unroll
     for (int j = 0; j < SCAN_MAX_J; j++) {
@@ -267,7 +278,8 @@ overflows however strong the decay. The kernels share kernel 1's arguments where
   mamba2_state_pass_kernel3   per state element, in order over the chunks: states[c] <- S_(c-1), the state entering
                               chunk c, in place of L_c; ssm <- S_(NC-1). Grid (ceil(P N / 256), H, B), block 256.
   mamba2_chunk_out_kernel3    y of the chunk: the scores C B^T (masked, decayed, times dt_s) once into shared memory,
-                              then per 64 state rows C S^T scaled by e^(acs_t), plus scores times x, plus D x.
+                              then per 64 state rows C S^T scaled by e^(acs_t) (for the first 64 in the same pass as
+                              the scores: both read C), plus scores times x, plus D x.
                               Grid (NC, H, B).
 The two chunk kernels: block 256, MAMBA2_SSD_SMEM_FLOATS floats of dynamic shared memory (58.9 KB); they trap on less.
 */
@@ -357,12 +369,12 @@ extern "C" __global__ void mamba2_state_pass_kernel3(float* __restrict__ ssm, fl
     float* st = states + bh * NC * PN + e;
     const float* d = dec + bh * NC;
     int c = 0;
-    for (; c + 4 <= NC; c += 4) { // four chunks' loads in flight before the dependent chain
-        float l[4];
+    for (; c + 8 <= NC; c += 8) { // eight chunks' loads in flight before the dependent chain
+        float l[8];
 #pragma unroll
-        for (int i = 0; i < 4; i++) l[i] = st[(long long)(c + i) * PN];
+        for (int i = 0; i < 8; i++) l[i] = st[(long long)(c + i) * PN];
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 8; i++) {
             st[(long long)(c + i) * PN] = s;
             s = d[c + i] * s + l[i];
         }
@@ -394,9 +406,13 @@ mamba2_chunk_out_kernel3(float* __restrict__ ys, const float* __restrict__ state
     const Tile64View X{xbc + row0 * cd + h * P, cd, 1, len, P};               // (s, p)
     const Tile64View Bv{xbc + row0 * cd + di + g * N, cd, 1, len, N};         // (s, n)
     const Tile64View Cv{xbc + row0 * cd + di + G * N + g * N, cd, 1, len, N}; // (t, n)
-    float acc[4][4];
+    const float* S = states + bhc * P * N;
+    auto entering = [&](int p0) { return Tile64View{S + (long long)p0 * N, 1, N, N, P - p0}; }; // (n, p): S[p][n]
+    // C_t.B_s and C_t.S[p] for the first 64 state rows share the A operand C: one pass stages it for both
+    float acc[4][4], yacc[4][4];
     tile64_zero(acc);
-    tile64_mma<true, true>(acc, N, Cv, Bv.t(), stages); // C_t.B_s; synchronises, so eac is visible after it
+    tile64_zero(yacc);
+    tile64_mma2<true, true>(acc, yacc, N, Cv, Bv.t(), entering(0), stages); // synchronises: acs, dts, eac are visible
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
@@ -405,20 +421,91 @@ mamba2_chunk_out_kernel3(float* __restrict__ ys, const float* __restrict__ state
             acc[i][q] = s <= t ? acc[i][q] * expf((float)(acs[t] - acs[s])) * dts[s] : 0.f;
         }
     tile64_store(Ct, acc);
-    const float* S = states + bhc * P * N;
     for (int p0 = 0; p0 < P; p0 += 64) {
-        tile64_zero(acc);
-        tile64_mma<true, true>(acc, N, Cv, Tile64View{S + (long long)p0 * N, 1, N, N, P - p0}, stages); // (t, p): C_t.S[p]
-        tile64_scale_rows(acc, eac);
-        tile64_mma<true, false>(acc, 64, [&](int t, int s) { return Ct[t * TILE64_TS + s]; }, X.cols(p0), stages);
+        if (p0 > 0) {
+            tile64_zero(yacc);
+            tile64_mma<true, true>(yacc, N, Cv, entering(p0), stages);
+        }
+        tile64_scale_rows(yacc, eac);
+        tile64_mma<true, false>(yacc, 64, [&](int t, int s) { return Ct[t * TILE64_TS + s]; }, X.cols(p0), stages);
 #pragma unroll
         for (int i = 0; i < 4; i++)
 #pragma unroll
             for (int q = 0; q < 4; q++) {
                 const int t = tile64_row(q), p = p0 + tile64_col(i, q);
-                if (t < len && p < P) ys[(row0 + t) * di + h * P + p] = acc[i][q] + D[h * P + p] * X.at(t, p);
+                if (t < len && p < P) ys[(row0 + t) * di + h * P + p] = yacc[i][q] + D[h * P + p] * X.at(t, p);
             }
     }
+}
+
+/*
+mamba2_scan_norm_kernel1: a decode step (T = 1) of kernel 1, then mamba2_gate_norm_kernel1's gate and group RMSNorm in the
+same launch. Each warp steps one state row as kernel 1 does (mamba2_token) and gates its y; each block publishes the sum of
+squares of its rows and takes a ticket of its (sequence, norm group); the last block of the group sums the partials in block
+order (the same bits whichever block is last) and normalises the group's d_inner/G channels. A norm group is H/G whole
+heads, so its blocks are (H/G)·gridDim.x. Launch: kernel 1's grid (ceil(P/warps), H, B) and block; ss_part
+[B·G, (H/G)·gridDim.x] scratch; tickets [B·G] zero before the launch and again after it (each last block resets its own).
+With rmsnorm 0 it only gates. Checked against kernel 1 + mamba2_gate_norm_kernel1 by src/test/cuda/mamba2_ssd_test.cu.
+*/
+extern "C" __global__ void mamba2_scan_norm_kernel1(float* __restrict__ ssm, float* __restrict__ ys, const float* __restrict__ zx,
+                                                    const float* __restrict__ xbc, const float* __restrict__ dtBias,
+                                                    const float* __restrict__ A, const float* __restrict__ D,
+                                                    const float* __restrict__ normW, float* __restrict__ ss_part,
+                                                    unsigned* __restrict__ tickets, int H, int P, int N, int G, int di, int cd,
+                                                    int R, int rmsnorm, float eps) {
+    __shared__ float red[32];
+    __shared__ bool last;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int p = blockIdx.x * warps + warp, h = blockIdx.y, b = blockIdx.z, hg = H / G, g = h / hg;
+    if (p < P) { // warp-uniform; a warp past P stays for the barriers
+        const int nj = (N + 31) >> 5, ch = h * P + p;
+        float* st = ssm + (((size_t)b * H + h) * P + p) * N;
+        float s[SCAN_MAX_J];
+#pragma unroll
+        for (int j = 0; j < SCAN_MAX_J; j++) {
+            int n = lane + 32 * j;
+            s[j] = (j < nj && n < N) ? st[n] : 0.0f;
+        }
+        const float* xr = xbc + (size_t)b * cd;
+        const float dt = softplus_f(zx[(size_t)b * R + di + cd + h] + dtBias[h]);
+        const float xv = xr[ch];
+        float y = mamba2_token(s, xr, expf(dt * A[h]), dt * xv, D[ch] * xv, di + g * N, di + G * N + g * N, N, nj, lane);
+#pragma unroll
+        for (int j = 0; j < SCAN_MAX_J; j++) {
+            int n = lane + 32 * j;
+            if (j < nj && n < N) st[n] = s[j];
+        }
+        y *= silu_f(zx[(size_t)b * R + ch]);
+        if (lane == 0) {
+            ys[(size_t)b * di + ch] = y;
+            red[warp] = y * y;
+            __threadfence(); // this y is visible to the group's last block before this block's ticket
+        }
+    } else if (lane == 0) {
+        red[warp] = 0.0f;
+    }
+    if (!rmsnorm) return; // uniform over the grid
+    __syncthreads();
+    const int per = hg * gridDim.x;
+    const long long unit = (long long)b * G + g;
+    if (threadIdx.x == 0) {
+        float ss = 0.0f;
+        for (int w = 0; w < warps; w++) ss += red[w];
+        ss_part[unit * per + (h - g * hg) * gridDim.x + blockIdx.x] = ss;
+        __threadfence();
+        last = atomicAdd(tickets + unit, 1u) == (unsigned)per - 1;
+    }
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    if (threadIdx.x == 0) tickets[unit] = 0u; // ready for the next launch: every other block of the group took its ticket
+    float total = 0.0f;
+    for (int i = 0; i < per; i++) total += __ldcg(ss_part + unit * per + i);
+    const int gs = hg * P;
+    const float inv = 1.0f / sqrtf(total / (float)gs + eps);
+    float* y = ys + (size_t)b * di + (size_t)g * gs;
+    const float* wg = normW + (size_t)g * gs;
+    for (int i = threadIdx.x; i < gs; i += blockDim.x) y[i] = __ldcg(y + i) * inv * wg[i];
 }
 
 // ys [M, di] in place, gated by z = zx[:, 0:di] (zx [M, R]); normW [di] (ignored when rmsnorm == 0).

@@ -3,7 +3,8 @@ mamba2_ssd_test.cu: a standalone check (llm.c dev/cuda style) of the chunked sca
 (mamba2_chunk_state_kernel3, mamba2_state_pass_kernel3, mamba2_chunk_out_kernel3), against a float64 CPU twin of
 Mamba2Reference.scan and against mamba2_scan_kernel1 on the same inputs, on odd shapes (T 1, 63, 64, 65, 500; P 5,
 64, 80; N 17, 128, 130; G 1, 2), outputs poisoned with NaN; then timings of scan kernels 2 and 3 at the 2B shape
-(H 48, P 64, N 128, G 1). The Java tests (Mamba2CudaTest) are the contract; this one needs only nvcc and a GPU:
+(H 48, P 64, N 128, G 1). Also the fused decode step mamba2_scan_norm_kernel1 against mamba2_scan_kernel1 +
+mamba2_gate_norm_kernel1 ("scan_norm" lines, and "bench decode" timings). The Java tests (Mamba2CudaTest) are the contract; this one needs only nvcc and a GPU:
   nvcc -O2 -arch=sm_90 -I blocks-common/src/cuda -o mamba2_ssd_test blocks-mamba2/src/test/cuda/mamba2_ssd_test.cu
 */
 #include "../../main/cuda/mamba2.cu"
@@ -207,13 +208,76 @@ static void bench(int B, int T) {
     release(g);
 }
 
+// mamba2_scan_norm_kernel1 (a decode step, gate and norm in one launch) against mamba2_scan_kernel1 then
+// mamba2_gate_norm_kernel1 from the same state: the state bit for bit (the same mamba2_token code), y to 1e-6 of max |y|
+// (the norm's sum of squares in another order: a few float roundings of a sum of positive terms, relative 1e-7 each).
+// Two steps, so the second runs on the tickets the first reset; then the tickets read back zero. With timings at the 2B
+// shape when bench is set.
+static void decode_norm(Shape s, bool rmsnorm, bool bench_it) {
+    s.T = 1;
+    Inputs in = make(s, true);
+    const float eps = 1e-5f;
+    auto normw = randn(in.di, 0.3f, 1.f);
+    float* w = up(normw);
+    Device gf = upload(in), gs = upload(in);
+    const dim3 grid((s.P + 3) / 4, s.H, s.B);
+    const int per = (s.H / s.G) * grid.x, gsz = in.di / s.G;
+    float* ss = nanbuf((size_t)s.B * s.G * per);
+    unsigned* tickets; CK(cudaMalloc(&tickets, 4 * s.B * s.G)); CK(cudaMemset(tickets, 0, 4 * s.B * s.G));
+    auto fused = [&] {
+        mamba2_scan_norm_kernel1<<<grid, 128>>>(gf.ssm, gf.ys, gf.zx, gf.xbc, gf.dtb, gf.a, gf.d, w, ss, tickets, s.H, s.P, s.N, s.G,
+                                                in.di, in.cd, in.R, rmsnorm ? 1 : 0, eps);
+    };
+    auto separate = [&] {
+        mamba2_scan_kernel1<<<grid, 128>>>(gs.ssm, gs.ys, gs.zx, gs.xbc, gs.dtb, gs.a, gs.d, 1, s.H, s.P, s.N, s.G, in.di, in.cd, in.R);
+        mamba2_gate_norm_kernel1<<<dim3(s.B, s.G), 256>>>(gs.ys, gs.zx, w, in.di, in.R, gsz, rmsnorm ? 1 : 0, eps);
+    };
+    const size_t ny = (size_t)s.B * in.di, ns = in.ssm.size();
+    for (int step = 0; step < 2; step++) {
+        fused();
+        separate();
+        CK(cudaDeviceSynchronize());
+        std::vector<float> Sf = down(gf.ssm, ns), Ss = down(gs.ssm, ns);
+        char what[200];
+        std::snprintf(what, sizeof what, "scan_norm B%d H%d P%d N%d G%d rmsnorm %d, step %d: state == kernel1's", s.B, s.H, s.P, s.N, s.G,
+                      rmsnorm, step + 1);
+        const bool same = Sf == Ss;
+        if (!same) failures++;
+        printf("%-78s %s\n", what, same ? "ok" : "FAIL");
+        std::snprintf(what, sizeof what, "scan_norm B%d H%d P%d N%d G%d rmsnorm %d, step %d: y vs kernel1 + gate_norm", s.B, s.H, s.P,
+                      s.N, s.G, rmsnorm, step + 1);
+        cmp(what, widen(down(gs.ys, ny)), down(gf.ys, ny), 1e-6);
+    }
+    std::vector<unsigned> t(s.B * s.G);
+    CK(cudaMemcpy(t.data(), tickets, 4 * t.size(), cudaMemcpyDeviceToHost));
+    const bool zero = std::all_of(t.begin(), t.end(), [](unsigned v) { return v == 0; });
+    if (!zero) failures++;
+    printf("%-78s %s\n", "scan_norm: tickets back to zero", zero ? "ok" : "FAIL");
+    if (bench_it) {
+        std::vector<float> tf = launch_times(fused), tsep = launch_times(separate);
+        printf("bench decode B%d: scan_norm_kernel1 %.2f us [%.2f, %.2f]  scan_kernel1 + gate_norm %.2f us [%.2f, %.2f]\n", s.B,
+               1000 * tf[3], 1000 * tf[0], 1000 * tf[6], 1000 * tsep[3], 1000 * tsep[0], 1000 * tsep[6]);
+    }
+    release(gf);
+    release(gs);
+    cudaFree(w);
+    cudaFree(ss);
+    cudaFree(tickets);
+}
+
 int main(int argc, char** argv) {
     CK(cudaFuncSetAttribute(mamba2_chunk_state_kernel3, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM));
     CK(cudaFuncSetAttribute(mamba2_chunk_out_kernel3, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM));
     for (Shape s : {Shape{1, 1, 2, 5, 17, 1}, Shape{3, 63, 4, 5, 17, 2}, Shape{2, 64, 3, 16, 40, 1}, Shape{3, 65, 4, 5, 17, 2},
                     Shape{2, 500, 6, 80, 130, 3}, Shape{1, 500, 4, 64, 128, 1}, Shape{2, 129, 2, 64, 256, 2}})
         for (bool strong : {false, true}) check(s, strong);
-    if (argc < 2 || std::string(argv[1]) != "check") {
+    decode_norm({1, 1, 2, 5, 17, 1}, true, false);
+    decode_norm({3, 1, 4, 5, 17, 2}, true, false);
+    decode_norm({3, 1, 6, 80, 130, 3}, true, false);
+    decode_norm({2, 1, 4, 16, 40, 1}, false, false);
+    const bool bench_all = argc < 2 || std::string(argv[1]) != "check";
+    for (int B : {1, 8, 64, 128}) decode_norm({B, 1, 48, 64, 128, 1}, true, bench_all);
+    if (bench_all) {
         for (int T : {4096, 16384, 65536}) bench(1, T);
         bench(8, 4096);
     }

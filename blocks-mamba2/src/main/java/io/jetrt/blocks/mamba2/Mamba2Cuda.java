@@ -22,7 +22,9 @@ import java.util.Arrays;
  *       for decode, {@code mamba2_scan_kernel2} (the same maths with tokens staged in shared memory) below
  *       {@link #CHUNKED_FROM} tokens, and from there the chunked form on tensor cores, version 3 (SSD: chunk states,
  *       the pass across chunks, chunk outputs);</li>
- *   <li>gate and group RMSNorm in place on ys ({@code mamba2_gate_norm_kernel1}), then out_proj into y.</li>
+ *   <li>gate and group RMSNorm in place on ys ({@code mamba2_gate_norm_kernel1}), then out_proj into y. A decode of at
+ *       most {@link #MAX_FUSED_DECODE_BATCH} sequences does the scan step, gate and norm in one launch instead
+ *       ({@code mamba2_scan_norm_kernel1}).</li>
  * </ol>
  * Positions are not used (Mamba2 has none); the launches depend only on B, T and the config, so decode can
  * be captured into a CUDA graph. The state is read and written in the CPU layout
@@ -48,12 +50,21 @@ final class Mamba2Cuda extends HostBridgedBlock {
     static final int CHUNKED_FROM = 64;
     private static final int CHUNK = 64;
     /** Dynamic shared memory of the chunked kernels: MAMBA2_SSD_SMEM_FLOATS (a 64 x 68 tile, tile64's ring of 3 x 3 x 16 x 72). */
+    /**
+     * Decode batches up to this size run mamba2_scan_norm_kernel1 (its tickets are one int per (sequence, norm group),
+     * allocated once); larger ones the scan kernel and the gate + norm kernel. {@code -Djetrt.mamba2.fusedDecode=false}
+     * selects the separate kernels always.
+     */
+    static final int MAX_FUSED_DECODE_BATCH = 8;
+    private static final boolean FUSED_DECODE = Boolean.parseBoolean(System.getProperty("jetrt.mamba2.fusedDecode", "true"));
     private static final int CHUNK_THREADS = 256; // TILE64_THREADS: the chunk kernels' tile products need exactly this
     private static final int SSD_SHARED_BYTES = Float.BYTES * (64 * 68 + 3 * 3 * 16 * 72);
 
     private final Mamba2Config c;
     private final DeviceTensor inW, inB, convW, convB, dtBias, a, d, normW, outW, outB;
-    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, chunkState3, statePass3, chunkOut3, gateNorm;
+    private final GpuKernel addBias, conv, convState, convDecode, scan1, scan2, chunkState3, statePass3, chunkOut3, gateNorm, scanNorm;
+    /** mamba2_scan_norm_kernel1's tickets [MAX_FUSED_DECODE_BATCH, G]: zero between launches (each launch's last blocks reset theirs). */
+    private final DeviceTensor tickets;
     private final int scanVersion;   // 0: by T; 1, 2 or 3 forces a scan version (tests)
 
     Mamba2Cuda(Mamba2Config c, Mamba2Params w, GpuOps gpu, byte[] image) { this(c, w, gpu, image, 0, gpu.matrixType()); }
@@ -97,6 +108,8 @@ final class Mamba2Cuda extends HostBridgedBlock {
         statePass3 = gpu.kernel(image, "mamba2_state_pass_kernel3");
         chunkOut3 = gpu.kernel(image, "mamba2_chunk_out_kernel3");
         gateNorm = gpu.kernel(image, "mamba2_gate_norm_kernel1");
+        scanNorm = gpu.kernel(image, "mamba2_scan_norm_kernel1");
+        tickets = gpu.allocate(DType.I32, MAX_FUSED_DECODE_BATCH * c.groups());
     }
 
     @Override
@@ -135,19 +148,30 @@ final class Mamba2Cuda extends HostBridgedBlock {
         }
 
         DeviceTensor ys = gpu.scratch(DType.F32, m, di);
-        int version = scanVersion != 0 ? scanVersion : t >= CHUNKED_FROM ? 3 : t >= SCAN2_FROM ? 2 : 1;
-        if (version == 3) {
-            chunkedScan(ssm, ys, zx, xbc, batch, t);
+        if (t == 1 && scanVersion == 0 && FUSED_DECODE && batch <= MAX_FUSED_DECODE_BATCH) {
+            decodeScanNorm(ssm, ys, zx, xbc, batch);
         } else {
-            gpu.launch(version == 2 ? scan2 : scan1, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
-                    ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
+            int version = scanVersion != 0 ? scanVersion : t >= CHUNKED_FROM ? 3 : t >= SCAN2_FROM ? 2 : 1;
+            if (version == 3) {
+                chunkedScan(ssm, ys, zx, xbc, batch, t);
+            } else {
+                gpu.launch(version == 2 ? scan2 : scan1, (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, c.heads(), batch, 32 * SCAN_WARPS, 1, 0,
+                        ssm, ys, zx, xbc, dtBias, a, d, t, c.heads(), c.headDim(), c.stateSize(), c.groups(), di, cd, rows);
+            }
+            gpu.launch(gateNorm, m, c.groups(), 1, THREADS, 1, 0, ys, zx, normW, di, rows, c.normGroupSize(),
+                    c.rmsnorm() ? 1 : 0, (float) c.normEps());
         }
-
-        gpu.launch(gateNorm, m, c.groups(), 1, THREADS, 1, 0, ys, zx, normW, di, rows, c.normGroupSize(),
-                c.rmsnorm() ? 1 : 0, (float) c.normEps());
 
         gpu.linear(ys, outW, y.reshape(m, c.hidden()));
         if (outB != null) bias(y, outB, m, c.hidden());
+    }
+
+    /** One token per sequence: the scan step, gate and norm in one launch (the scan kernel 1's grid). */
+    private void decodeScanNorm(DeviceTensor ssm, DeviceTensor ys, DeviceTensor zx, DeviceTensor xbc, int batch) {
+        int gx = (c.headDim() + SCAN_WARPS - 1) / SCAN_WARPS, g = c.groups();
+        DeviceTensor ssPart = gpu.scratch(DType.F32, batch * g, (c.heads() / g) * gx);
+        gpu.launch(scanNorm, gx, c.heads(), batch, 32 * SCAN_WARPS, 1, 0, ssm, ys, zx, xbc, dtBias, a, d, normW, ssPart, tickets,
+                c.heads(), c.headDim(), c.stateSize(), g, c.dInner(), c.convDim(), c.inProjRows(), c.rmsnorm() ? 1 : 0, (float) c.normEps());
     }
 
     /**

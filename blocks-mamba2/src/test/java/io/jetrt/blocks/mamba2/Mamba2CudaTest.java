@@ -95,6 +95,20 @@ class Mamba2CudaTest {
         }
     }
 
+    /**
+     * Above {@link Mamba2Cuda#MAX_FUSED_DECODE_BATCH} sequences decode runs the separate scan and gate + norm kernels
+     * instead of mamba2_scan_norm_kernel1, which the batches of {@link #cudaAgreesWithCpu} run: those against the CPU too.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void decodeAboveTheFusedBatchAgreesWithCpu(String name, BlockConfig cfg) {
+        assumeGpu();
+        try (GpuBlockServices gpu = GpuBlockServices.open("mamba2 test")) {
+            BlockConformance k = new BlockConformance(PROVIDER, cfg, 2025).withCudaAvailable(true).withServices(gpu);
+            assertEquals(2, k.checkBackendsAgree(Shape.of(Mamba2Cuda.MAX_FUSED_DECODE_BATCH + 1, 65)), "backend pairs compared");
+        }
+    }
+
     /** CUDA against itself: chunked prefill and decode equal one prefill; rows independent; the state is all there is. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
